@@ -1,0 +1,40 @@
+"""Assembling the python-telegram-bot `Application` with netcoach's handlers and runtime."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, Defaults
+
+from bot.domain.runtime import Runtime
+from handlers import register_handlers
+from handlers.context import CONTEXT_TYPES, BotData, NetcoachApplication
+
+__all__ = ["NetcoachApplication", "build_application"]
+
+
+def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
+    """Build the application with every handler registered and the runtime attached."""
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .context_types(CONTEXT_TYPES)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        # Replies to members are retried after a 429 instead of being lost; no extra pacing
+        # here, the dispatcher paces broadcasts itself (and opts out of these retries).
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+    )
+    # The builder's inferred generics are looser than ours; the context types fix them.
+    application = cast(NetcoachApplication, builder.build())
+    bot_data: BotData = application.bot_data
+    bot_data.runtime = runtime
+    register_handlers(application)
+    return application

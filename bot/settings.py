@@ -1,0 +1,95 @@
+"""One settings object, read from `NETCOACH_*` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+__all__ = ["TELEGRAM_API_BASE_URL", "Settings", "SettingsError", "load_settings"]
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the variable and says what is wrong."""
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NETCOACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    api_base_url: str = TELEGRAM_API_BASE_URL
+    database_url: str = "sqlite+aiosqlite:///netcoach.db"
+    tick_seconds: float = Field(default=15.0, gt=0)
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    encryption_key: SecretStr | None = None
+    default_language: Literal["de", "en"] = "de"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_port: int | None = Field(default=None, ge=1, le=65535)
+    max_messages_per_second: float = Field(default=30.0, gt=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            ids = []
+            for part in parts:
+                if not part:
+                    continue
+                try:
+                    ids.append(int(part))
+                except ValueError:
+                    raise ValueError(f"{part!r} is not a Telegram user id (an integer)") from None
+            return frozenset(ids)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                f"{value!r} is not a database URL; try sqlite+aiosqlite:///netcoach.db"
+            ) from None
+        backend = url.get_backend_name()
+        if backend not in _ASYNC_DRIVERS:
+            raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+        if url.drivername != _ASYNC_DRIVERS[backend]:
+            # Accept the plain names operators know and pick the async driver for them.
+            url = url.set(drivername=_ASYNC_DRIVERS[backend])
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @property
+    def demo_mode(self) -> bool:
+        """Without a token `run` starts the local demo instead of polling Telegram."""
+        return self.bot_token is None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a validation error into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "NETCOACH_" + str(error["loc"][0]).upper() if error["loc"] else "NETCOACH_*"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

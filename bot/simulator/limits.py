@@ -1,0 +1,83 @@
+"""Telegram-like flood limits: a global sliding window and per-chat token buckets."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+
+__all__ = ["RateLimiter", "WindowPeak"]
+
+
+class WindowPeak:
+    """Track the most events seen in any sliding one-second window."""
+
+    __slots__ = ("_times", "peak")
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque()
+        self.peak = 0
+
+    def add(self, now: float) -> None:
+        """Count one event at time now."""
+        times = self._times
+        times.append(now)
+        horizon = now - 1.0
+        while times[0] <= horizon:
+            times.popleft()
+        if len(times) > self.peak:
+            self.peak = len(times)
+
+
+class RateLimiter:
+    """Decide whether a send may pass; on refusal say how long to wait."""
+
+    def __init__(
+        self,
+        *,
+        global_rate: float = 30.0,
+        per_chat_rate: float = 1.0,
+        per_chat_burst: int = 10,
+        paid_broadcast_rate: float = 1000.0,
+        enabled: bool = True,
+        clock: Callable[[], float],
+    ) -> None:
+        self.global_rate = global_rate
+        self.per_chat_rate = per_chat_rate
+        self.per_chat_burst = per_chat_burst
+        self.paid_broadcast_rate = paid_broadcast_rate
+        self.enabled = enabled
+        self._clock = clock
+        self._window: deque[float] = deque()
+        self._buckets: dict[int, list[float]] = {}
+
+    def reset(self) -> None:
+        """Forget all past sends."""
+        self._window.clear()
+        self._buckets.clear()
+
+    def acquire(self, chat_id: int, *, paid: bool = False) -> int | None:
+        """Take one send slot for chat_id; return None if allowed, else retry_after seconds."""
+        if not self.enabled:
+            return None
+        now = self._clock()
+        window = self._window
+        horizon = now - 1.0
+        while window and window[0] <= horizon:
+            window.popleft()
+        ceiling = max(1, int(self.paid_broadcast_rate if paid else self.global_rate))
+        if len(window) >= ceiling:
+            return max(1, math.ceil(window[-ceiling] + 1.0 - now))
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            bucket = self._buckets[chat_id] = [float(self.per_chat_burst), now]
+        else:
+            refill = (now - bucket[1]) * self.per_chat_rate
+            bucket[0] = min(float(self.per_chat_burst), bucket[0] + refill)
+            bucket[1] = now
+        if bucket[0] < 1.0:
+            rate = self.per_chat_rate if self.per_chat_rate > 0 else 1.0
+            return max(1, math.ceil((1.0 - bucket[0]) / rate))
+        bucket[0] -= 1.0
+        window.append(now)
+        return None

@@ -1,0 +1,65 @@
+"""Turn screens into Telegram requests: the one place that builds keyboards."""
+
+from __future__ import annotations
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import ParseMode
+
+from bot.screens import Screen
+
+__all__ = ["Markup", "edit_screen", "reply_markup", "send_screen", "send_screens"]
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def reply_markup(screen: Screen) -> Markup | None:
+    """The keyboard for a screen, if it has one."""
+    if screen.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                for row in screen.buttons
+            ]
+        )
+    if screen.reply_buttons:
+        return ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(b.label, request_location=b.request_location or None) for b in row]
+                for row in screen.reply_buttons
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if screen.remove_reply_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
+    """Send one screen as an HTML message."""
+    return await bot.send_message(
+        chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=reply_markup(screen)
+    )
+
+
+async def send_screens(bot: Bot, chat_id: int, screens: list[Screen]) -> list[Message]:
+    """Send screens in order."""
+    return [await send_screen(bot, chat_id, screen) for screen in screens]
+
+
+async def edit_screen(message: Message, screen: Screen) -> None:
+    """Replace a message's text and inline buttons (reply keyboards cannot be edited)."""
+    markup = reply_markup(screen)
+    await message.edit_text(
+        screen.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+    )

@@ -1,0 +1,410 @@
+"""Curriculum cards: one YAML file per card in `content/cards/`, loaded and validated here.
+
+A card file looks like this (every language block has the same four fields)::
+
+    key: principle-trust          # stable slug; by convention also the file name
+    kind: principle               # intro | principle | rule
+    order: 20                     # position in the first round (intro comes first anyway)
+    theme: trust                  # concept tag, for counting coverage
+    source: "Pluspunkte – Networking ist Beziehungsarbeit"
+    de:
+      title: "..."                # at most 64 characters
+      explanation: "..."          # 2-4 sentences in our own words
+      questions: ["...", "..."]   # 2-3 reflection questions
+      actions: ["...", "..."]     # 2-3 commitments, at most 40 characters (button labels)
+    en:
+      ...
+
+Card texts are plain text: whoever renders them as Telegram HTML must escape them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+import yaml
+
+__all__ = [
+    "CARDS_DIRECTORY",
+    "CARD_KINDS",
+    "DEFAULT_LANGUAGES",
+    "FALLBACK_LANGUAGE",
+    "MAX_ACTION_LENGTH",
+    "MAX_KEY_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "PROMPT_RESERVED_CHARACTERS",
+    "TELEGRAM_MESSAGE_LIMIT",
+    "Card",
+    "CardError",
+    "CardText",
+    "Curriculum",
+    "check_cards",
+    "clear_card_cache",
+    "load_cards",
+    "prompt_length",
+]
+
+CARDS_DIRECTORY: Final = Path(__file__).resolve().parent / "cards"
+CARD_KINDS: Final = ("intro", "principle", "rule")
+DEFAULT_LANGUAGES: Final = ("de", "en")
+FALLBACK_LANGUAGE: Final = "de"
+MAX_TITLE_LENGTH: Final = 64
+MAX_ACTION_LENGTH: Final = 40
+# Keys travel in callback data, which Telegram caps at 64 bytes.
+MAX_KEY_LENGTH: Final = 40
+MIN_ITEMS: Final = 2
+MAX_ITEMS: Final = 3
+TELEGRAM_MESSAGE_LIMIT: Final = 4096
+# Room for what the renderer adds around a prompt: headings, progress, hints.
+PROMPT_RESERVED_CHARACTERS: Final = 200
+
+_CARD_FIELDS: Final = ("key", "kind", "order", "theme", "source")
+_TEXT_FIELDS: Final = ("title", "explanation", "questions", "actions")
+_SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Any two-letter top-level field is a language block, so a card may carry extra languages.
+_LANGUAGE_CODE: Final = re.compile(r"[a-z]{2}")
+
+
+class CardError(Exception):
+    """The card files are broken; `problems` lists each one as "file: field message"."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class CardText:
+    """A card in one language."""
+
+    title: str
+    explanation: str
+    questions: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One curriculum card with its texts per language."""
+
+    key: str
+    kind: str
+    order: int
+    theme: str
+    source: str
+    texts: Mapping[str, CardText] = field(hash=False)
+
+    def text(self, language: str | None) -> CardText:
+        """The text in `language` ("en", "en-GB"), else German, else any language it has."""
+        if language:
+            code = language.lower().replace("_", "-")
+            for candidate in (code, code.split("-")[0]):
+                if candidate in self.texts:
+                    return self.texts[candidate]
+        if FALLBACK_LANGUAGE in self.texts:
+            return self.texts[FALLBACK_LANGUAGE]
+        return next(iter(self.texts.values()))
+
+
+def _curriculum_position(card: Card) -> tuple[bool, int, str]:
+    return (card.kind != "intro", card.order, card.key)
+
+
+@dataclass(frozen=True)
+class Curriculum:
+    """All cards, intro first, then by `order` (ties by key)."""
+
+    cards: tuple[Card, ...]
+    _by_key: Mapping[str, Card] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.cards, key=_curriculum_position))
+        index = {card.key: card for card in ordered}
+        if len(index) != len(ordered):
+            raise ValueError("card keys must be unique")
+        object.__setattr__(self, "cards", ordered)
+        object.__setattr__(self, "_by_key", MappingProxyType(index))
+
+    def by_key(self, key: str) -> Card:
+        """The card with `key`; `KeyError` if there is none."""
+        return self._by_key[key]
+
+    def get(self, key: str) -> Card | None:
+        """The card with `key`, or None (e.g. a card an operator has retired)."""
+        return self._by_key.get(key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Card keys in curriculum order."""
+        return tuple(card.key for card in self.cards)
+
+    @property
+    def intro(self) -> Card:
+        """The intro card every new member starts with."""
+        for card in self.cards:
+            if card.kind == "intro":
+                return card
+        raise LookupError("the curriculum has no intro card")
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __iter__(self) -> Iterator[Card]:
+        return iter(self.cards)
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+
+def prompt_length(text: CardText) -> int:
+    """Telegram length of the longest prompt for `text`, including the reserved characters.
+
+    Title, blank line, explanation, blank line, longest question. Telegram counts UTF-16
+    code units, so that is what we count.
+    """
+    longest_question = max(text.questions, key=_telegram_length, default="")
+    body = f"{text.title}\n\n{text.explanation}\n\n{longest_question}"
+    return _telegram_length(body) + PROMPT_RESERVED_CHARACTERS
+
+
+def _telegram_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _DuplicateField(Exception):
+    def __init__(self, name: object, line: int) -> None:
+        super().__init__(name, line)
+        self.name = str(name)
+        self.line = line
+
+
+class _CardLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a field given twice instead of silently keeping the last."""
+
+
+def _construct_mapping(loader: _CardLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        name = loader.construct_object(key_node)
+        if isinstance(name, Hashable):
+            if name in seen:
+                raise _DuplicateField(name, key_node.start_mark.line + 1)
+            seen.add(name)
+    return loader.construct_mapping(node)
+
+
+_CardLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+_MISSING: Final = object()
+
+
+class _FileReport:
+    """Problems found in one file, each prefixed with the file name."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.filename}: {where} {message}")
+
+
+def _read_text(report: _FileReport, where: str, value: object, max_length: int = 0) -> str | None:
+    if value is _MISSING:
+        report.add(where, "is missing")
+        return None
+    if not isinstance(value, str):
+        report.add(where, "must be text" if value is not None else "is empty")
+        return None
+    text = value.strip()
+    if not text:
+        report.add(where, "is empty")
+        return None
+    if max_length and len(text) > max_length:
+        report.add(where, f"is {len(text)} characters long, at most {max_length} allowed")
+    return text
+
+
+def _read_items(
+    report: _FileReport, where: str, value: object, max_length: int = 0
+) -> tuple[str, ...]:
+    if value is _MISSING:
+        report.add(where, "is missing")
+        return ()
+    if not isinstance(value, list):
+        report.add(where, f"must be a list of {MIN_ITEMS} to {MAX_ITEMS} texts")
+        return ()
+    if not MIN_ITEMS <= len(value) <= MAX_ITEMS:
+        entries = "entry" if len(value) == 1 else "entries"
+        report.add(where, f"has {len(value)} {entries}, needs {MIN_ITEMS} to {MAX_ITEMS}")
+    items: list[str] = []
+    for index, raw in enumerate(value):
+        text = _read_text(report, f"{where}[{index}]", raw, max_length)
+        if text is None:
+            continue
+        if text in items:
+            report.add(f"{where}[{index}]", f"repeats {where}[{items.index(text)}]")
+        items.append(text)
+    return tuple(items)
+
+
+def _read_language(report: _FileReport, language: str, block: object) -> CardText | None:
+    if not isinstance(block, dict):
+        report.add(language, f"must be a mapping with {', '.join(_TEXT_FIELDS)}")
+        return None
+    for name in block:
+        if name not in _TEXT_FIELDS:
+            report.add(f"{language}.{name}", "is not a known field")
+    before = len(report.problems)
+    title = _read_text(report, f"{language}.title", block.get("title", _MISSING), MAX_TITLE_LENGTH)
+    explanation = _read_text(report, f"{language}.explanation", block.get("explanation", _MISSING))
+    questions = _read_items(report, f"{language}.questions", block.get("questions", _MISSING))
+    actions = _read_items(
+        report, f"{language}.actions", block.get("actions", _MISSING), MAX_ACTION_LENGTH
+    )
+    if title is None or explanation is None or len(report.problems) > before:
+        return None
+    text = CardText(title, explanation, questions, actions)
+    length = prompt_length(text)
+    if length > TELEGRAM_MESSAGE_LIMIT:
+        report.add(
+            f"{language}.explanation",
+            f"is too long: the prompt would be {length} characters (title, explanation, "
+            f"longest question and {PROMPT_RESERVED_CHARACTERS} reserved), "
+            f"Telegram allows {TELEGRAM_MESSAGE_LIMIT}",
+        )
+        return None
+    return text
+
+
+def _read_card(path: Path, languages: Sequence[str]) -> tuple[Card | None, list[str]]:
+    report = _FileReport(path.name)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CardLoader)
+    except _DuplicateField as error:
+        report.add(error.name, f"is given twice (line {error.line})")
+        return None, report.problems
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f" at line {mark.line + 1}" if mark else ""
+        report.problems.append(f"{path.name}: YAML syntax error{line}: {error.problem}")
+        return None, report.problems
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        report.problems.append(f"{path.name}: cannot be read: {error}")
+        return None, report.problems
+    if not isinstance(data, dict):
+        report.problems.append(f"{path.name}: must be a mapping of card fields")
+        return None, report.problems
+
+    for name in data:
+        if name not in _CARD_FIELDS and not (
+            isinstance(name, str) and _LANGUAGE_CODE.fullmatch(name)
+        ):
+            report.add(str(name), "is not a known field")
+    for name in ("kind", "order", *languages):
+        if name not in data:
+            report.add(name, "is missing")
+
+    key = _read_text(report, "key", data.get("key", _MISSING))
+    if key is not None and (not _SLUG.fullmatch(key) or len(key) > MAX_KEY_LENGTH):
+        report.add(
+            "key",
+            f"must be a slug (a-z, 0-9, single hyphens, at most {MAX_KEY_LENGTH} "
+            f"characters), got {key!r}",
+        )
+    kind = data.get("kind")
+    if "kind" in data and kind not in CARD_KINDS:
+        report.add("kind", f"must be one of {', '.join(CARD_KINDS)}, got {kind!r}")
+    order = data.get("order")
+    if "order" in data and (not isinstance(order, int) or isinstance(order, bool)):
+        report.add("order", f"must be a whole number, got {order!r}")
+    theme = _read_text(report, "theme", data.get("theme", _MISSING))
+    if theme is not None and not _SLUG.fullmatch(theme):
+        report.add("theme", f"must be a slug (a-z, 0-9, single hyphens), got {theme!r}")
+    source = _read_text(report, "source", data.get("source", _MISSING))
+
+    texts: dict[str, CardText] = {}
+    for name, block in data.items():
+        if isinstance(name, str) and _LANGUAGE_CODE.fullmatch(name):
+            text = _read_language(report, name, block)
+            if text is not None:
+                texts[name] = text
+
+    if report.problems:
+        return None, report.problems
+    assert key is not None and theme is not None and source is not None
+    assert isinstance(kind, str) and isinstance(order, int)
+    card = Card(key, kind, order, theme, source, MappingProxyType(texts))
+    return card, []
+
+
+def _scan(directory: Path, languages: Sequence[str]) -> tuple[list[Card], list[str]]:
+    if not directory.is_dir():
+        return [], [f"cards directory not found: {directory}"]
+    problems: list[str] = []
+    cards: list[Card] = []
+    owner: dict[str, str] = {}
+    intro_files: list[str] = []
+    for path in sorted(directory.iterdir()):
+        if path.suffix == ".yml":
+            problems.append(f"{path.name}: rename to .yaml, only *.yaml files are read")
+        if path.suffix != ".yaml" or not path.is_file():
+            continue
+        card, card_problems = _read_card(path, languages)
+        problems.extend(card_problems)
+        if card is None:
+            continue
+        if card.key in owner:
+            problems.append(f"{path.name}: key {card.key!r} is already used by {owner[card.key]}")
+            continue
+        owner[card.key] = path.name
+        if card.kind == "intro":
+            if intro_files:
+                problems.append(
+                    f"{path.name}: kind is intro, but {intro_files[0]} is already the intro card"
+                )
+            intro_files.append(path.name)
+        cards.append(card)
+    if not owner and not problems:
+        problems.append(f"no card files (*.yaml) in {directory}")
+    elif not intro_files and not problems:
+        problems.append(f"no card has kind intro in {directory}; exactly one is needed")
+    return cards, problems
+
+
+def check_cards(
+    directory: Path | None = None, languages: Sequence[str] = DEFAULT_LANGUAGES
+) -> list[str]:
+    """Every problem in the card files, each as "file: field message"; empty when all is well."""
+    return _scan(directory or CARDS_DIRECTORY, languages)[1]
+
+
+def load_cards(
+    directory: Path | None = None, languages: Sequence[str] = DEFAULT_LANGUAGES
+) -> Curriculum:
+    """The curriculum in `directory` (default: the shipped cards), read once per directory.
+
+    Raises:
+        CardError: listing every problem found, first problem first.
+    """
+    return _load_cached((directory or CARDS_DIRECTORY).resolve(), tuple(languages))
+
+
+@functools.cache
+def _load_cached(directory: Path, languages: tuple[str, ...]) -> Curriculum:
+    cards, problems = _scan(directory, languages)
+    if problems:
+        raise CardError(problems)
+    return Curriculum(tuple(cards))
+
+
+def clear_card_cache() -> None:
+    """Forget loaded curricula, e.g. after an operator edited card files."""
+    _load_cached.cache_clear()

@@ -1,0 +1,164 @@
+"""Message catalogs (`locales/<lang>.yaml`) and locale-aware formatting of dates and times.
+
+Every string a member reads comes from here under a stable key. Catalog texts are
+HTML as Telegram understands it; values filled into them are escaped unless they
+are `Markup`.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Final, Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel.dates import format_datetime, format_time, get_day_names
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "Catalog",
+    "CatalogError",
+    "Markup",
+    "catalog",
+    "check_catalogs",
+    "format_local_datetime",
+    "format_local_time",
+    "language_for",
+    "weekday_name",
+]
+
+LANGUAGES: Final = ("de", "en")
+DEFAULT_LANGUAGE: Final = "de"
+LOCALES_DIR: Final = Path(__file__).resolve().parent / "locales"
+
+
+class CatalogError(Exception):
+    """A catalog is missing, malformed, or its languages disagree on keys or placeholders."""
+
+
+class Markup(str):
+    """Text that is already HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+def _escape(value: object) -> str:
+    if isinstance(value, Markup):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class Catalog:
+    """The messages of one language."""
+
+    def __init__(self, language: str, messages: Mapping[str, str]):
+        self.language = language
+        self._messages = dict(messages)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._messages
+
+    def keys(self) -> set[str]:
+        """Every key this catalog defines."""
+        return set(self._messages)
+
+    def raw(self, key: str) -> str:
+        """The unformatted message."""
+        try:
+            return self._messages[key]
+        except KeyError:
+            raise CatalogError(f"{self.language}: no message {key!r}") from None
+
+    def __call__(self, key: str, **values: object) -> Markup:
+        """Format message `key`, escaping every value that is not `Markup`."""
+        text = self.raw(key)
+        if not values:
+            return Markup(text)
+        return Markup(text.format_map({name: _escape(v) for name, v in values.items()}))
+
+
+def _load(path: Path) -> dict[str, str]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{path.name}: cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path.name}: must be a mapping of key: text")
+    messages: dict[str, str] = {}
+    for key, text in data.items():
+        if not isinstance(text, str) or not text.strip():
+            raise CatalogError(f"{path.name}: {key} is empty or not text")
+        messages[str(key)] = text.rstrip("\n")
+    return messages
+
+
+def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
+    """Every problem with the catalogs: unreadable files, keys or placeholders that differ."""
+    problems: list[str] = []
+    loaded: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        try:
+            loaded[language] = _load(directory / f"{language}.yaml")
+        except CatalogError as exc:
+            problems.append(str(exc))
+    if len(loaded) < len(LANGUAGES):
+        return problems
+    reference, *others = LANGUAGES
+    for other in others:
+        for key in sorted(loaded[reference].keys() - loaded[other].keys()):
+            problems.append(f"{other}.yaml: {key} is missing (it is in {reference}.yaml)")
+        for key in sorted(loaded[other].keys() - loaded[reference].keys()):
+            problems.append(f"{reference}.yaml: {key} is missing (it is in {other}.yaml)")
+        for key in sorted(loaded[reference].keys() & loaded[other].keys()):
+            ref_names = _placeholders(loaded[reference][key])
+            other_names = _placeholders(loaded[other][key])
+            if ref_names != other_names:
+                problems.append(
+                    f"{other}.yaml: {key} uses {{{', '.join(sorted(other_names))}}}, "
+                    f"{reference}.yaml uses {{{', '.join(sorted(ref_names))}}}"
+                )
+    return problems
+
+
+@cache
+def catalog(language: str) -> Catalog:
+    """The catalog for `language`, falling back to German for unknown languages."""
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    return Catalog(language, _load(LOCALES_DIR / f"{language}.yaml"))
+
+
+def language_for(telegram_language_code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """German for `de*`, English for any other known code, `default` when unknown."""
+    if not telegram_language_code:
+        return default
+    return "de" if telegram_language_code.lower().startswith("de") else "en"
+
+
+def weekday_name(
+    weekday: int, language: str, width: Literal["abbreviated", "wide"] = "wide"
+) -> str:
+    """Weekday 0 = Monday as a word in `language` (e.g. "Montag", "Mon")."""
+    return str(get_day_names(width, locale=language)[weekday])
+
+
+def format_local_datetime(moment: datetime, timezone: str, language: str) -> str:
+    """A moment as the member reads it: their zone, their language (e.g. "Mo., 30. Nov., 09:00")."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    pattern = "EEE, d. MMM, HH:mm" if language == "de" else "EEE, d MMM, HH:mm"
+    return str(format_datetime(local, pattern, locale=language))
+
+
+def format_local_time(moment: datetime, timezone: str, language: str) -> str:
+    """Time of day in the member's zone."""
+    return str(format_time(moment.astimezone(ZoneInfo(timezone)), "HH:mm", locale=language))

@@ -1,0 +1,47 @@
+"""Typed access to the runtime from a handler, and the member's identity from an update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+
+from bot.domain.members import Identity
+from bot.domain.runtime import Runtime
+
+__all__ = ["CONTEXT_TYPES", "BotData", "Context", "NetcoachApplication", "identity_of"]
+
+
+class BotData:
+    """Application-wide data: the runtime the handlers call the domain with."""
+
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The runtime; set once when the application is built."""
+        if self._runtime is None:
+            raise RuntimeError("the application was built without a runtime")
+        return self._runtime
+
+    @runtime.setter
+    def runtime(self, value: Runtime) -> None:
+        self._runtime = value
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
+NetcoachApplication = Application[
+    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]
+]
+
+
+def identity_of(update: Update) -> Identity:
+    """Who sent the update (private chats: chat id equals user id)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        raise ValueError("update without a user or chat")
+    return Identity(telegram_id=user.id, chat_id=chat.id, language_code=user.language_code)

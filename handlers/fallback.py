@@ -1,0 +1,71 @@
+"""Answers for what no other handler took: free text, media, unknown commands, groups."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.domain import onboarding
+from bot.screens import Screen
+from bot.screens import setup as screens
+from bot.telegram_out import send_screen, send_screens
+from content.i18n import catalog, language_for
+from handlers.context import Context, identity_of
+
+__all__ = ["group_message", "other_message", "text_message", "unknown_button", "unknown_command"]
+
+
+async def text_message(update: Update, context: Context) -> None:
+    """Free text answers the open question of a guided flow; otherwise point to /help."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    runtime, who = context.bot_data.runtime, identity_of(update)
+    outcome = await onboarding.answer_text(runtime, who, message.text)
+    if outcome is not None:
+        now = runtime.clock.now()
+        first_name = update.effective_user.first_name if update.effective_user else ""
+        await send_screens(
+            context.bot, who.chat_id, screens.render_outcome(outcome, now, first_name)
+        )
+        return
+    member = await onboarding.load_member(runtime, who)
+    await send_screen(context.bot, who.chat_id, Screen(catalog(member.language)("fallback.text")))
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Stickers, photos, voice and the like: say kindly that only text works."""
+    member = await onboarding.load_member(context.bot_data.runtime, identity_of(update))
+    await send_screen(
+        context.bot, member.chat_id, Screen(catalog(member.language)("fallback.not_text"))
+    )
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command netcoach does not know (admin commands look like this to others too)."""
+    member = await onboarding.load_member(context.bot_data.runtime, identity_of(update))
+    await send_screen(
+        context.bot, member.chat_id, Screen(catalog(member.language)("fallback.unknown_command"))
+    )
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """A button whose data is not ours or no longer valid: answer neutrally, change nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    language = language_for(
+        query.from_user.language_code, context.bot_data.runtime.settings.default_language
+    )
+    await query.answer(catalog(language).raw("fallback.stale_button"))
+
+
+async def group_message(update: Update, context: Context) -> None:
+    """In groups netcoach only says, once per message addressed to it, that it works privately."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None:
+        return
+    language = language_for(
+        user.language_code if user else None, context.bot_data.runtime.settings.default_language
+    )
+    await send_screen(context.bot, chat.id, Screen(catalog(language)("fallback.group")))

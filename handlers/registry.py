@@ -1,0 +1,85 @@
+"""All handler registration in one place; the order matters and is explained here."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.screens import setup as setup_screens
+from content.i18n import LANGUAGES, catalog
+from handlers import fallback, info, setup
+from handlers.context import NetcoachApplication
+from handlers.errors import error_handler
+
+__all__ = ["COMMANDS", "register_handlers", "set_bot_commands"]
+
+# Commands shown in Telegram's menu, in this order; descriptions come from the catalogs.
+COMMANDS = ("start", "settings", "language", "timezone", "schedule", "help", "about", "privacy")
+
+_COMMAND_CALLBACKS = {
+    "start": setup.start_command,
+    "settings": setup.settings_command,
+    "language": setup.language_command,
+    "timezone": setup.timezone_command,
+    "schedule": setup.schedule_command,
+    "help": info.help_command,
+    "about": info.about_command,
+    "privacy": info.privacy_command,
+}
+
+_SETUP_BUTTONS = "|".join(
+    (
+        setup_screens.LANGUAGE,
+        setup_screens.TIMEZONE,
+        setup_screens.WEEKDAY,
+        setup_screens.TIME,
+        setup_screens.CHANGE,
+    )
+)
+
+
+def register_handlers(application: NetcoachApplication) -> None:
+    """Add every handler to group 0 (first match wins) and the error handler."""
+    private = filters.ChatType.PRIVATE
+    new_message = filters.UpdateType.MESSAGE
+    # Groups first: whatever reaches the bot there gets one line and nothing else.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & new_message & filters.COMMAND, fallback.group_message
+        )
+    )
+    for name, callback in _COMMAND_CALLBACKS.items():
+        application.add_handler(CommandHandler(name, callback, filters=private & new_message))
+    application.add_handler(
+        CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")
+    )
+    # Any other callback data is forged or from an old version: answered, never acted on.
+    application.add_handler(CallbackQueryHandler(fallback.unknown_button))
+    application.add_handler(
+        MessageHandler(private & new_message & filters.LOCATION, setup.location_message)
+    )
+    application.add_handler(
+        MessageHandler(
+            private & new_message & filters.TEXT & ~filters.COMMAND, fallback.text_message
+        )
+    )
+    # Unknown commands come after the known ones, which already took theirs.
+    application.add_handler(
+        MessageHandler(private & new_message & filters.COMMAND, fallback.unknown_command)
+    )
+    application.add_handler(MessageHandler(private & new_message, fallback.other_message))
+    application.add_error_handler(error_handler)
+
+
+async def set_bot_commands(application: NetcoachApplication) -> None:
+    """Register the command menu in German and English (and the default language for others)."""
+    scope = BotCommandScopeAllPrivateChats()
+    for language in LANGUAGES:
+        t = catalog(language)
+        commands = [BotCommand(name, t.raw(f"command.{name}")) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, scope=scope, language_code=language)
+    default = application.bot_data.runtime.settings.default_language
+    t = catalog(default)
+    await application.bot.set_my_commands(
+        [BotCommand(name, t.raw(f"command.{name}")) for name in COMMANDS], scope=scope
+    )

@@ -1,0 +1,109 @@
+"""Shared fixtures: databases on SQLite and PostgreSQL, a frozen clock, a runtime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ShiftableClock
+from bot.domain.runtime import Runtime
+from bot.settings import Settings
+from bot.simulator import TelegramSimulator
+from handlers.context import NetcoachApplication
+from storage.engine import create_engine, create_session_factory
+from storage.migrate import upgrade_database
+from tests.support.botapi_spec import validate_request
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_url,
+    truncate_all,
+)
+from tests.support.harness import bot_against
+
+# Thursday 26 November 2026, 08:00 UTC: a fixed "now" for stories that need one.
+STORY_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ShiftableClock:
+    """A clock frozen at a known moment; tests move it with `advance`."""
+    return ShiftableClock(frozen_at=STORY_NOW)
+
+
+# Database fixtures are synchronous on purpose: each runs its async set-up in a loop of
+# its own, so they can be shared across tests whatever loop a test runs in.
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """One migrated PostgreSQL database for the whole run (tables emptied per test)."""
+    server = postgres_url()
+    if server is None:
+        pytest.skip("PostgreSQL tests need NETCOACH_TEST_POSTGRES_URL (set by .ci/run)")
+    url = asyncio.run(create_postgres_database(server))
+    yield url
+    asyncio.run(drop_postgres_database(server, url))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a new SQLite file, or the emptied PostgreSQL test database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'netcoach.db'}"
+        asyncio.run(upgrade_database(url))
+        return url
+    url: str = request.getfixturevalue("postgres_database")
+    asyncio.run(truncate_all(url))
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for tests: the test database, no token, German default."""
+    return Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: ShiftableClock) -> AsyncIterator[Runtime]:
+    """A runtime on the test database with the frozen clock."""
+    engine = create_engine(settings.database_url)
+    yield Runtime(sessions=create_session_factory(engine), clock=clock, settings=settings)
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_netcoach_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never pick up an operator's NETCOACH_* variables (except the test database)."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("NETCOACH_") and not name.startswith("NETCOACH_TEST_"):
+            monkeypatch.delenv(name)
+    yield
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[TelegramSimulator]:
+    """A simulator enforcing Telegram's limits; every request it saw must match the official API."""
+    async with TelegramSimulator() as simulator:
+        yield simulator
+    problems = [
+        f"{request.method}: {problem}"
+        for request in simulator.requests
+        for problem in validate_request(request.method, request.params)
+    ]
+    assert not problems, "requests that the official Bot API would not accept:\n" + "\n".join(
+        problems
+    )
+
+
+@pytest.fixture
+async def bot(sim: TelegramSimulator, runtime: Runtime) -> AsyncIterator[NetcoachApplication]:
+    """netcoach running against the simulator."""
+    async with bot_against(sim, runtime) as application:
+        yield application

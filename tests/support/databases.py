@@ -1,0 +1,67 @@
+"""Test databases: a fresh migrated SQLite file per test, or a PostgreSQL database per session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.engine import create_engine
+from storage.migrate import upgrade_database
+from storage.models import Base
+
+__all__ = [
+    "POSTGRES_ENV",
+    "create_postgres_database",
+    "drop_postgres_database",
+    "postgres_url",
+    "truncate_all",
+]
+
+POSTGRES_ENV = "NETCOACH_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str | None:
+    """The server CI provides, or None when the PostgreSQL tests should skip."""
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def create_postgres_database(server_url: str) -> str:
+    """Create a new, migrated database on the server and return its URL."""
+    name = f"netcoach_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    await upgrade_database(url)
+    return url
+
+
+async def drop_postgres_database(server_url: str, url: str) -> None:
+    """Drop a database made by `create_postgres_database`."""
+    name = make_url(url).database
+    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def truncate_all(url: str) -> None:
+    """Empty every table (PostgreSQL), so each test starts from nothing."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()

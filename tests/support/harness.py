@@ -1,0 +1,41 @@
+"""End-to-end harness: the real `Application` polling the simulator over loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.domain.runtime import Runtime
+from bot.runner import running_bot
+from bot.simulator import SimMessage, SimUser, TelegramSimulator
+from handlers.context import NetcoachApplication
+
+__all__ = ["bot_against", "chat", "texts_until_quiet"]
+
+
+@asynccontextmanager
+async def bot_against(
+    sim: TelegramSimulator, runtime: Runtime
+) -> AsyncIterator[NetcoachApplication]:
+    """Run netcoach against the simulator until the block ends (short polls for quick stops)."""
+    async with running_bot(runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1) as app:
+        yield app
+
+
+async def chat(
+    user: SimUser, text: str, *, replies: int = 1, timeout: float = 5.0
+) -> list[SimMessage]:
+    """Send `text` and return the next `replies` bot messages."""
+    await user.send(text)
+    return [await user.next_message(timeout=timeout) for _ in range(replies)]
+
+
+async def texts_until_quiet(user: SimUser, quiet: float = 0.3) -> list[str]:
+    """Collect every bot message until none arrives for `quiet` seconds."""
+    texts: list[str] = []
+    while True:
+        try:
+            message = await user.next_message(timeout=quiet)
+        except TimeoutError:
+            return texts
+        texts.append(message.text or "")

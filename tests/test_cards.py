@@ -1,0 +1,367 @@
+"""The curriculum cards: what ships, how broken card files are reported, and paraphrase."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from content.cards import (
+    CARDS_DIRECTORY,
+    TELEGRAM_MESSAGE_LIMIT,
+    Card,
+    CardError,
+    check_cards,
+    load_cards,
+    prompt_length,
+)
+from content.rotation import CardHistory, choose_next_card
+
+SEED_DIRECTORY = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SHIPPED_KEYS = (
+    "intro-relationships",
+    "principle-cooperation",
+    "principle-trust",
+    "principle-reliability",
+    "principle-negotiation",
+    "rule-fairness",
+    "rule-discretion",
+    "rule-contact-care",
+    "rule-give-and-take",
+)
+
+
+@pytest.fixture
+def cards_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped card files to break or extend."""
+    directory = tmp_path / "cards"
+    shutil.copytree(CARDS_DIRECTORY, directory)
+    return directory
+
+
+def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _all_texts(card: Card) -> Iterator[str]:
+    for text in card.texts.values():
+        yield text.title
+        yield text.explanation
+        yield from text.questions
+        yield from text.actions
+
+
+# --- what ships -------------------------------------------------------------------------
+
+
+def test_the_shipped_curriculum_has_nine_cards_in_german_and_english_intro_first() -> None:
+    curriculum = load_cards()
+
+    assert len(curriculum) == 9
+    assert curriculum.keys == SHIPPED_KEYS
+    assert curriculum.intro is curriculum.cards[0]
+    assert curriculum.intro.key == "intro-relationships"
+    for card in curriculum:
+        assert set(card.texts) == {"de", "en"}, card.key
+        assert card.source == "Pluspunkte – Networking ist Beziehungsarbeit"
+
+
+def test_the_shipped_cards_cover_four_principles_and_four_rules_each_with_its_own_theme() -> None:
+    curriculum = load_cards()
+
+    kinds = [card.kind for card in curriculum]
+    assert kinds.count("intro") == 1
+    assert kinds.count("principle") == 4
+    assert kinds.count("rule") == 4
+    themes = [card.theme for card in curriculum]
+    assert len(set(themes)) == 9
+    for card in curriculum:
+        assert card.key.endswith(card.theme), card.key
+        assert (CARDS_DIRECTORY / f"{card.key}.yaml").is_file(), card.key
+
+
+def test_the_content_check_finds_nothing_wrong_with_the_shipped_cards() -> None:
+    assert check_cards() == []
+
+
+def test_every_card_fits_telegram_and_its_buttons() -> None:
+    for card in load_cards():
+        for language, text in card.texts.items():
+            assert 2 <= len(text.questions) <= 3, (card.key, language)
+            assert 2 <= len(text.actions) <= 3, (card.key, language)
+            assert all(len(action) <= 40 for action in text.actions), (card.key, language)
+            assert prompt_length(text) <= TELEGRAM_MESSAGE_LIMIT
+
+
+def test_the_cards_speak_to_the_member_and_do_not_shout() -> None:
+    for card in load_cards():
+        for text in _all_texts(card):
+            assert "!" not in text, (card.key, text)
+        assert re.search(r"\b(du|dir|dich|dein\w*)\b", card.text("de").explanation), card.key
+        assert re.search(r"\b(you|your)\b", card.text("en").explanation), card.key
+
+
+def test_a_member_gets_their_language_and_unknown_languages_fall_back_to_german() -> None:
+    card = load_cards().by_key("principle-trust")
+
+    assert card.text("en").title == "Trust: take the first step"
+    assert card.text("en-GB") is card.text("en")
+    assert card.text("fr") is card.text("de")
+    assert card.text(None) is card.text("de")
+    assert card.text("de").title.startswith("Vertrauen")
+
+
+def test_loading_the_shipped_cards_twice_reads_them_once() -> None:
+    assert load_cards() is load_cards()
+    assert load_cards(CARDS_DIRECTORY) is load_cards()
+
+
+# --- paraphrase, not copy -----------------------------------------------------------------
+
+
+def _seed_sentences(text: str) -> list[str]:
+    """Sentences of the source text with four or more words, normalised for comparison."""
+    text = text.replace("**", "")
+    sentences = []
+    for part in re.split(r"(?<=[.!?:])\s+|\n+", text):
+        sentence = _normalise(part.strip(" -•\t")).rstrip(".!?:")
+        if sum(1 for word in sentence.split() if re.search(r"\w\w", word)) >= 4:
+            sentences.append(sentence)
+    return sentences
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def test_no_card_copies_a_sentence_from_the_source_text() -> None:
+    seeds = sorted(SEED_DIRECTORY.glob("*.txt")) if SEED_DIRECTORY.is_dir() else []
+    if not seeds:
+        pytest.skip(f"source text not found: no *.txt in {SEED_DIRECTORY}")
+    sentences = [s for seed in seeds for s in _seed_sentences(seed.read_text(encoding="utf-8"))]
+    # The splitter must find real sentences, or this test could never fail.
+    assert "vertrauen bedeutet in vorleistung zu gehen" in sentences
+    assert "die beziehungen tragen das netz" in sentences
+
+    copied = [
+        (card.key, sentence)
+        for card in load_cards()
+        for text in _all_texts(card)
+        for sentence in sentences
+        if sentence in _normalise(text)
+    ]
+    assert copied == []
+
+
+# --- broken card files name the file and the field ---------------------------------------
+
+
+def _set(language: str, name: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data[language][name] = value
+
+    return change
+
+
+def _set_item(language: str, name: str, index: int, value: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data[language][name][index] = value
+
+    return change
+
+
+def _set_top(name: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data[name] = value
+
+    return change
+
+
+def _drop(name: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        del data[name]
+
+    return change
+
+
+BROKEN_FIELDS = [
+    ("empty question", _set_item("en", "questions", 1, "  "), "en.questions[1] is empty"),
+    ("empty title", _set("de", "title", ""), "de.title is empty"),
+    ("empty explanation", _set("en", "explanation", None), "en.explanation is empty"),
+    ("empty action", _set_item("de", "actions", 2, ""), "de.actions[2] is empty"),
+    ("missing kind", _drop("kind"), "kind is missing"),
+    ("missing key", _drop("key"), "key is missing"),
+    ("missing English", _drop("en"), "en is missing"),
+    ("unknown field", _set_top("colour", "blue"), "colour is not a known field"),
+    ("unknown text field", _set("de", "hint", "x"), "de.hint is not a known field"),
+    ("bad kind", _set_top("kind", "tip"), "kind must be one of intro, principle, rule"),
+    ("key not a slug", _set_top("key", "Principle Trust"), "key must be a slug"),
+    ("order not a number", _set_top("order", "second"), "order must be a whole number"),
+    ("empty source", _set_top("source", ""), "source is empty"),
+    ("one question", _set("de", "questions", ["Wem vertraust du?"]), "de.questions has 1 entry"),
+    ("four actions", _set("en", "actions", ["a", "b", "c", "d"]), "en.actions has 4 entries"),
+    ("questions not a list", _set("en", "questions", "Why?"), "en.questions must be a list"),
+    ("question repeated", _set("en", "questions", ["Why?", "Why?"]), "en.questions[1] repeats"),
+    (
+        "action too long for a button",
+        _set_item("de", "actions", 0, "Eine sehr lange Verpflichtung für diese Woche"),
+        "de.actions[0] is 45 characters long, at most 40 allowed",
+    ),
+    ("title too long", _set("en", "title", "T" * 65), "en.title is 65 characters long"),
+    (
+        "prompt too long for Telegram",
+        _set("de", "explanation", "Satz. " * 700),
+        "de.explanation is too long: the prompt would be",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [pytest.param(change, expected, id=name) for name, change, expected in BROKEN_FIELDS],
+)
+def test_a_broken_field_is_reported_with_file_and_field(
+    cards_copy: Path, change: Callable[[dict[str, Any]], None], expected: str
+) -> None:
+    _edit(cards_copy / "principle-trust.yaml", change)
+
+    with pytest.raises(CardError) as raised:
+        load_cards(cards_copy)
+
+    assert f"principle-trust.yaml: {expected}" in str(raised.value)
+    assert any(expected in problem for problem in check_cards(cards_copy))
+
+
+BROKEN_FILES = [
+    ("YAML syntax error", "key: [unclosed\n", "principle-trust.yaml: YAML syntax error at line"),
+    ("not a mapping", "- just\n- a list\n", "principle-trust.yaml: must be a mapping"),
+    ("empty file", "", "principle-trust.yaml: must be a mapping"),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [pytest.param(content, expected, id=name) for name, content, expected in BROKEN_FILES],
+)
+def test_an_unreadable_card_file_is_reported_by_name(
+    cards_copy: Path, content: str, expected: str
+) -> None:
+    (cards_copy / "principle-trust.yaml").write_text(content, encoding="utf-8")
+
+    with pytest.raises(CardError, match=re.escape(expected)):
+        load_cards(cards_copy)
+
+
+def test_a_field_given_twice_is_reported_not_silently_overwritten(cards_copy: Path) -> None:
+    path = cards_copy / "principle-trust.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "kind: rule\n", encoding="utf-8")
+
+    assert any(
+        problem.startswith("principle-trust.yaml: kind is given twice (line ")
+        for problem in check_cards(cards_copy)
+    )
+
+
+def test_a_second_intro_card_is_reported(cards_copy: Path) -> None:
+    _edit(cards_copy / "rule-fairness.yaml", _set_top("kind", "intro"))
+
+    assert check_cards(cards_copy) == [
+        "rule-fairness.yaml: kind is intro, but intro-relationships.yaml is already the intro card"
+    ]
+
+
+def test_a_curriculum_without_an_intro_card_is_reported(cards_copy: Path) -> None:
+    (cards_copy / "intro-relationships.yaml").unlink()
+
+    with pytest.raises(CardError, match="no card has kind intro"):
+        load_cards(cards_copy)
+
+
+def test_a_key_used_by_two_files_is_reported(cards_copy: Path) -> None:
+    shutil.copy(cards_copy / "principle-trust.yaml", cards_copy / "trust-copy.yaml")
+
+    problems = check_cards(cards_copy)
+
+    assert (
+        "trust-copy.yaml: key 'principle-trust' is already used by principle-trust.yaml" in problems
+    )
+
+
+def test_a_card_saved_as_yml_is_reported_rather_than_silently_skipped(cards_copy: Path) -> None:
+    (cards_copy / "rule-fairness.yaml").rename(cards_copy / "rule-fairness.yml")
+
+    assert "rule-fairness.yml: rename to .yaml, only *.yaml files are read" in check_cards(
+        cards_copy
+    )
+
+
+def test_the_content_check_reports_every_problem_not_just_the_first(cards_copy: Path) -> None:
+    _edit(cards_copy / "principle-trust.yaml", _set("de", "title", ""))
+    _edit(cards_copy / "rule-discretion.yaml", _set_item("en", "actions", 0, "x" * 41))
+    _edit(cards_copy / "rule-discretion.yaml", _set_top("kind", "hint"))
+
+    problems = check_cards(cards_copy)
+    with pytest.raises(CardError) as raised:
+        load_cards(cards_copy)
+
+    assert problems == [
+        "principle-trust.yaml: de.title is empty",
+        "rule-discretion.yaml: kind must be one of intro, principle, rule, got 'hint'",
+        "rule-discretion.yaml: en.actions[0] is 41 characters long, at most 40 allowed",
+    ]
+    assert raised.value.problems == tuple(problems)
+
+
+def test_a_missing_cards_directory_is_reported(tmp_path: Path) -> None:
+    assert check_cards(tmp_path / "nowhere") == [
+        f"cards directory not found: {tmp_path / 'nowhere'}"
+    ]
+
+
+def test_an_empty_cards_directory_is_reported(tmp_path: Path) -> None:
+    assert check_cards(tmp_path) == [f"no card files (*.yaml) in {tmp_path}"]
+
+
+# --- the curriculum grows by data alone ---------------------------------------------------
+
+TENTH_CARD = """\
+key: rule-listening
+kind: rule
+order: 90
+theme: listening
+source: "Pluspunkte – Zuhören"
+de:
+  title: "Zuhören"
+  explanation: "Wer zuhört, erfährt, was anderen wichtig ist."
+  questions: ["Wem hast du diese Woche zugehört?", "Wer hat dir zugehört?"]
+  actions: ["Eine Frage mehr stellen", "Ausreden lassen"]
+en:
+  title: "Listening"
+  explanation: "When you listen, you learn what matters to others."
+  questions: ["Whom did you listen to this week?", "Who listened to you?"]
+  actions: ["Ask one more question", "Let people finish"]
+"""
+
+
+def test_a_tenth_card_is_a_data_change_only(cards_copy: Path) -> None:
+    (cards_copy / "rule-listening.yaml").write_text(TENTH_CARD, encoding="utf-8")
+
+    curriculum = load_cards(cards_copy)
+
+    assert len(curriculum) == 10
+    assert curriculum.keys[-1] == "rule-listening"
+    assert curriculum.by_key("rule-listening").text("en").title == "Listening"
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    seen_all_nine = [
+        CardHistory(key, last_shown_at=start + timedelta(weeks=week))
+        for week, key in enumerate(SHIPPED_KEYS)
+    ]
+    assert choose_next_card(curriculum, seen_all_nine).key == "rule-listening"

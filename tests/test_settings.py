@@ -1,0 +1,80 @@
+"""An operator configures netcoach through NETCOACH_* variables; mistakes stop start-up clearly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_defaults_need_no_configuration() -> None:
+    settings = load_settings(_env_file=None)
+    assert settings.bot_token is None
+    assert settings.demo_mode
+    assert settings.database_url == "sqlite+aiosqlite:///netcoach.db"
+    assert settings.tick_seconds == 15
+    assert settings.max_messages_per_second == 30
+    assert settings.default_language == "de"
+    assert settings.admin_ids == frozenset()
+
+
+def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETCOACH_BOT_TOKEN", "123:ABC")
+    monkeypatch.setenv("NETCOACH_ADMIN_IDS", "42, 7")
+    monkeypatch.setenv("NETCOACH_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+    monkeypatch.setenv("NETCOACH_TICK_SECONDS", "2.5")
+    settings = load_settings(_env_file=None)
+    assert settings.bot_token is not None
+    assert settings.bot_token.get_secret_value() == "123:ABC"
+    assert "123:ABC" not in repr(settings)
+    assert settings.admin_ids == frozenset({42, 7})
+    # Plain driver names are accepted and mapped to the async drivers.
+    assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1/test"
+    assert settings.tick_seconds == 2.5
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("NETCOACH_DEFAULT_LANGUAGE=en\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().default_language == "en"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "complaint"),
+    [
+        ("NETCOACH_TICK_SECONDS", "0", "greater than 0"),
+        ("NETCOACH_ADMIN_IDS", "42,alice", "'alice' is not a Telegram user id"),
+        ("NETCOACH_DATABASE_URL", "not a url", "is not a database URL"),
+        ("NETCOACH_DATABASE_URL", "mysql://root@localhost/x", "unsupported database"),
+        ("NETCOACH_MAX_MESSAGES_PER_SECOND", "-1", "greater than 0"),
+        ("NETCOACH_DEFAULT_LANGUAGE", "fr", "'de' or 'en'"),
+    ],
+)
+def test_a_bad_value_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, complaint: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert complaint in str(caught.value)
+
+
+def test_start_up_stops_with_one_line_naming_the_setting(tmp_path) -> None:
+    env = {"NETCOACH_TICK_SECONDS": "0", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("netcoach: NETCOACH_TICK_SECONDS: ")

@@ -1,0 +1,115 @@
+"""Requests a real PTB bot sends through the simulator are valid against the official spec."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+)
+
+from bot.simulator import RecordedRequest, TelegramSimulator
+from bot.simulator.params import METHODS
+from tests.support.botapi_spec import load_spec, validate_request
+
+
+async def test_a_ptb_session_sends_only_requests_the_official_spec_allows():
+    problems: list[str] = []
+
+    def check(request: RecordedRequest) -> None:
+        problems.extend(validate_request(request.method, request.raw_params))
+        problems.extend(validate_request(request.method, request.params))
+
+    async with TelegramSimulator() as sim:
+        sim.on_request(check)
+        anna = sim.user("Anna")
+        keyboard = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("Ja", callback_data="yes")],
+                [InlineKeyboardButton("Web", url="https://example.org")],
+            ]
+        )
+        async with Bot(sim.token, base_url=sim.base_url) as bot:
+            await bot.set_my_commands(
+                [BotCommand("start", "Loslegen")],
+                scope=BotCommandScopeChat(anna.id),
+                language_code="de",
+            )
+            sent = await bot.send_message(
+                anna.id,
+                "<b>Hallo</b> <a href='https://example.org'>Link</a>",
+                parse_mode="HTML",
+                reply_markup=keyboard,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            await bot.edit_message_text(
+                "<i>Neu</i>",
+                chat_id=anna.id,
+                message_id=sent.message_id,
+                parse_mode="HTML",
+                reply_markup=keyboard,
+            )
+            await bot.edit_message_reply_markup(anna.id, sent.message_id, reply_markup=None)
+            await bot.send_message(anna.id, "Frage", reply_markup=keyboard)
+            query_id = await anna.press(anna.messages[-1], "Ja")
+            await bot.answer_callback_query(query_id, "Notiert", show_alert=True, cache_time=5)
+            await bot.send_document(anna.id, b"a;b", filename="export.csv", caption="Export")
+            await bot.send_photo(anna.id, b"\x89PNG", caption="Bild", has_spoiler=True)
+            await bot.send_chat_action(anna.id, "upload_document")
+            await bot.get_updates(timeout=0, allowed_updates=["message", "callback_query"])
+            await bot.delete_message(anna.id, sent.message_id)
+        assert {r.method for r in sim.requests} >= {
+            "setMyCommands",
+            "sendMessage",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "answerCallbackQuery",
+            "sendDocument",
+            "sendPhoto",
+        }
+        assert all(r.ok for r in sim.requests), [r.response for r in sim.requests if not r.ok]
+    assert problems == []
+
+
+def test_the_validator_reports_invalid_requests():
+    assert validate_request("sendMessage", {"chat_id": "1", "text": "hi"}) == []
+    assert validate_request("sendTelepathy", {}) == ["unknown method 'sendTelepathy'"]
+    problems = validate_request(
+        "sendMessage",
+        {
+            "chat_id": 1.5,
+            "colour": "red",
+            "reply_markup": {"inline_keyboard": [[{"text": "A", "callback_dat": "x"}]]},
+        },
+    )
+    assert "sendMessage.chat_id: expected Integer or String, got float 1.5" in problems
+    assert "sendMessage: unknown field 'colour'" in problems
+    assert "sendMessage: missing required field 'text'" in problems
+    assert any("unknown field 'callback_dat'" in p for p in problems)
+    assert validate_request("getUpdates", {"timeout": "soon"}) == [
+        "getUpdates.timeout: expected Integer, got str 'soon'"
+    ]
+    assert validate_request("answerCallbackQuery", {"callback_query_id": "1", "show_alert": "yes"})
+    assert validate_request("sendDocument", {"chat_id": 1, "document": 5})
+    assert validate_request(
+        "setMyCommands", {"commands": [{"command": "start"}], "scope": {"type": "chat"}}
+    )
+
+
+def test_every_simulated_method_and_parameter_exists_in_the_official_spec():
+    spec = load_spec()
+    for name, method in METHODS.items():
+        assert name in spec.methods, name
+        official = {field["name"] for field in spec.methods[name].get("fields", [])}
+        assert set(method.params) == official, name
+        required = {f["name"] for f in spec.methods[name].get("fields", []) if f["required"]}
+        assert required == method.required, name
+
+
+@pytest.mark.parametrize("method", ["sendMessage", "sendmessage", "SENDMESSAGE"])
+def test_method_names_are_found_case_insensitively(method: str):
+    assert validate_request(method, {"chat_id": 1, "text": "x"}) == []
