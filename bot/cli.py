@@ -83,7 +83,10 @@ def _db_upgrade(settings: Settings) -> int:
 def _chat(settings: Settings, database_url: str | None, language: str | None, name: str) -> int:
     """The terminal demo; `database_url` None means a throw-away SQLite file."""
     from bot.demo import run_demo
+    from bot.logs import configure_logging
 
+    # Only warnings, so the conversation stays readable.
+    configure_logging(logging.WARNING)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(settings, database_url=database_url, language=language, name=name))
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -12,7 +11,6 @@ from typing import TextIO
 
 from bot.clock import ShiftableClock
 from bot.domain.durations import parse_duration
-from bot.logs import configure_logging
 from bot.runner import running_bot
 from bot.settings import Settings
 from bot.simulator import SimEvent, SimMessage, SimUser, TelegramSimulator
@@ -159,7 +157,6 @@ async def run_demo(
 
     `database_url` None means a throw-away SQLite file.
     """
-    configure_logging(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="netcoach-demo-") as scratch:
         database_url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
         demo_settings = settings.model_copy(update={"database_url": database_url})
