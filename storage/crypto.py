@@ -1,0 +1,321 @@
+"""Field encryption for free text about third parties: keys, tokens, blind indexes.
+
+Stored forms of a text value:
+
+- ``enc1:<key-id>:<base64url(nonce || ciphertext || tag)>`` -- AES-256-GCM with a random
+  96-bit nonce; the ``enc1:<key-id>`` prefix is authenticated too (associated data), so
+  a token cannot be relabelled to another key.
+- ``enc0:<text>`` -- plain text that itself starts like a token (``enc<digits>:``),
+  escaped when written without a key so it is never mistaken for ciphertext.
+- anything else -- plain text, as written without a key (or before one was set).
+
+Keys are 32 random bytes in URL-safe base64. Each key has a short public id (derived
+from the key, not secret) so several keys can be configured during a rotation: values
+are encrypted with the primary (first) key and decrypted with whichever key matches.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+__all__ = [
+    "KEY_BYTES",
+    "TOKEN_PREFIX",
+    "DecryptionError",
+    "FieldCipher",
+    "blind_index",
+    "configure_cipher",
+    "current_cipher",
+    "from_stored",
+    "generate_key",
+    "is_encrypted",
+    "key_id_of",
+    "normalise_for_index",
+    "to_stored",
+    "using_cipher",
+]
+
+KEY_BYTES = 32
+TOKEN_PREFIX = "enc1:"
+_ESCAPE_PREFIX = "enc0:"
+_NONCE_BYTES = 12
+_KEY_ID_BYTES = 4
+_RESERVED = re.compile(r"enc\d+:")
+_KEY_HELP = (
+    "NETCOACH_ENCRYPTION_KEY must be 32 bytes in URL-safe base64; "
+    "generate one with `netcoach keys generate`"
+)
+# Used for blind indexes when no key is configured: not secret, it only keeps the index
+# stable and distinct from a bare hash of the name.
+_UNKEYED_INDEX_KEY = b"netcoach blind index v1 (no encryption key configured)"
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted: wrong or missing key, or tampered data."""
+
+    def __init__(self, message: str, *, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.key_id = key_id
+
+
+def generate_key() -> str:
+    """Return a new random key as URL-safe base64 text (no padding), fit for an env var."""
+    return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode("ascii").rstrip("=")
+
+
+def _parse_key(key: str | bytes) -> bytes:
+    if isinstance(key, bytes):
+        raw = key
+    else:
+        text = key.strip()
+        if not re.fullmatch(r"[A-Za-z0-9_-]+={0,2}", text):
+            raise ValueError(_KEY_HELP)
+        text = text.rstrip("=")
+        try:
+            raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(_KEY_HELP) from None
+    if len(raw) != KEY_BYTES:
+        raise ValueError(f"{_KEY_HELP} (got {len(raw)} bytes)")
+    return raw
+
+
+def _derive(key: bytes, purpose: bytes, length: int = 32) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(key)
+
+
+def key_id_of(key: str | bytes) -> str:
+    """Return the public id of a key (8 hex digits), as shown in tokens and errors."""
+    return _derive(_parse_key(key), b"netcoach key id v1", _KEY_ID_BYTES).hex()
+
+
+@dataclass(frozen=True, repr=False)
+class _Key:
+    raw: bytes
+    key_id: str
+    aead: AESGCM
+    index_key: bytes
+
+    @classmethod
+    def from_raw(cls, raw: bytes) -> _Key:
+        return cls(
+            raw=raw,
+            key_id=_derive(raw, b"netcoach key id v1", _KEY_ID_BYTES).hex(),
+            aead=AESGCM(_derive(raw, b"netcoach field encryption v1")),
+            index_key=_derive(raw, b"netcoach blind index v1"),
+        )
+
+
+def normalise_for_index(value: str) -> str:
+    """Fold a name for matching: Unicode NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def _index_with(index_key: bytes, value: str) -> str:
+    data = normalise_for_index(value).encode("utf-8")
+    return hmac.new(index_key, data, hashlib.sha256).hexdigest()
+
+
+def is_encrypted(value: str) -> bool:
+    """Tell whether a stored value is a ciphertext token (as opposed to plain text)."""
+    return value.startswith(TOKEN_PREFIX)
+
+
+class FieldCipher:
+    """AES-256-GCM over text values with one primary key and any number of older keys.
+
+    `encrypt` always uses the primary key; `decrypt` picks the key named in the token
+    and passes plain (never-encrypted) values through unchanged.
+    """
+
+    def __init__(self, primary: str | bytes, *previous: str | bytes) -> None:
+        keys: dict[str, _Key] = {}
+        for candidate in (primary, *previous):
+            key = _Key.from_raw(_parse_key(candidate))
+            if key.key_id in keys:
+                raise ValueError(f"encryption key {key.key_id} is configured twice")
+            keys[key.key_id] = key
+        self._keys = keys
+        self._primary = next(iter(keys.values()))
+
+    @classmethod
+    def from_setting(cls, value: str) -> FieldCipher:
+        """Build from a setting: one key, or several separated by commas, primary first."""
+        parts = [part for part in re.split(r"[,\s]+", value) if part]
+        if not parts:
+            raise ValueError(_KEY_HELP)
+        return cls(*parts)
+
+    @property
+    def primary_key_id(self) -> str:
+        """The id of the key new values are encrypted with."""
+        return self._primary.key_id
+
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        """Ids of every configured key, primary first."""
+        return tuple(self._keys)
+
+    def accepting(self, other: FieldCipher | None) -> FieldCipher:
+        """The same primary key, also able to decrypt whatever `other` can."""
+        raws = [key.raw for key in self._keys.values()]
+        if other is not None:
+            raws += [key.raw for key in other._keys.values() if key.key_id not in self._keys]
+        return FieldCipher(*raws)
+
+    def encrypt(self, text: str) -> str:
+        """Encrypt text under the primary key; the result is an ASCII token."""
+        key = self._primary
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = key.aead.encrypt(nonce, text.encode("utf-8"), _associated_data(key.key_id))
+        body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+        return f"{TOKEN_PREFIX}{key.key_id}:{body}"
+
+    def decrypt(self, token: str) -> str:
+        """Decrypt a token; plain and escaped values are returned as plain text.
+
+        Raises:
+            DecryptionError: the token names an unknown key, is malformed, or fails
+                authentication (wrong key material or tampering).
+        """
+        if not is_encrypted(token):
+            return _plain_from_stored(token)
+        key_id, body = _split_token(token)
+        key = self._keys.get(key_id)
+        if key is None:
+            known = ", ".join(self._keys)
+            raise DecryptionError(
+                f"value was encrypted with key {key_id}, which is not configured "
+                f"(configured: {known})",
+                key_id=key_id,
+            )
+        try:
+            blob = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except (binascii.Error, ValueError):
+            raise DecryptionError(
+                f"value under key {key_id} is not valid base64", key_id=key_id
+            ) from None
+        if len(blob) < _NONCE_BYTES + 16:
+            raise DecryptionError(f"value under key {key_id} is truncated", key_id=key_id)
+        try:
+            plain = key.aead.decrypt(
+                blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _associated_data(key_id)
+            )
+            return plain.decode("utf-8")
+        except (InvalidTag, UnicodeDecodeError):
+            raise DecryptionError(
+                f"value under key {key_id} failed authentication (tampered, or a different "
+                "key with the same id)",
+                key_id=key_id,
+            ) from None
+
+    def is_current(self, value: str) -> bool:
+        """Tell whether a stored value is already encrypted under the primary key."""
+        return value.startswith(f"{TOKEN_PREFIX}{self._primary.key_id}:")
+
+    def blind_index(self, value: str) -> str:
+        """Keyed hash of a normalised name under the primary key (hex), for lookups."""
+        return _index_with(self._primary.index_key, value)
+
+    def blind_index_candidates(self, value: str) -> tuple[str, ...]:
+        """Blind indexes under every configured key, primary first (lookups mid-rotation)."""
+        return tuple(_index_with(key.index_key, value) for key in self._keys.values())
+
+    def __repr__(self) -> str:
+        return f"FieldCipher(primary={self.primary_key_id!r}, keys={len(self._keys)})"
+
+
+def _associated_data(key_id: str) -> bytes:
+    return f"{TOKEN_PREFIX}{key_id}".encode("ascii")
+
+
+def _split_token(token: str) -> tuple[str, str]:
+    key_id, sep, body = token[len(TOKEN_PREFIX) :].partition(":")
+    if not sep or not re.fullmatch(r"[0-9a-f]{8}", key_id):
+        raise DecryptionError("value looks encrypted but its key id is malformed")
+    return key_id, body
+
+
+def _plain_from_stored(value: str) -> str:
+    if value.startswith(_ESCAPE_PREFIX):
+        return value[len(_ESCAPE_PREFIX) :]
+    if _RESERVED.match(value):
+        raise DecryptionError(f"value uses an unknown storage format {value.split(':', 1)[0]!r}")
+    return value
+
+
+def to_stored(text: str, cipher: FieldCipher | None) -> str:
+    """The form a text is stored in: a token with a cipher, else plain (escaped if needed)."""
+    if cipher is not None:
+        return cipher.encrypt(text)
+    if _RESERVED.match(text):
+        return _ESCAPE_PREFIX + text
+    return text
+
+
+def from_stored(value: str, cipher: FieldCipher | None) -> str:
+    """The text behind a stored value.
+
+    Raises:
+        DecryptionError: the value is encrypted and `cipher` cannot decrypt it (or is None).
+    """
+    if cipher is not None:
+        return cipher.decrypt(value)
+    if is_encrypted(value):
+        key_id, _ = _split_token(value)
+        raise DecryptionError(
+            f"value was encrypted with key {key_id} but no NETCOACH_ENCRYPTION_KEY is set",
+            key_id=key_id,
+        )
+    return _plain_from_stored(value)
+
+
+_current: FieldCipher | None = None
+
+
+def configure_cipher(cipher: FieldCipher | None) -> None:
+    """Set the process-wide cipher used by encrypted columns (once, at start-up)."""
+    global _current
+    _current = cipher
+
+
+def current_cipher() -> FieldCipher | None:
+    """The process-wide cipher, or None when free text is stored in plain."""
+    return _current
+
+
+@contextmanager
+def using_cipher(cipher: FieldCipher | None) -> Iterator[FieldCipher | None]:
+    """Use `cipher` inside the block and restore the previous one after (for tests, tools)."""
+    previous = _current
+    configure_cipher(cipher)
+    try:
+        yield cipher
+    finally:
+        configure_cipher(previous)
+
+
+def blind_index(value: str) -> str:
+    """Keyed hash (HMAC-SHA256, hex) of a normalised name, for exact-match lookups.
+
+    Keyed by the current cipher's primary key (via HKDF), or by a fixed non-secret salt
+    when no key is configured. "Anna", " anna " and "ANNA" give the same index.
+    """
+    cipher = current_cipher()
+    if cipher is None:
+        return _index_with(_UNKEYED_INDEX_KEY, value)
+    return cipher.blind_index(value)
