@@ -8,6 +8,7 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, Defaults
 
+from bot.dispatcher import Dispatcher
 from bot.domain.runtime import Runtime
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, NetcoachApplication
@@ -36,5 +37,11 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     application = cast(NetcoachApplication, builder.build())
     bot_data: BotData = application.bot_data
     bot_data.runtime = runtime
+    bot_data.dispatcher = dispatcher = Dispatcher(runtime, application.bot)
     register_handlers(application)
+    assert application.job_queue is not None
+    # The one repeating job: everything due is found in the database, not in jobs.
+    application.job_queue.run_repeating(
+        dispatcher.tick, interval=runtime.settings.tick_seconds, first=0.5, name="dispatch"
+    )
     return application

@@ -164,12 +164,20 @@ async def run_demo(
         async with (
             TelegramSimulator(DEMO_TOKEN) as sim,
             open_runtime(demo_settings, clock) as runtime,
-            running_bot(runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1),
+            running_bot(
+                runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1
+            ) as application,
         ):
             user = sim.user(
                 name, user_id=DEMO_USER_ID, language_code=language or settings.default_language
             )
-            console = DemoConsole(user, clock, stdout)
+            dispatcher = application.bot_data.dispatcher
+
+            async def look_for_due_work() -> None:
+                # The tick would find it within NETCOACH_TICK_SECONDS; the demo looks at once.
+                dispatcher.kick()
+
+            console = DemoConsole(user, clock, stdout, on_clock_moved=look_for_due_work)
             print(HELP, file=stdout, flush=True)
             printer = asyncio.create_task(_print_events(user, console))
             try:

@@ -38,6 +38,7 @@ async def running_bot(
         finally:
             if application.updater.running:
                 await application.updater.stop()
+            await application.bot_data.dispatcher.stop()
             await application.stop()
             await warm_up
 

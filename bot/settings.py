@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_port: int | None = Field(default=None, ge=1, le=65535)
     max_messages_per_second: float = Field(default=30.0, gt=0)
+    # How long a send may stay in flight before another dispatcher takes it over.
+    delivery_lease_seconds: float = Field(default=120.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import (
-    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -12,6 +13,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
+from telegram.ext import ExtBot
 
 from bot.screens import Screen
 
@@ -43,14 +45,25 @@ def reply_markup(screen: Screen) -> Markup | None:
     return None
 
 
-async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
-    """Send one screen as an HTML message."""
+async def send_screen(
+    bot: ExtBot[Any], chat_id: int, screen: Screen, *, retry_on_flood: bool = True
+) -> Message:
+    """Send one screen as an HTML message.
+
+    Replies are retried after a 429 by the application's rate limiter; the dispatcher
+    passes `retry_on_flood=False` because it paces and pauses itself.
+    """
     return await bot.send_message(
-        chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=reply_markup(screen)
+        chat_id,
+        screen.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=reply_markup(screen),
+        # AIORateLimiter reads its per-call argument as the number of retries.
+        rate_limit_args=None if retry_on_flood else 0,
     )
 
 
-async def send_screens(bot: Bot, chat_id: int, screens: list[Screen]) -> list[Message]:
+async def send_screens(bot: ExtBot[Any], chat_id: int, screens: list[Screen]) -> list[Message]:
     """Send screens in order."""
     return [await send_screen(bot, chat_id, screen) for screen in screens]
 

@@ -7,6 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.dispatcher import Dispatcher
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 
@@ -14,10 +15,11 @@ __all__ = ["CONTEXT_TYPES", "BotData", "Context", "NetcoachApplication", "identi
 
 
 class BotData:
-    """Application-wide data: the runtime the handlers call the domain with."""
+    """Application-wide data: the runtime for domain calls and the dispatcher."""
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
+        self._dispatcher: Dispatcher | None = None
 
     @property
     def runtime(self) -> Runtime:
@@ -29,6 +31,17 @@ class BotData:
     @runtime.setter
     def runtime(self, value: Runtime) -> None:
         self._runtime = value
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The dispatcher that sends prompts; set once when the application is built."""
+        if self._dispatcher is None:
+            raise RuntimeError("the application was built without a dispatcher")
+        return self._dispatcher
+
+    @dispatcher.setter
+    def dispatcher(self, value: Dispatcher) -> None:
+        self._dispatcher = value
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

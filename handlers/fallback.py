@@ -5,8 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import onboarding
+from bot.domain.inbox import handle_text
+from bot.domain.reflections import ReflectionSaved
 from bot.screens import Screen
 from bot.screens import setup as screens
+from bot.screens.reflection import reflection_saved
 from bot.telegram_out import send_screen, send_screens
 from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
@@ -15,21 +18,31 @@ __all__ = ["group_message", "other_message", "text_message", "unknown_button", "
 
 
 async def text_message(update: Update, context: Context) -> None:
-    """Free text answers the open question of a guided flow; otherwise point to /help."""
+    """Free text: a reflection, the answer to an open question, or a pointer to /help."""
     message = update.effective_message
     if message is None or message.text is None:
         return
     runtime, who = context.bot_data.runtime, identity_of(update)
-    outcome = await onboarding.answer_text(runtime, who, message.text)
-    if outcome is not None:
+    replied = message.reply_to_message
+    result = await handle_text(
+        runtime,
+        who,
+        message.text,
+        reply_to_message_id=replied.message_id if replied is not None else None,
+    )
+    if isinstance(result, ReflectionSaved):
+        await send_screen(context.bot, who.chat_id, reflection_saved(result))
+    elif result is not None:
         now = runtime.clock.now()
         first_name = update.effective_user.first_name if update.effective_user else ""
         await send_screens(
-            context.bot, who.chat_id, screens.render_outcome(outcome, now, first_name)
+            context.bot, who.chat_id, screens.render_outcome(result, now, first_name)
         )
-        return
-    member = await onboarding.load_member(runtime, who)
-    await send_screen(context.bot, who.chat_id, Screen(catalog(member.language)("fallback.text")))
+    else:
+        member = await onboarding.load_member(runtime, who)
+        await send_screen(
+            context.bot, who.chat_id, Screen(catalog(member.language)("fallback.text"))
+        )
 
 
 async def other_message(update: Update, context: Context) -> None:

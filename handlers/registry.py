@@ -3,21 +3,48 @@
 from __future__ import annotations
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot.screens import prompt as prompt_screens
+from bot.screens import reflection as reflection_screens
 from bot.screens import setup as setup_screens
 from content.i18n import LANGUAGES, catalog
-from handlers import fallback, info, setup
+from handlers import fallback, info, prompts, setup
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
 __all__ = ["COMMANDS", "register_handlers", "set_bot_commands"]
 
 # Commands shown in Telegram's menu, in this order; descriptions come from the catalogs.
-COMMANDS = ("start", "settings", "language", "timezone", "schedule", "help", "about", "privacy")
+COMMANDS = (
+    "start",
+    "next",
+    "reflect",
+    "journal",
+    "pause",
+    "resume",
+    "settings",
+    "language",
+    "timezone",
+    "schedule",
+    "help",
+    "about",
+    "privacy",
+)
 
 _COMMAND_CALLBACKS = {
     "start": setup.start_command,
+    "next": prompts.next_command,
+    "reflect": prompts.reflect_command,
+    "journal": prompts.journal_command,
+    "pause": prompts.pause_command,
+    "resume": prompts.resume_command,
     "settings": setup.settings_command,
     "language": setup.language_command,
     "timezone": setup.timezone_command,
@@ -27,6 +54,9 @@ _COMMAND_CALLBACKS = {
     "privacy": info.privacy_command,
 }
 
+_PROMPT_BUTTONS = "|".join(
+    (prompt_screens.REFLECT, prompt_screens.ANOTHER_QUESTION, prompt_screens.SKIP)
+)
 _SETUP_BUTTONS = "|".join(
     (
         setup_screens.LANGUAGE,
@@ -53,6 +83,12 @@ def register_handlers(application: NetcoachApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")
     )
+    application.add_handler(
+        CallbackQueryHandler(prompts.prompt_button, pattern=rf"^(?:{_PROMPT_BUTTONS}):\d+$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(prompts.journal_button, pattern=rf"^{reflection_screens.JOURNAL}:\d+$")
+    )
     # Any other callback data is forged or from an old version: answered, never acted on.
     application.add_handler(CallbackQueryHandler(fallback.unknown_button))
     application.add_handler(
@@ -68,6 +104,9 @@ def register_handlers(application: NetcoachApplication) -> None:
         MessageHandler(private & new_message & filters.COMMAND, fallback.unknown_command)
     )
     application.add_handler(MessageHandler(private & new_message, fallback.other_message))
+    application.add_handler(
+        ChatMemberHandler(prompts.chat_member_update, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_error_handler(error_handler)
 
 

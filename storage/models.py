@@ -6,16 +6,35 @@ import enum
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, MetaData, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime, utc_datetime
 
-__all__ = ["Base", "ConversationState", "User", "UserStatus"]
+__all__ = [
+    "Base",
+    "ConversationState",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryStatus",
+    "Reflection",
+    "User",
+    "UserStatus",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -30,6 +49,11 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
     }
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    """Enums stored as their string values (a VARCHAR with a CHECK-free, portable type)."""
+    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class UserStatus(enum.StrEnum):
@@ -57,12 +81,7 @@ class User(Base):
     slot_weekday: Mapped[int | None]
     slot_minute: Mapped[int | None]
     next_prompt_at: Mapped[datetime | None] = mapped_column(index=True)
-    status: Mapped[UserStatus] = mapped_column(
-        Enum(
-            UserStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
-        ),
-        default=UserStatus.ACTIVE,
-    )
+    status: Mapped[UserStatus] = mapped_column(_enum(UserStatus), default=UserStatus.ACTIVE)
     paused_until: Mapped[datetime | None]
     onboarded_at: Mapped[datetime | None]
     created_at: Mapped[utc_datetime]
@@ -81,3 +100,67 @@ class ConversationState(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[utc_datetime]
+
+
+class DeliveryKind(enum.StrEnum):
+    """What a delivery carries."""
+
+    PROMPT = "prompt"  # the weekly prompt at the member's slot
+    EXTRA = "extra"  # a prompt asked for with /next
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery stands; `pending` and `sending` rows are the dispatcher's work."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+class Delivery(Base):
+    """One message the bot owes a member, unique per member, kind and slot.
+
+    The row is committed before the send and marked sent after it. `due_at` is when
+    the dispatcher may (re)try it: the slot for a pending row, the end of the lease
+    for a row being sent, so a crashed send is retried once its lease runs out.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "slot_at"),
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DeliveryKind] = mapped_column(_enum(DeliveryKind))
+    slot_at: Mapped[utc_datetime]
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus))
+    due_at: Mapped[utc_datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    card_key: Mapped[str | None] = mapped_column(String(64))
+    question_index: Mapped[int | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None]
+    skipped_at: Mapped[datetime | None]
+    created_at: Mapped[utc_datetime]
+
+
+class Reflection(Base):
+    """What a member wrote in answer to a prompt."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (Index("ix_reflections_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
+    )
+    card_key: Mapped[str] = mapped_column(String(64))
+    question_index: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[utc_datetime]

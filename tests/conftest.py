@@ -13,6 +13,7 @@ from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
 from bot.simulator import TelegramSimulator
+from content.cards import load_cards
 from handlers.context import NetcoachApplication
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_database
@@ -72,7 +73,12 @@ def settings(database_url: str) -> Settings:
 async def runtime(settings: Settings, clock: ShiftableClock) -> AsyncIterator[Runtime]:
     """A runtime on the test database with the frozen clock."""
     engine = create_engine(settings.database_url)
-    yield Runtime(sessions=create_session_factory(engine), clock=clock, settings=settings)
+    yield Runtime(
+        sessions=create_session_factory(engine),
+        clock=clock,
+        settings=settings,
+        curriculum=load_cards(),
+    )
     await engine.dispose()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.settings import Settings
+from content.cards import Curriculum
 
 __all__ = ["Runtime"]
 
@@ -19,3 +20,4 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     settings: Settings
+    curriculum: Curriculum

@@ -327,6 +327,13 @@ class SimUser(SimChat):
         )
         if "callback_data" not in pressed:
             raise ButtonNotFound(f"button {chosen.text!r} has no callback_data: {pressed}")
+        return await self._push_callback(target, str(pressed["callback_data"]))
+
+    async def press_forged(self, message: SimMessage | int, data: str) -> str:
+        """Send callback data the message has no button for, as a tampered client could."""
+        return await self._push_callback(self._resolve(message), data)
+
+    async def _push_callback(self, target: SimMessage, data: str) -> str:
         pending = self._core.state.new_callback(self.id, target)
         self._core.push_update(
             "callback_query",
@@ -335,7 +342,7 @@ class SimUser(SimChat):
                 "from": self.user,
                 "message": target.to_api(),
                 "chat_instance": str(abs(target.chat_id) * 7919 % 10**18),
-                "data": pressed["callback_data"],
+                "data": data,
             },
         )
         await asyncio.sleep(0)

@@ -1,0 +1,65 @@
+"""Whether the bot writes to a member: `/pause`, `/resume`, and members who block the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.durations import parse_duration
+from bot.domain.members import Identity, Member, member_from_row, reschedule
+from bot.domain.prompts import mark_blocked
+from bot.domain.runtime import Runtime
+from storage.models import UserStatus
+from storage.users import get_user_by_telegram_id
+
+__all__ = ["PauseOutcome", "bot_blocked", "pause", "resume"]
+
+
+@dataclass(frozen=True, slots=True)
+class PauseOutcome:
+    """The result of `/pause`; `bad_duration` means nothing changed."""
+
+    member: Member
+    until: datetime | None = None
+    bad_duration: bool = False
+
+
+async def pause(runtime: Runtime, who: Identity, duration_text: str | None) -> PauseOutcome | None:
+    """Stop prompts until `/resume`, or for a while (`/pause 3w`). None for unknown members."""
+    duration = parse_duration(duration_text) if duration_text else None
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None:
+            return None
+        if duration_text and duration is None:
+            return PauseOutcome(member_from_row(user), bad_duration=True)
+        until = now + duration if duration else None
+        user.status = UserStatus.PAUSED
+        user.paused_until = until
+        # The dispatcher's due query also wakes paused members when their pause ends.
+        user.next_prompt_at = until
+        user.updated_at = now
+        return PauseOutcome(member_from_row(user), until=until)
+
+
+async def resume(runtime: Runtime, who: Identity) -> Member | None:
+    """Prompts again from the next regular slot on."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None:
+            return None
+        user.status = UserStatus.ACTIVE
+        user.paused_until = None
+        user.updated_at = now
+        reschedule(user, now)
+        return member_from_row(user)
+
+
+async def bot_blocked(runtime: Runtime, telegram_id: int) -> None:
+    """Telegram says the member blocked the bot: stop all sends until they write again."""
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, telegram_id)
+        if user is not None:
+            mark_blocked(user, runtime.clock.now())

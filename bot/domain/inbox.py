@@ -1,0 +1,31 @@
+"""Where a member's free text goes: a reply to a prompt, the open question, or nowhere."""
+
+from __future__ import annotations
+
+from bot.domain import onboarding, reflections
+from bot.domain.members import Identity
+from bot.domain.onboarding import FlowOutcome
+from bot.domain.reflections import ReflectionSaved
+from bot.domain.runtime import Runtime
+
+__all__ = ["handle_text"]
+
+
+async def handle_text(
+    runtime: Runtime, who: Identity, text: str, *, reply_to_message_id: int | None = None
+) -> FlowOutcome | ReflectionSaved | None:
+    """Route free text; None when nothing was waiting for it.
+
+    A reply to a prompt is a reflection on that prompt, whatever else is open. Otherwise
+    the open question of onboarding or settings takes it, then an open reflection.
+    """
+    if reply_to_message_id is not None:
+        saved = await reflections.save_reflection(
+            runtime, who, text, reply_to_message_id=reply_to_message_id
+        )
+        if saved is not None:
+            return saved
+    outcome = await onboarding.answer_text(runtime, who, text)
+    if outcome is not None:
+        return outcome
+    return await reflections.save_reflection(runtime, who, text)

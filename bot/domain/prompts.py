@@ -1,0 +1,251 @@
+"""The weekly prompt: choosing the card, turning due slots into deliveries, recording sends.
+
+The database is the schedule. `schedule_due_prompts` turns members whose slot has come
+into delivery rows and moves their slot on; `claim_deliveries` leases due rows for
+sending; `record_outcomes` marks what happened. A crash between lease and record
+leaves rows `sending` until the lease runs out, and then they are sent again: the only
+duplicates possible are those in flight.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.members import Identity, reschedule
+from bot.domain.runtime import Runtime
+from content.cards import Card, Curriculum
+from content.rotation import CardHistory, choose_next_card, choose_next_question
+from storage.deliveries import (
+    add_delivery,
+    asked_questions,
+    card_history,
+    claim_due_deliveries,
+    claim_due_users,
+)
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, User, UserStatus
+from storage.users import get_user_by_telegram_id
+
+__all__ = [
+    "CATCH_UP_AFTER",
+    "MAX_ATTEMPTS",
+    "Outcome",
+    "Prompt",
+    "SendOutcome",
+    "claim_deliveries",
+    "mark_blocked",
+    "next_prompt_now",
+    "prompt_from_rows",
+    "record_outcomes",
+    "schedule_due_prompts",
+]
+
+# A prompt sent this long after its slot says it is a catch-up.
+CATCH_UP_AFTER = timedelta(hours=1)
+# After this many failed sends a delivery is given up; the member's next slot still comes.
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Everything needed to show one prompt to one member."""
+
+    delivery_id: int
+    user_id: int
+    chat_id: int
+    language: str
+    timezone: str
+    card: Card
+    question_index: int
+    slot_at: datetime
+    catch_up: bool
+    skipped: bool = False
+
+
+class Outcome(enum.StrEnum):
+    """What happened when a delivery was sent."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"  # Telegram said 403: the member blocked the bot
+    RETRY = "retry"  # a transient failure: try again later
+    FAILED = "failed"  # Telegram refused the request; retrying will not help
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """The result of one send, to be recorded."""
+
+    delivery_id: int
+    outcome: Outcome
+    message_id: int | None = None
+    retry_in: timedelta | None = None
+
+
+async def _choose(session: AsyncSession, curriculum: Curriculum, user: User) -> tuple[Card, int]:
+    """The next card for this member and the question on it they were asked least lately."""
+    history = [CardHistory(*row) for row in await card_history(session, user.id)]
+    card = choose_next_card(curriculum, history)
+    asked = await asked_questions(session, user.id, card.key)
+    text = card.text(user.language)
+    # Cards can lose questions in an edit; forget indexes that no longer exist.
+    return card, choose_next_question(text, [i for i in asked if i < len(text.questions)])
+
+
+async def schedule_due_prompts(runtime: Runtime, limit: int = 500) -> int:
+    """Turn due slots into pending deliveries; return how many members were handled.
+
+    A member paused until a moment that has passed is resumed instead. A slot missed
+    while the bot was down gives one prompt (for that slot) and the next slot is the
+    next regular one after now, never a flood of catch-ups.
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        users = await claim_due_users(session, now, limit)
+        for user in users:
+            if user.status is UserStatus.PAUSED:
+                user.status = UserStatus.ACTIVE
+                user.paused_until = None
+                user.updated_at = now
+                reschedule(user, now)
+                continue
+            slot = user.next_prompt_at
+            assert slot is not None  # claimed by next_prompt_at <= now
+            card, question = await _choose(session, runtime.curriculum, user)
+            await add_delivery(
+                session,
+                user_id=user.id,
+                kind=DeliveryKind.PROMPT,
+                slot_at=slot,
+                status=DeliveryStatus.PENDING,
+                due_at=slot,
+                now=now,
+                card_key=card.key,
+                question_index=question,
+            )
+            reschedule(user, now)
+        return len(users)
+
+
+def prompt_from_rows(
+    delivery: Delivery, user: User, curriculum: Curriculum, now: datetime
+) -> Prompt:
+    """The prompt a delivery row stands for, in the member's current language."""
+    card = curriculum.get(delivery.card_key or "") or curriculum.intro
+    questions = card.text(user.language).questions
+    return Prompt(
+        delivery_id=delivery.id,
+        user_id=user.id,
+        chat_id=user.chat_id,
+        language=user.language,
+        timezone=user.timezone or "UTC",
+        card=card,
+        question_index=(delivery.question_index or 0) % len(questions),
+        slot_at=delivery.slot_at,
+        catch_up=delivery.kind is DeliveryKind.PROMPT and now - delivery.slot_at > CATCH_UP_AFTER,
+        skipped=delivery.skipped_at is not None,
+    )
+
+
+async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> list[Prompt]:
+    """Lease due deliveries for sending; members no longer reachable get theirs cancelled."""
+    now = runtime.clock.now()
+    prompts: list[Prompt] = []
+    async with runtime.sessions.begin() as session:
+        deliveries = await claim_due_deliveries(session, now, limit)
+        users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
+        for delivery in deliveries:
+            user = users[delivery.user_id]
+            if user.status is not UserStatus.ACTIVE or delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = (
+                    DeliveryStatus.CANCELLED
+                    if user.status is not UserStatus.ACTIVE
+                    else DeliveryStatus.FAILED
+                )
+                continue
+            delivery.status = DeliveryStatus.SENDING
+            delivery.attempts += 1
+            delivery.due_at = now + lease
+            prompts.append(prompt_from_rows(delivery, user, runtime.curriculum, now))
+    return prompts
+
+
+async def _users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User).where(User.id.in_(ids)))
+    return {user.id: user for user in rows.scalars()}
+
+
+async def record_outcomes(runtime: Runtime, outcomes: Sequence[SendOutcome]) -> None:
+    """Mark sends as done, blocked, to be retried, or failed, in one transaction."""
+    if not outcomes:
+        return
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        rows = await session.execute(
+            select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes]))
+        )
+        deliveries = {delivery.id: delivery for delivery in rows.scalars()}
+        blocked_users: set[int] = set()
+        for outcome in outcomes:
+            delivery = deliveries.get(outcome.delivery_id)
+            if delivery is None:  # deleted meanwhile (the member left)
+                continue
+            if outcome.outcome is Outcome.SENT:
+                delivery.status = DeliveryStatus.SENT
+                delivery.telegram_message_id = outcome.message_id
+                delivery.sent_at = now
+            elif outcome.outcome is Outcome.BLOCKED:
+                delivery.status = DeliveryStatus.BLOCKED
+                blocked_users.add(delivery.user_id)
+            elif outcome.outcome is Outcome.RETRY and delivery.attempts < MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.PENDING
+                delivery.due_at = now + (outcome.retry_in or timedelta(minutes=1))
+            else:
+                delivery.status = DeliveryStatus.FAILED
+        if blocked_users:
+            users = await _users_by_id(session, blocked_users)
+            for user in users.values():
+                mark_blocked(user, now)
+
+
+def mark_blocked(user: User, now: datetime) -> None:
+    """The member blocked the bot: nothing more is sent until they write again."""
+    user.status = UserStatus.BLOCKED
+    user.next_prompt_at = None
+    user.updated_at = now
+
+
+async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> Prompt | None:
+    """`/next`: a delivery for the next card, leased for the caller to send right away.
+
+    It does not move the weekly slot. None when the member has not finished onboarding.
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None or user.onboarded_at is None:
+            return None
+        card, question = await _choose(session, runtime.curriculum, user)
+        delivery_id = await add_delivery(
+            session,
+            user_id=user.id,
+            kind=DeliveryKind.EXTRA,
+            slot_at=now,
+            status=DeliveryStatus.SENDING,
+            due_at=now + lease,
+            now=now,
+            card_key=card.key,
+            question_index=question,
+            attempts=1,
+        )
+        if delivery_id is None:  # the same instant twice: nothing new to send
+            return None
+        delivery = await session.get(Delivery, delivery_id)
+        assert delivery is not None
+        return prompt_from_rows(delivery, user, runtime.curriculum, now)

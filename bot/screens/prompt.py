@@ -1,0 +1,40 @@
+"""The weekly prompt as a member sees it: card title, explanation, one question, buttons."""
+
+from __future__ import annotations
+
+from bot.domain.prompts import Prompt
+from bot.screens.base import Button, Screen
+from bot.screens.callbacks import encode
+from content.i18n import Markup, catalog, format_local_datetime
+
+__all__ = ["ANOTHER_QUESTION", "REFLECT", "SKIP", "prompt_screen"]
+
+REFLECT = "rf"
+ANOTHER_QUESTION = "aq"
+SKIP = "sk"
+
+
+def prompt_screen(prompt: Prompt) -> Screen:
+    """The prompt message; once skipped it keeps its text and loses its buttons."""
+    t = catalog(prompt.language)
+    text = prompt.card.text(prompt.language)
+    body = t(
+        "prompt.body",
+        title=text.title,
+        explanation=text.explanation,
+        question=text.questions[prompt.question_index % len(text.questions)],
+    )
+    if prompt.catch_up:
+        when = format_local_datetime(prompt.slot_at, prompt.timezone, prompt.language)
+        body = Markup(t("prompt.catch_up", when=when) + "\n\n" + body)
+    if prompt.skipped:
+        return Screen(Markup(body + "\n\n" + t("prompt.skipped")))
+    delivery = prompt.delivery_id
+    buttons = (
+        (
+            Button(t("button.reflect"), encode(REFLECT, delivery)),
+            Button(t("button.another_question"), encode(ANOTHER_QUESTION, delivery)),
+        ),
+        (Button(t("button.skip"), encode(SKIP, delivery)),),
+    )
+    return Screen(body, buttons=buttons)

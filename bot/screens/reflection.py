@@ -1,0 +1,90 @@
+"""Screens for reflecting, the journal, and pausing."""
+
+from __future__ import annotations
+
+from bot.domain.availability import PauseOutcome
+from bot.domain.members import Member
+from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsked, ReflectionSaved
+from bot.screens.base import Button, Screen
+from bot.screens.callbacks import encode
+from content.i18n import catalog, format_local_datetime
+
+__all__ = [
+    "JOURNAL",
+    "journal_screen",
+    "next_not_ready",
+    "pause_screen",
+    "reflection_asked",
+    "reflection_saved",
+    "resume_screen",
+]
+
+JOURNAL = "jr"
+# Long reflections are shortened in the list so a page always fits one message.
+_ENTRY_PREVIEW = 600
+
+
+def reflection_asked(asked: ReflectionAsked) -> Screen:
+    """Invite the member to write, repeating the question they are answering."""
+    t = catalog(asked.member.language)
+    if asked.prompt is None:
+        return Screen(t("reflection.no_prompt"))
+    text = asked.prompt.card.text(asked.member.language)
+    question = text.questions[asked.prompt.question_index % len(text.questions)]
+    return Screen(t("reflection.ask", question=question))
+
+
+def reflection_saved(saved: ReflectionSaved) -> Screen:
+    """Confirm in one line (or ask to shorten a text that is too long)."""
+    t = catalog(saved.member.language)
+    if saved.too_long:
+        return Screen(t("reflection.too_long"))
+    return Screen(t("reflection.saved", count=saved.total, title=saved.card_title))
+
+
+def journal_screen(page: JournalPage) -> Screen:
+    """A page of reflections, newest first, with buttons to page through."""
+    member = page.member
+    t = catalog(member.language)
+    if not page.entries:
+        return Screen(t("journal.empty"))
+    first = page.page * JOURNAL_PAGE_SIZE + 1
+    lines = [t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)]
+    for entry in page.entries:
+        text = entry.text
+        if len(text) > _ENTRY_PREVIEW:
+            text = text[: _ENTRY_PREVIEW - 1].rstrip() + "…"
+        when = format_local_datetime(entry.written_at, member.timezone or "UTC", member.language)
+        lines.append(t("journal.entry", date=when, title=entry.card_title, text=text))
+    row = []
+    if page.has_newer:
+        row.append(Button(t("button.newer"), encode(JOURNAL, page.page - 1)))
+    if page.has_older:
+        row.append(Button(t("button.older"), encode(JOURNAL, page.page + 1)))
+    return Screen("\n\n".join(lines), buttons=(tuple(row),) if row else ())
+
+
+def pause_screen(outcome: PauseOutcome) -> Screen:
+    """Confirm a pause, or explain how to give its length."""
+    member = outcome.member
+    t = catalog(member.language)
+    if outcome.bad_duration:
+        return Screen(t("pause.bad_duration"))
+    if outcome.until is None:
+        return Screen(t("pause.open"))
+    when = format_local_datetime(outcome.until, member.timezone or "UTC", member.language)
+    return Screen(t("pause.until", when=when))
+
+
+def resume_screen(member: Member) -> Screen:
+    """Welcome back, with the next prompt's date."""
+    t = catalog(member.language)
+    if member.next_prompt_at is None or member.timezone is None:
+        return Screen(t("resume.no_schedule"))
+    when = format_local_datetime(member.next_prompt_at, member.timezone, member.language)
+    return Screen(t("resume.done", when=when))
+
+
+def next_not_ready(member: Member) -> Screen:
+    """`/next` before onboarding is complete."""
+    return Screen(catalog(member.language)("next.not_ready"))

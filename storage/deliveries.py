@@ -1,0 +1,152 @@
+"""Queries on deliveries: claiming due work, recording outcomes, a member's prompt history.
+
+Claims lock rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several dispatcher
+processes share the work; on SQLite the `BEGIN IMMEDIATE` transaction serialises them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, Reflection, User
+
+__all__ = [
+    "PROMPT_KINDS",
+    "add_delivery",
+    "asked_questions",
+    "card_history",
+    "claim_due_deliveries",
+    "claim_due_users",
+    "latest_sent_prompt",
+]
+
+PROMPT_KINDS = (DeliveryKind.PROMPT, DeliveryKind.EXTRA)
+
+
+async def claim_due_users(session: AsyncSession, now: datetime, limit: int) -> Sequence[User]:
+    """Members whose next prompt (or end of pause) is due, oldest first, locked for this session."""
+    query = (
+        select(User)
+        .where(User.next_prompt_at <= now)
+        .order_by(User.next_prompt_at)
+        .limit(limit)
+        # SQLite ignores FOR UPDATE; its write transaction already excludes other writers.
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def add_delivery(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: DeliveryKind,
+    slot_at: datetime,
+    status: DeliveryStatus,
+    due_at: datetime,
+    now: datetime,
+    card_key: str | None = None,
+    question_index: int | None = None,
+    attempts: int = 0,
+) -> int | None:
+    """Insert a delivery unless one exists for this member, kind and slot; return its id."""
+    values = {
+        "user_id": user_id,
+        "kind": kind,
+        "slot_at": slot_at,
+        "status": status,
+        "due_at": due_at,
+        "attempts": attempts,
+        "card_key": card_key,
+        "question_index": question_index,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["user_id", "kind", "slot_at"])
+        .returning(Delivery.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def claim_due_deliveries(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[Delivery]:
+    """Pending deliveries that are due, and sends whose lease ran out, oldest first, locked."""
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+            Delivery.due_at <= now,
+        )
+        .order_by(Delivery.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def card_history(
+    session: AsyncSession, user_id: int
+) -> list[tuple[str, datetime | None, datetime | None]]:
+    """Per card: when the member last got it and last reflected on it."""
+    shown = await session.execute(
+        select(Delivery.card_key, func.max(Delivery.slot_at))
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.kind.in_(PROMPT_KINDS),
+            Delivery.card_key.is_not(None),
+            Delivery.status.not_in((DeliveryStatus.CANCELLED, DeliveryStatus.FAILED)),
+        )
+        .group_by(Delivery.card_key)
+    )
+    reflected = await session.execute(
+        select(Reflection.card_key, func.max(Reflection.created_at))
+        .where(Reflection.user_id == user_id)
+        .group_by(Reflection.card_key)
+    )
+    last_reflected: dict[str, datetime] = {key: when for key, when in reflected.all()}
+    history: dict[str, tuple[str, datetime | None, datetime | None]] = {
+        key: (key, when, last_reflected.get(key)) for key, when in shown.all() if key
+    }
+    for key, when in last_reflected.items():
+        history.setdefault(key, (key, None, when))
+    return list(history.values())
+
+
+async def asked_questions(session: AsyncSession, user_id: int, card_key: str) -> list[int]:
+    """Question indexes this member was asked on this card, oldest first."""
+    rows = await session.execute(
+        select(Delivery.question_index)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.card_key == card_key,
+            Delivery.question_index.is_not(None),
+        )
+        .order_by(Delivery.slot_at)
+    )
+    return [index for index in rows.scalars() if index is not None]
+
+
+async def latest_sent_prompt(session: AsyncSession, user_id: int) -> Delivery | None:
+    """The prompt the member got most recently."""
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.kind.in_(PROMPT_KINDS),
+            Delivery.status == DeliveryStatus.SENT,
+        )
+        .order_by(Delivery.sent_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
