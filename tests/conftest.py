@@ -17,7 +17,7 @@ from content.cards import load_cards
 from handlers.context import NetcoachApplication
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_database
-from tests.support.botapi_spec import validate_request
+from tests.support.conformance import assert_requests_conform
 from tests.support.databases import (
     create_postgres_database,
     drop_postgres_database,
@@ -98,14 +98,7 @@ async def sim() -> AsyncIterator[TelegramSimulator]:
     """A simulator enforcing Telegram's limits; every request it saw must match the official API."""
     async with TelegramSimulator() as simulator:
         yield simulator
-    problems = [
-        f"{request.method}: {problem}"
-        for request in simulator.requests
-        for problem in validate_request(request.method, request.params)
-    ]
-    assert not problems, "requests that the official Bot API would not accept:\n" + "\n".join(
-        problems
-    )
+    assert_requests_conform(simulator)
 
 
 @pytest.fixture
