@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter, Application, Defaults
 
 from bot.dispatcher import Dispatcher
 from bot.domain.runtime import Runtime
+from bot.logs import protect_logs
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, NetcoachApplication
 
@@ -18,6 +19,7 @@ __all__ = ["NetcoachApplication", "build_application"]
 
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
     """Build the application with every handler registered and the runtime attached."""
+    protect_logs()
     builder = (
         Application.builder()
         .token(token)
