@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.domain import onboarding
+from bot.domain.members import Identity
 from bot.domain.onboarding import FlowOutcome, Step
+from bot.domain.runtime import Runtime
 from bot.screens import setup as screens
 from bot.screens.callbacks import parse
 from bot.telegram_out import send_screens
@@ -49,34 +52,34 @@ async def settings_command(update: Update, context: Context) -> None:
     await send_screens(context.bot, member.chat_id, [screen])
 
 
-async def language_command(update: Update, context: Context) -> None:
-    """`/language de|en`, or ask with buttons when no argument is given."""
+async def _one_setting(
+    update: Update,
+    context: Context,
+    step: Step,
+    apply: Callable[[Runtime, Identity, str], Awaitable[FlowOutcome]],
+) -> None:
+    """A settings command: apply its argument, or ask with buttons when there is none."""
     runtime, who = context.bot_data.runtime, identity_of(update)
     if context.args:
-        outcome = await onboarding.choose_language(runtime, who, context.args[0])
+        outcome = await apply(runtime, who, " ".join(context.args))
     else:
-        outcome = await onboarding.begin_change(runtime, who, Step.LANGUAGE)
+        outcome = await onboarding.begin_change(runtime, who, step)
     await _show(update, context, outcome)
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """`/language de|en`, or ask with buttons when no argument is given."""
+    await _one_setting(update, context, Step.LANGUAGE, onboarding.choose_language)
 
 
 async def timezone_command(update: Update, context: Context) -> None:
     """`/timezone Europe/Berlin` or `/timezone München`, or ask when no argument is given."""
-    runtime, who = context.bot_data.runtime, identity_of(update)
-    if context.args:
-        outcome = await onboarding.choose_timezone(runtime, who, " ".join(context.args))
-    else:
-        outcome = await onboarding.begin_change(runtime, who, Step.TIMEZONE)
-    await _show(update, context, outcome)
+    await _one_setting(update, context, Step.TIMEZONE, onboarding.choose_timezone)
 
 
 async def schedule_command(update: Update, context: Context) -> None:
     """`/schedule mon 09:00`, or ask for weekday and time when no argument is given."""
-    runtime, who = context.bot_data.runtime, identity_of(update)
-    if context.args:
-        outcome = await onboarding.set_schedule(runtime, who, " ".join(context.args))
-    else:
-        outcome = await onboarding.begin_change(runtime, who, Step.WEEKDAY)
-    await _show(update, context, outcome)
+    await _one_setting(update, context, Step.WEEKDAY, onboarding.set_schedule)
 
 
 async def location_message(update: Update, context: Context) -> None:
