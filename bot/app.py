@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import cast
 
 from telegram import LinkPreviewOptions
@@ -9,12 +11,16 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, Defaults
 
 from bot.dispatcher import Dispatcher
+from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
 from bot.logs import protect_logs
 from handlers import register_handlers
-from handlers.context import CONTEXT_TYPES, BotData, NetcoachApplication
+from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
 
-__all__ = ["NetcoachApplication", "build_application"]
+__all__ = ["RETENTION_INTERVAL", "NetcoachApplication", "build_application"]
+
+RETENTION_INTERVAL = timedelta(days=1)
+log = logging.getLogger("netcoach")
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
@@ -46,4 +52,14 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     application.job_queue.run_repeating(
         dispatcher.tick, interval=runtime.settings.tick_seconds, first=0.5, name="dispatch"
     )
+    if runtime.settings.retention_days is not None:
+        application.job_queue.run_repeating(
+            _apply_retention, interval=RETENTION_INTERVAL, first=60, name="retention"
+        )
     return application
+
+
+async def _apply_retention(context: Context) -> None:
+    """Daily: delete reflections and closed commitments past the retention period."""
+    deleted = await apply_retention(context.bot_data.runtime)
+    log.info("retention: deleted %d old row(s)", deleted)

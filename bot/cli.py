@@ -22,8 +22,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="netcoach", description="A Telegram bot that coaches networking as relationship work."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="start the bot (polls Telegram; without NETCOACH_BOT_TOKEN: the local demo)"
+    )
+    run.add_argument(
+        "--dispatch-only",
+        action="store_true",
+        help="only send due prompts (no polling, no webhook): an extra worker on PostgreSQL",
     )
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (local simulator)")
     chat.add_argument("--db", help="SQLite file to use (default: a temporary one)")
@@ -34,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
+    keys = commands.add_parser("keys", help="encryption keys for members' texts at rest")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser("generate", help="print a new key for NETCOACH_ENCRYPTION_KEY")
+    rotate = key_commands.add_parser(
+        "rotate", help="re-encrypt everything under a new key (resumable; shows progress)"
+    )
+    rotate.add_argument("--old", help="the key in use now (omit to encrypt plain text)")
+    rotate.add_argument("--new", required=True, help="the new key")
+    rotate.add_argument("--batch-size", type=int, default=500)
     content = commands.add_parser("content", help="curriculum cards and message catalogs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("check", help="validate cards and catalogs, list every problem")
@@ -50,12 +64,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "content":
         return _content_check()
+    if args.command == "keys":
+        from bot import keys_cli
+
+        if args.keys_command == "generate":
+            return keys_cli.generate()
+        return keys_cli.rotate(settings, old=args.old, new=args.new, batch_size=args.batch_size)
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command == "chat":
         database_url = f"sqlite+aiosqlite:///{Path(args.db).resolve()}" if args.db else None
         return _chat(settings, database_url, args.language, args.name)
-    return _run(settings)
+    return _run(settings, dispatch_only=args.dispatch_only)
 
 
 def _content_check() -> int:
@@ -92,21 +112,37 @@ def _chat(settings: Settings, database_url: str | None, language: str | None, na
     return 0
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
     if settings.bot_token is None:
+        if dispatch_only:
+            print("netcoach: NETCOACH_BOT_TOKEN: a dispatch-only worker needs it", file=sys.stderr)
+            return 2
         print("No NETCOACH_BOT_TOKEN set: starting the local demo (netcoach chat).")
         return _chat(settings, settings.database_url, None, "Alex")
+    if settings.webhook_url and settings.webhook_secret is None and not dispatch_only:
+        print(
+            "netcoach: NETCOACH_WEBHOOK_SECRET: webhook mode needs a secret "
+            "(1-256 characters of A-Z, a-z, 0-9, _ and -)",
+            file=sys.stderr,
+        )
+        return 2
     from bot.logs import configure_logging
-    from bot.runner import serve_until_signal
+    from bot.runner import RunMode, serve_until_signal
     from bot.wiring import open_runtime
 
     configure_logging()
+    mode: RunMode = "webhook" if settings.webhook_url else "polling"
+    if dispatch_only:
+        mode = "dispatch"
 
     async def serve() -> None:
         assert settings.bot_token is not None
         async with open_runtime(settings) as runtime:
             await serve_until_signal(
-                runtime, token=settings.bot_token.get_secret_value(), base_url=settings.api_base_url
+                runtime,
+                token=settings.bot_token.get_secret_value(),
+                base_url=settings.api_base_url,
+                mode=mode,
             )
 
     asyncio.run(serve())

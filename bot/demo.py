@@ -163,7 +163,7 @@ async def run_demo(
         clock = ShiftableClock()
         async with (
             TelegramSimulator(DEMO_TOKEN) as sim,
-            open_runtime(demo_settings, clock) as runtime,
+            open_runtime(demo_settings, clock, warn_without_key=False) as runtime,
             running_bot(
                 runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1
             ) as application,

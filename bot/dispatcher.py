@@ -1,8 +1,9 @@
 """The dispatcher: one repeating tick turns due rows into paced Telegram messages.
 
 There is no job per member. Each tick (PTB's JobQueue, every `NETCOACH_TICK_SECONDS`)
-wakes one background run that schedules due prompts, leases a batch of deliveries,
-sends them under the pacer and records the outcomes, until nothing is due.
+wakes one background run that schedules due prompts, follow-ups and check-ins, leases a
+batch of deliveries, sends them under the pacer and records the outcomes, until nothing is
+due.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from bot.domain.followups import schedule_due_followups
 from bot.domain.members import Identity
 from bot.domain.prompts import (
     Outcome,
+    Outgoing,
     Prompt,
     SendOutcome,
     claim_deliveries,
@@ -28,7 +31,7 @@ from bot.domain.prompts import (
 )
 from bot.domain.runtime import Runtime
 from bot.pacing import SendPacer
-from bot.screens.prompt import prompt_screen
+from bot.screens.outgoing import outgoing_screen
 from bot.telegram_out import send_screen
 
 __all__ = ["Dispatcher"]
@@ -103,6 +106,7 @@ class Dispatcher:
     async def dispatch_once(self) -> bool:
         """Schedule, lease, send and record one batch; False when nothing was due."""
         scheduled = await schedule_due_prompts(self.runtime)
+        scheduled += await schedule_due_followups(self.runtime)
         prompts = await claim_deliveries(self.runtime, self.batch_size, self.lease)
         if not prompts:
             return scheduled > 0
@@ -114,9 +118,9 @@ class Dispatcher:
         """A prompt for `/next`, leased like any delivery, for the caller to send at once."""
         return await next_prompt_now(self.runtime, who, self.lease)
 
-    async def send_prompt(self, prompt: Prompt) -> SendOutcome:
-        """Send one prompt under the pacer, handling Telegram's answers."""
-        screen = prompt_screen(prompt)
+    async def send_prompt(self, prompt: Outgoing) -> SendOutcome:
+        """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers."""
+        screen = outgoing_screen(prompt)
         for attempt in range(_TRIES_PER_LEASE):
             await self.pacer.acquire(prompt.chat_id)
             try:

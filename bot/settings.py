@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -36,9 +37,15 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_port: int | None = Field(default=None, ge=1, le=65535)
+    # Where the webhook server binds; 0.0.0.0 when a balancer on another host forwards to it.
+    webhook_listen: str = "127.0.0.1"
     max_messages_per_second: float = Field(default=30.0, gt=0)
+    # Reflections and closed commitments older than this many days are deleted daily.
+    retention_days: int | None = Field(default=None, gt=0)
     # How long a send may stay in flight before another dispatcher takes it over.
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    # Local hours in which follow-ups and check-ins wait (until the end of the window).
+    quiet_hours: str = Field(default="22:00-07:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -72,6 +79,15 @@ class Settings(BaseSettings):
             # Accept the plain names operators know and pick the async driver for them.
             url = url.set(drivername=_ASYNC_DRIVERS[backend])
         return url.render_as_string(hide_password=False)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        secret = value.get_secret_value() if value is not None else ""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("use 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("api_base_url")
     @classmethod

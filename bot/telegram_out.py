@@ -7,6 +7,7 @@ from typing import Any
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -17,7 +18,14 @@ from telegram.ext import ExtBot
 
 from bot.screens import Screen
 
-__all__ = ["Markup", "edit_screen", "reply_markup", "send_screen", "send_screens"]
+__all__ = [
+    "Markup",
+    "edit_screen",
+    "reply_markup",
+    "send_file",
+    "send_screen",
+    "send_screens",
+]
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -60,6 +68,18 @@ async def send_screen(
         reply_markup=reply_markup(screen),
         # AIORateLimiter reads its per-call argument as the number of retries.
         rate_limit_args=None if retry_on_flood else 0,
+    )
+
+
+async def send_file(
+    bot: ExtBot[Any], chat_id: int, filename: str, data: bytes, caption: str
+) -> Message:
+    """Send a file as a document with an HTML caption."""
+    return await bot.send_document(
+        chat_id,
+        InputFile(data, filename=filename),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
     )
 
 

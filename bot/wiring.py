@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,20 +10,41 @@ from bot.clock import Clock, SystemClock
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
 from content.cards import load_cards
+from storage.crypto import FieldCipher, configure_cipher
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_database
 
-__all__ = ["open_runtime"]
+__all__ = ["configure_encryption", "open_runtime"]
+
+log = logging.getLogger("netcoach")
+
+
+def configure_encryption(settings: Settings, *, warn_without_key: bool = True) -> None:
+    """Encrypt free text at rest with the configured key (or say once that it is not)."""
+    if settings.encryption_key is None:
+        configure_cipher(None)
+        if warn_without_key:
+            log.warning(
+                "NETCOACH_ENCRYPTION_KEY is not set: members' texts are stored unencrypted "
+                "(create a key with `netcoach keys generate`)"
+            )
+        return
+    configure_cipher(FieldCipher.from_setting(settings.encryption_key.get_secret_value()))
 
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, clock: Clock | None = None, *, migrate: bool = True
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    migrate: bool = True,
+    warn_without_key: bool = True,
 ) -> AsyncIterator[Runtime]:
     """Upgrade the database if asked, load and validate the cards, and yield a runtime.
 
     The engine is disposed when the block ends.
     """
+    configure_encryption(settings, warn_without_key=warn_without_key)
     if migrate:
         await upgrade_database(settings.database_url)
     engine = create_engine(settings.database_url)

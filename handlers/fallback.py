@@ -5,10 +5,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import onboarding
+from bot.domain.commitments import CommitStep
 from bot.domain.inbox import handle_text
 from bot.domain.reflections import ReflectionSaved
 from bot.screens import Screen
 from bot.screens import setup as screens
+from bot.screens.commitments import commit_step_screens
 from bot.screens.reflection import reflection_saved
 from bot.telegram_out import send_screen, send_screens
 from content.i18n import catalog, language_for
@@ -32,6 +34,8 @@ async def text_message(update: Update, context: Context) -> None:
     )
     if isinstance(result, ReflectionSaved):
         await send_screen(context.bot, who.chat_id, reflection_saved(result))
+    elif isinstance(result, CommitStep):
+        await send_screens(context.bot, who.chat_id, commit_step_screens(result))
     elif result is not None:
         now = runtime.clock.now()
         first_name = update.effective_user.first_name if update.effective_user else ""

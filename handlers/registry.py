@@ -11,11 +11,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import setup as setup_screens
 from content.i18n import LANGUAGES, catalog
-from handlers import fallback, info, prompts, setup
+from handlers import commitments, fallback, info, privacy, prompts, setup
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
@@ -29,6 +30,12 @@ COMMANDS = (
     "journal",
     "pause",
     "resume",
+    "commit",
+    "commitments",
+    "kept",
+    "contacts",
+    "contact",
+    "met",
     "settings",
     "language",
     "timezone",
@@ -36,6 +43,8 @@ COMMANDS = (
     "help",
     "about",
     "privacy",
+    "export",
+    "delete",
 )
 
 _COMMAND_CALLBACKS = {
@@ -45,6 +54,12 @@ _COMMAND_CALLBACKS = {
     "journal": prompts.journal_command,
     "pause": prompts.pause_command,
     "resume": prompts.resume_command,
+    "commit": commitments.commit_command,
+    "commitments": commitments.commitments_command,
+    "kept": commitments.kept_command,
+    "contacts": commitments.contacts_command,
+    "contact": commitments.contact_command,
+    "met": commitments.met_command,
     "settings": setup.settings_command,
     "language": setup.language_command,
     "timezone": setup.timezone_command,
@@ -52,6 +67,8 @@ _COMMAND_CALLBACKS = {
     "help": info.help_command,
     "about": info.about_command,
     "privacy": info.privacy_command,
+    "export": privacy.export_command,
+    "delete": privacy.delete_command,
 }
 
 _PROMPT_BUTTONS = "|".join(
@@ -88,6 +105,17 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(prompts.journal_button, pattern=rf"^{reflection_screens.JOURNAL}:\d+$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            commitments.commitment_button, pattern=rf"^(?:{'|'.join(commitments.BUTTON_KINDS)}):"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            privacy.delete_button,
+            pattern=rf"^{privacy_screens.DELETE}:(?:{privacy_screens.CONFIRM}|{privacy_screens.CANCEL})$",
+        )
     )
     # Any other callback data is forged or from an old version: answered, never acted on.
     application.add_handler(CallbackQueryHandler(fallback.unknown_button))

@@ -14,19 +14,24 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.encrypted import encrypted_text
 from storage.types import UTCDateTime, utc_datetime
 
 __all__ = [
     "Base",
+    "Commitment",
+    "CommitmentStatus",
+    "Contact",
     "ConversationState",
     "Delivery",
     "DeliveryKind",
     "DeliveryStatus",
+    "Exchange",
+    "Interaction",
     "Reflection",
     "User",
     "UserStatus",
@@ -107,6 +112,9 @@ class DeliveryKind(enum.StrEnum):
 
     PROMPT = "prompt"  # the weekly prompt at the member's slot
     EXTRA = "extra"  # a prompt asked for with /next
+    FOLLOWUP = "followup"  # a commitment fell due
+    REMINDER = "reminder"  # the one repeat of an unanswered follow-up
+    CHECKIN = "checkin"  # a contact's stay-in-touch cadence has passed
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -147,6 +155,13 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     skipped_at: Mapped[datetime | None]
     created_at: Mapped[utc_datetime]
+    # Follow-ups name their commitment, check-ins their contact; prompts neither.
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Reflection(Base):
@@ -162,5 +177,93 @@ class Reflection(Base):
     )
     card_key: Mapped[str] = mapped_column(String(64))
     question_index: Mapped[int | None]
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[encrypted_text]
+    created_at: Mapped[utc_datetime]
+
+
+class Contact(Base):
+    """A person a member looks after; the name is encrypted, `name_key` finds it again.
+
+    `next_checkin_at` is set only while a stay-in-touch cadence is running, so the
+    dispatcher finds due check-ins by a range scan on its index.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("user_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[encrypted_text]
+    name_key: Mapped[str] = mapped_column(String(64), info={"blind_index_of": "name"})
+    cadence_days: Mapped[int | None]
+    last_interaction_at: Mapped[datetime | None]
+    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    checkin_pings: Mapped[int] = mapped_column(default=0)
+    balance_noted_at: Mapped[datetime | None]
+    created_at: Mapped[utc_datetime]
+
+
+class CommitmentStatus(enum.StrEnum):
+    """Where a commitment stands."""
+
+    OPEN = "open"
+    DONE = "done"
+    RELEASED = "released"
+
+
+class Commitment(Base):
+    """Something concrete a member promised to do for a contact, by a due moment.
+
+    `followup_at` is when the dispatcher should next ask about it (None: nothing to
+    ask); `pings` counts follow-ups sent for the current due moment (at most two).
+    `on_time` is the verdict so far: kept or renegotiated in time (True), late
+    (False), or not decided / released (None).
+    """
+
+    __tablename__ = "commitments"
+    __table_args__ = (Index("ix_commitments_user_id_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    card_key: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[encrypted_text]
+    status: Mapped[CommitmentStatus] = mapped_column(_enum(CommitmentStatus))
+    due_at: Mapped[utc_datetime]
+    followup_at: Mapped[datetime | None] = mapped_column(index=True)
+    pings: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[bool | None]
+    renegotiations: Mapped[int] = mapped_column(default=0)
+    renegotiated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[utc_datetime]
+
+
+class Exchange(enum.StrEnum):
+    """Who gave what in an interaction, as the member recorded it."""
+
+    GAVE = "gave"
+    RECEIVED = "received"
+    BOTH = "both"
+
+
+class Interaction(Base):
+    """A logged contact with someone: a kept commitment, `/met`, a check-in answered.
+
+    It is also the reciprocity ledger: `exchange` is filled by one optional tap.
+    """
+
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_contact_id_created_at", "contact_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL"), index=True
+    )
+    exchange: Mapped[Exchange | None] = mapped_column(_enum(Exchange))
+    note: Mapped[encrypted_text | None]
     created_at: Mapped[utc_datetime]

@@ -59,6 +59,7 @@ async def test_a_member_gets_exactly_one_prompt_at_their_slot_and_the_next_a_wee
     assert [b.text for b in prompt.buttons] == [
         "✍️ Gedanken notieren",
         "🔄 Andere Frage",
+        "🤝 Schritt vornehmen",
         "⏭ Diese Woche aussetzen",
     ]
     await _tick(bot)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.domain import onboarding, reflections
+from bot.domain import commitments, onboarding, reflections
+from bot.domain.commitments import CommitStep
 from bot.domain.members import Identity
 from bot.domain.onboarding import FlowOutcome
 from bot.domain.reflections import ReflectionSaved
@@ -13,11 +14,12 @@ __all__ = ["handle_text"]
 
 async def handle_text(
     runtime: Runtime, who: Identity, text: str, *, reply_to_message_id: int | None = None
-) -> FlowOutcome | ReflectionSaved | None:
+) -> FlowOutcome | ReflectionSaved | CommitStep | None:
     """Route free text; None when nothing was waiting for it.
 
     A reply to a prompt is a reflection on that prompt, whatever else is open. Otherwise
-    the open question of onboarding or settings takes it, then an open reflection.
+    the open question of onboarding or settings takes it, then an open commitment
+    question (who, what, by when), then an open reflection.
     """
     if reply_to_message_id is not None:
         saved = await reflections.save_reflection(
@@ -28,4 +30,7 @@ async def handle_text(
     outcome = await onboarding.answer_text(runtime, who, text)
     if outcome is not None:
         return outcome
+    step = await commitments.answer_text(runtime, who, text)
+    if step is not None:
+        return step
     return await reflections.save_reflection(runtime, who, text)

@@ -44,6 +44,7 @@ __all__ = [
     "choose_weekday",
     "load_member",
     "locate",
+    "member_language",
     "set_schedule",
     "start",
 ]
@@ -119,6 +120,13 @@ async def load_member(runtime: Runtime, who: Identity) -> Member:
     async with runtime.sessions.begin() as session:
         user, _ = await _member_row(session, runtime, who)
         return member_from_row(user)
+
+
+async def member_language(runtime: Runtime, who: Identity) -> str | None:
+    """The language of a known member, without creating one."""
+    async with runtime.sessions() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        return user.language if user is not None else None
 
 
 async def start(runtime: Runtime, who: Identity) -> FlowOutcome:

@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.followups import CheckIn, FollowUp, outgoing_for
 from bot.domain.members import Identity, reschedule
 from bot.domain.runtime import Runtime
 from content.cards import Card, Curriculum
 from content.rotation import CardHistory, choose_next_card, choose_next_question
 from storage.deliveries import (
+    PROMPT_KINDS,
     add_delivery,
     asked_questions,
     card_history,
@@ -35,6 +37,7 @@ __all__ = [
     "CATCH_UP_AFTER",
     "MAX_ATTEMPTS",
     "Outcome",
+    "Outgoing",
     "Prompt",
     "SendOutcome",
     "claim_deliveries",
@@ -65,6 +68,10 @@ class Prompt:
     slot_at: datetime
     catch_up: bool
     skipped: bool = False
+
+
+# What a leased delivery shows: the weekly prompt, a follow-up or a check-in.
+Outgoing = Prompt | FollowUp | CheckIn
 
 
 class Outcome(enum.StrEnum):
@@ -151,10 +158,13 @@ def prompt_from_rows(
     )
 
 
-async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> list[Prompt]:
-    """Lease due deliveries for sending; members no longer reachable get theirs cancelled."""
+async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> list[Outgoing]:
+    """Lease due deliveries for sending; members no longer reachable get theirs cancelled.
+
+    A follow-up whose commitment was closed or deleted meanwhile is cancelled too.
+    """
     now = runtime.clock.now()
-    prompts: list[Prompt] = []
+    prompts: list[Outgoing] = []
     async with runtime.sessions.begin() as session:
         deliveries = await claim_due_deliveries(session, now, limit)
         users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
@@ -167,10 +177,18 @@ async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> li
                     else DeliveryStatus.FAILED
                 )
                 continue
+            item: Outgoing | None = (
+                prompt_from_rows(delivery, user, runtime.curriculum, now)
+                if delivery.kind in PROMPT_KINDS
+                else await outgoing_for(session, delivery, user)
+            )
+            if item is None:
+                delivery.status = DeliveryStatus.CANCELLED
+                continue
             delivery.status = DeliveryStatus.SENDING
             delivery.attempts += 1
             delivery.due_at = now + lease
-            prompts.append(prompt_from_rows(delivery, user, runtime.curriculum, now))
+            prompts.append(item)
     return prompts
 
 

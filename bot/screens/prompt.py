@@ -7,11 +7,12 @@ from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
 from content.i18n import Markup, catalog, format_local_datetime
 
-__all__ = ["ANOTHER_QUESTION", "REFLECT", "SKIP", "prompt_screen"]
+__all__ = ["ANOTHER_QUESTION", "COMMIT", "REFLECT", "SKIP", "prompt_screen"]
 
 REFLECT = "rf"
 ANOTHER_QUESTION = "aq"
 SKIP = "sk"
+COMMIT = "cm"  # commit to a step, guided, with the card's suggested actions
 
 
 def prompt_screen(prompt: Prompt) -> Screen:
@@ -35,6 +36,9 @@ def prompt_screen(prompt: Prompt) -> Screen:
             Button(t("button.reflect"), encode(REFLECT, delivery)),
             Button(t("button.another_question"), encode(ANOTHER_QUESTION, delivery)),
         ),
-        (Button(t("button.skip"), encode(SKIP, delivery)),),
+        (
+            Button(t("button.commit"), encode(COMMIT, delivery)),
+            Button(t("button.skip"), encode(SKIP, delivery)),
+        ),
     )
     return Screen(body, buttons=buttons)

@@ -73,6 +73,9 @@ class WebhookSender:
 
     async def stop(self) -> None:
         """Stop delivering and close the HTTP session."""
+        # Python 3.11's wait_for can swallow a cancel that meets its timeout; without a
+        # config the loop ends by itself even then.
+        self.config = None
         task, self._task = self._task, None
         if task is not None:
             task.cancel()

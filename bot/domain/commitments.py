@@ -1,0 +1,415 @@
+"""Making a commitment: one line, or guided (who, what, by when), kept in the database.
+
+`/commit Anna anrufen bis Freitag` is read by `commitment_text.parse_commitment` in the
+member's zone and language. Whatever is missing or unclear is asked for, never guessed:
+the draft waits in `conversation_states` (flow "commitment"), so a restart loses
+nothing. The same flow takes the new date when a commitment is renegotiated.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.commitment_text import (
+    QUICK_DUE_CHOICES,
+    DueProblem,
+    parse_commitment,
+    parse_due,
+    quick_due,
+)
+from bot.domain.members import Identity, Member, member_from_row
+from bot.domain.runtime import Runtime
+from storage.commitments import on_time_counts, open_commitments
+from storage.contacts import get_or_create_contact, user_contacts
+from storage.conversations import clear_state, get_state, set_state
+from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
+from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
+from storage.users import get_user_by_telegram_id
+
+__all__ = [
+    "COMMITMENT_FLOW",
+    "DEFAULT_MINUTE",
+    "MAX_ACTION_LENGTH",
+    "Ask",
+    "CommitStep",
+    "CommitmentList",
+    "CommitmentView",
+    "answer_text",
+    "choose_action",
+    "choose_contact",
+    "choose_due",
+    "commit_line",
+    "list_open",
+    "start_guided",
+    "view_of",
+]
+
+COMMITMENT_FLOW = "commitment"
+# Without a weekly slot, a date without a time means 09:00.
+DEFAULT_MINUTE = 9 * 60
+MAX_ACTION_LENGTH = 300
+_MAX_NAME_LENGTH = 64
+_CONTACT_CHOICES = 4
+
+
+class Ask(enum.StrEnum):
+    """What the member is asked for next."""
+
+    WHO = "who"
+    WHAT = "what"
+    WHEN = "when"
+    WHEN_TEXT = "when_text"  # "another date": type it
+    MOVE = "move"  # the new date of a renegotiated commitment
+    MOVE_TEXT = "move_text"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentView:
+    """A commitment as the member sees it."""
+
+    id: int
+    action: str
+    contact: str | None
+    due_at: datetime
+    status: CommitmentStatus
+    followup_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitStep:
+    """One step of making (or moving) a commitment, for the handler to render."""
+
+    member: Member
+    ask: Ask | None = None
+    problem: str | None = None  # not_ready, past, ambiguous, unclear, too_long
+    contact: str | None = None
+    action: str | None = None
+    suggestions: tuple[str, ...] = ()
+    contacts: tuple[tuple[int, str], ...] = ()
+    commitment_id: int | None = None
+    created: CommitmentView | None = None
+    moved: CommitmentView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentList:
+    """The member's open commitments and how reliably they kept earlier ones."""
+
+    member: Member
+    items: tuple[CommitmentView, ...]
+    kept: int
+    decided: int
+
+
+def view_of(commitment: Commitment, contact: Contact | None) -> CommitmentView:
+    """Copy a commitment into a plain object."""
+    return CommitmentView(
+        id=commitment.id,
+        action=commitment.action,
+        contact=contact.name if contact is not None else None,
+        due_at=commitment.due_at,
+        status=commitment.status,
+        followup_at=commitment.followup_at,
+    )
+
+
+def _ready(user: User | None) -> bool:
+    return user is not None and user.onboarded_at is not None and user.timezone is not None
+
+
+def _parse_frame(user: User, now: datetime) -> dict[str, Any]:
+    return {
+        "now": now,
+        "timezone": user.timezone or "UTC",
+        "language": user.language,
+        "default_minute_of_day": user.slot_minute
+        if user.slot_minute is not None
+        else DEFAULT_MINUTE,
+    }
+
+
+async def _card_key(session: AsyncSession, user: User, delivery_id: int | None) -> str | None:
+    """The card behind a prompt button (only the member's own), else their latest prompt's."""
+    if delivery_id is not None:
+        delivery = await session.get(Delivery, delivery_id)
+        ok = delivery is not None and delivery.user_id == user.id and delivery.kind in PROMPT_KINDS
+        return delivery.card_key if ok and delivery is not None else ""
+    latest = await latest_sent_prompt(session, user.id)
+    return latest.card_key if latest is not None else None
+
+
+def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[str, ...]:
+    card = runtime.curriculum.get(card_key or "") if card_key else None
+    card = card or runtime.curriculum.intro
+    return tuple(card.text(user.language).actions)
+
+
+async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
+    contacts = sorted(
+        await user_contacts(session, user.id),
+        key=lambda c: c.last_interaction_at or c.created_at,
+        reverse=True,
+    )
+    return tuple((c.id, c.name) for c in contacts[:_CONTACT_CHOICES])
+
+
+async def _advance(
+    session: AsyncSession,
+    runtime: Runtime,
+    user: User,
+    draft: dict[str, Any],
+    now: datetime,
+    problem: str | None = None,
+) -> CommitStep:
+    """Ask for the next missing part of the draft, or make the commitment."""
+    member = member_from_row(user)
+    contact, action = draft.get("contact"), draft.get("action")
+    ask: Ask | None = None
+    if not draft.get("contact_set"):
+        ask = Ask.WHO
+    elif not action:
+        ask = Ask.WHAT
+    elif not draft.get("due"):
+        ask = Ask.WHEN
+    if ask is not None:
+        await set_state(session, user.id, flow=COMMITMENT_FLOW, step=ask, data=draft, now=now)
+        return CommitStep(
+            member,
+            ask=ask,
+            problem=problem,
+            contact=contact,
+            action=action,
+            suggestions=_suggestions(runtime, user, draft.get("card_key"))
+            if ask is Ask.WHAT
+            else (),
+            contacts=await _contact_choices(session, user) if ask is Ask.WHO else (),
+        )
+    due_at = datetime.fromisoformat(draft["due"])
+    found = await get_or_create_contact(session, user.id, contact, now) if contact else None
+    commitment = Commitment(
+        user_id=user.id,
+        contact_id=found.id if found is not None else None,
+        card_key=draft.get("card_key") or None,
+        action=str(action),
+        status=CommitmentStatus.OPEN,
+        due_at=due_at,
+        followup_at=due_at,
+        pings=0,
+        renegotiations=0,
+        created_at=now,
+    )
+    session.add(commitment)
+    await session.flush()
+    await clear_state(session, user.id)
+    return CommitStep(member, created=view_of(commitment, found))
+
+
+async def _user(session: AsyncSession, who: Identity) -> User | None:
+    return await get_user_by_telegram_id(session, who.telegram_id)
+
+
+async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep | None:
+    """`/commit <line>`: make the commitment, or ask for what is missing or unclear."""
+    if not text.strip():
+        return await start_guided(runtime, who)
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await _user(session, who)
+        if user is None:
+            return None
+        if not _ready(user):
+            return CommitStep(member_from_row(user), problem="not_ready")
+        if len(text) > MAX_ACTION_LENGTH:
+            return CommitStep(member_from_row(user), problem="too_long")
+        parsed = parse_commitment(text, **_parse_frame(user, now))
+        draft: dict[str, Any] = {
+            "contact": parsed.contact,
+            "contact_set": parsed.contact is not None,
+            "action": parsed.action or None,
+            "card_key": await _card_key(session, user, None),
+        }
+        problem = parsed.problem.value if parsed.problem is not None else None
+        if parsed.problem is None and parsed.due_at is not None:
+            draft["due"] = parsed.due_at.isoformat()
+        elif parsed.problem is DueProblem.MISSING:
+            problem = None  # simply ask "by when?"
+        return await _advance(session, runtime, user, draft, now, problem)
+
+
+async def start_guided(
+    runtime: Runtime, who: Identity, delivery_id: int | None = None
+) -> CommitStep | None:
+    """Ask who, what and by when; from a prompt's button the card's actions are offered.
+
+    None when the button names a delivery that is not the member's.
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await _user(session, who)
+        if user is None:
+            return None
+        card_key = await _card_key(session, user, delivery_id)
+        if card_key == "":
+            return None
+        if not _ready(user):
+            return CommitStep(member_from_row(user), problem="not_ready")
+        return await _advance(session, runtime, user, {"card_key": card_key}, now)
+
+
+async def _draft(
+    session: AsyncSession, who: Identity, *steps: Ask
+) -> tuple[User, dict[str, Any]] | None:
+    user = await _user(session, who)
+    if user is None:
+        return None
+    state = await get_state(session, user.id)
+    if state is None or state.flow != COMMITMENT_FLOW or state.step not in steps:
+        return None
+    return user, dict(state.data)
+
+
+async def choose_contact(runtime: Runtime, who: Identity, contact_id: int) -> CommitStep | None:
+    """A contact button in answer to "who?" (0: nobody in particular)."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, Ask.WHO)
+        if found is None:
+            return None
+        user, draft = found
+        name = None
+        if contact_id:
+            contact = await session.get(Contact, contact_id)
+            if contact is None or contact.user_id != user.id:
+                return None
+            name = contact.name
+        draft.update(contact=name, contact_set=True)
+        return await _advance(session, runtime, user, draft, now)
+
+
+async def choose_action(runtime: Runtime, who: Identity, index: int) -> CommitStep | None:
+    """One of the card's suggested actions in answer to "what?"."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, Ask.WHAT)
+        if found is None:
+            return None
+        user, draft = found
+        actions = _suggestions(runtime, user, draft.get("card_key"))
+        if not 0 <= index < len(actions):
+            return None
+        draft["action"] = actions[index]
+        return await _advance(session, runtime, user, draft, now)
+
+
+async def choose_due(
+    runtime: Runtime, who: Identity, choice: str, commitment_id: int | None = None
+) -> CommitStep | None:
+    """A "by when?" button: tomorrow, in 3 days, next week, or "other" (then type a date).
+
+    With `commitment_id` it answers "the new date?" of a renegotiation.
+    """
+    now = runtime.clock.now()
+    steps = (Ask.MOVE, Ask.MOVE_TEXT) if commitment_id is not None else (Ask.WHEN, Ask.WHEN_TEXT)
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, *steps)
+        if found is None:
+            return None
+        user, draft = found
+        if commitment_id is not None and draft.get("commitment_id") != commitment_id:
+            return None
+        if choice == "other":
+            step = Ask.MOVE_TEXT if commitment_id is not None else Ask.WHEN_TEXT
+            await set_state(session, user.id, flow=COMMITMENT_FLOW, step=step, data=draft, now=now)
+            return CommitStep(member_from_row(user), ask=step, commitment_id=commitment_id)
+        if choice not in QUICK_DUE_CHOICES:
+            return None
+        frame = _parse_frame(user, now)
+        due = quick_due(
+            choice,
+            now=now,
+            timezone=frame["timezone"],
+            default_minute_of_day=frame["default_minute_of_day"],
+        )
+        return await _set_due(session, runtime, user, draft, due, now)
+
+
+async def _set_due(
+    session: AsyncSession,
+    runtime: Runtime,
+    user: User,
+    draft: dict[str, Any],
+    due: datetime,
+    now: datetime,
+) -> CommitStep:
+    if "commitment_id" not in draft:
+        draft["due"] = due.isoformat()
+        return await _advance(session, runtime, user, draft, now)
+    commitment = await session.get(Commitment, int(draft["commitment_id"]))
+    await clear_state(session, user.id)
+    if commitment is None or commitment.user_id != user.id:
+        return CommitStep(member_from_row(user))
+    commitment.due_at = due
+    commitment.followup_at = due
+    commitment.pings = 0
+    commitment.renegotiations += 1
+    commitment.renegotiated_at = now
+    if commitment.on_time is not False:
+        commitment.on_time = True  # renegotiated openly, before it was late
+    contact = await session.get(Contact, commitment.contact_id) if commitment.contact_id else None
+    return CommitStep(member_from_row(user), moved=view_of(commitment, contact))
+
+
+async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep | None:
+    """Free text answers the open commitment question; None when none is open."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, *Ask)
+        if found is None:
+            return None
+        user, draft = found
+        state = await get_state(session, user.id)
+        assert state is not None
+        step = Ask(state.step)
+        text = text.strip()
+        if step is Ask.WHO:
+            if len(text) > _MAX_NAME_LENGTH:
+                return CommitStep(member_from_row(user), ask=step, problem="too_long")
+            draft.update(contact=text or None, contact_set=True)
+            return await _advance(session, runtime, user, draft, now)
+        if step is Ask.WHAT:
+            if len(text) > MAX_ACTION_LENGTH:
+                return CommitStep(member_from_row(user), ask=step, problem="too_long")
+            parsed = parse_commitment(text, **_parse_frame(user, now))
+            draft["action"] = parsed.action or text
+            if parsed.problem is None and parsed.due_at is not None:
+                draft["due"] = parsed.due_at.isoformat()
+            return await _advance(session, runtime, user, draft, now)
+        due = parse_due(text, **_parse_frame(user, now))
+        if isinstance(due, DueProblem):
+            problem = "unclear" if due is DueProblem.MISSING else due.value
+            moving = step in (Ask.MOVE, Ask.MOVE_TEXT)
+            return CommitStep(
+                member_from_row(user),
+                ask=Ask.MOVE if moving else Ask.WHEN,
+                problem=problem,
+                commitment_id=draft.get("commitment_id"),
+            )
+        return await _set_due(session, runtime, user, draft, due, now)
+
+
+async def list_open(runtime: Runtime, who: Identity) -> CommitmentList | None:
+    """`/commitments` and `/kept`: open commitments, and the share kept or renegotiated on time."""
+    async with runtime.sessions() as session:
+        user = await _user(session, who)
+        if user is None:
+            return None
+        rows = await open_commitments(session, user.id)
+        contacts = {c.id: c for c in await user_contacts(session, user.id)}
+        kept, decided = await on_time_counts(session, user.id)
+        items = tuple(view_of(c, contacts.get(c.contact_id or 0)) for c in rows)
+        return CommitmentList(member_from_row(user), items, kept, decided)

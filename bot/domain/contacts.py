@@ -1,0 +1,250 @@
+"""Contacts: the stay-in-touch cadence, logged interactions and the give-and-take balance.
+
+Names are stored encrypted; a contact is found again by the blind index of its name, so
+"anna" and "Anna" are one contact. Any logged interaction (a kept commitment, `/met`,
+"we were in touch" on a check-in) restarts the cadence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.members import Identity, Member, member_from_row
+from bot.domain.runtime import Runtime
+from storage.contacts import (
+    add_interaction,
+    contact_by_name,
+    exchange_counts,
+    get_or_create_contact,
+    open_commitment_counts,
+    user_contacts,
+)
+from storage.models import Contact, Exchange, Interaction
+from storage.users import get_user_by_telegram_id
+
+__all__ = [
+    "LOPSIDED_AFTER",
+    "NOTE_INTERVAL",
+    "BalanceNote",
+    "CadenceResult",
+    "ContactLine",
+    "ContactList",
+    "MetResult",
+    "balance_note",
+    "list_contacts",
+    "log_interaction",
+    "met",
+    "parse_cadence",
+    "set_cadence",
+]
+
+# A balance this far to one side is worth a gentle word, at most once a month per contact.
+LOPSIDED_AFTER = 2
+NOTE_INTERVAL = timedelta(days=30)
+MAX_CADENCE_DAYS = 365
+_MAX_NAME_LENGTH = 64
+
+_UNIT_DAYS: Final = {"day": 1, "tag": 1, "week": 7, "woche": 7, "month": 30, "monat": 30}
+_NUMBERS: Final = {
+    "one": 1, "ein": 1, "einen": 1, "two": 2, "zwei": 2, "three": 3, "drei": 3,
+    "four": 4, "vier": 4, "five": 5, "fünf": 5, "six": 6, "sechs": 6, "eight": 8, "acht": 8,
+}  # fmt: skip
+_CADENCE = re.compile(
+    r"^(?P<name>.+?)\s+(?:every|alle|jede[nrs]?)\s+(?:(?P<n>\d{1,3}|[a-zäöü]+)\s+)?"
+    r"(?P<unit>days?|tage?n?|weeks?|wochen?|months?|monate?n?)$",
+    re.IGNORECASE,
+)
+_STOP = re.compile(r"^(?P<name>.+?)\s+(?:off|aus|nie|never|stop|stopp)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceNote:
+    """A lopsided give-and-take with one contact."""
+
+    contact: str
+    gave: int
+    received: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    """One contact as `/contacts` lists it."""
+
+    name: str
+    last_interaction_at: datetime | None
+    open_commitments: int
+    gave: int
+    received: int
+    cadence_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactList:
+    """All contacts, and the notes due on lopsided balances."""
+
+    member: Member
+    contacts: tuple[ContactLine, ...]
+    notes: tuple[BalanceNote, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceResult:
+    """`/contact Anna every 4 weeks`: the cadence set (None: stopped), or `bad_input`."""
+
+    member: Member
+    contact: str | None = None
+    cadence_days: int | None = None
+    next_checkin_at: datetime | None = None
+    bad_input: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MetResult:
+    """`/met Anna`: the interaction logged, with its id for the optional ledger tap."""
+
+    member: Member
+    contact: str | None = None
+    interaction_id: int | None = None
+    next_checkin_at: datetime | None = None
+
+
+def parse_cadence(text: str) -> tuple[str, int | None] | None:
+    """Read "Anna every 4 weeks" / "Anna alle 4 Wochen" -> ("Anna", 28); "Anna aus" -> None days."""
+    text = " ".join(text.split())
+    stop = _STOP.match(text)
+    if stop:
+        return stop["name"], None
+    match = _CADENCE.match(text)
+    if match is None:
+        return None
+    count_text = (match["n"] or "1").casefold()
+    count = int(count_text) if count_text.isdigit() else _NUMBERS.get(count_text)
+    unit = match["unit"].casefold()
+    per = next(days for prefix, days in _UNIT_DAYS.items() if unit.startswith(prefix))
+    if count is None or not 0 < count * per <= MAX_CADENCE_DAYS:
+        return None
+    return match["name"], count * per
+
+
+async def log_interaction(
+    session: AsyncSession,
+    contact: Contact,
+    now: datetime,
+    *,
+    commitment_id: int | None = None,
+    note: str | None = None,
+) -> Interaction:
+    """Log an interaction; a running cadence starts over from now."""
+    interaction = await add_interaction(
+        session, contact, now, commitment_id=commitment_id, note=note
+    )
+    if contact.cadence_days is not None:
+        contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
+        contact.checkin_pings = 0
+    return interaction
+
+
+def _lopsided(gave: int, received: int) -> bool:
+    return abs(gave - received) >= LOPSIDED_AFTER
+
+
+async def balance_note(
+    session: AsyncSession, contact: Contact, now: datetime
+) -> BalanceNote | None:
+    """A note on a lopsided balance, unless one was given for this contact within a month."""
+    counts = await exchange_counts(session, contact.id)
+    gave, received = counts.get(Exchange.GAVE, 0), counts.get(Exchange.RECEIVED, 0)
+    if not _lopsided(gave, received):
+        return None
+    if contact.balance_noted_at is not None and now - contact.balance_noted_at < NOTE_INTERVAL:
+        return None
+    contact.balance_noted_at = now
+    return BalanceNote(contact.name, gave, received)
+
+
+async def list_contacts(runtime: Runtime, who: Identity) -> ContactList | None:
+    """`/contacts`: every contact with last interaction, open commitments and balance."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None:
+            return None
+        contacts = sorted(await user_contacts(session, user.id), key=lambda c: c.name.casefold())
+        open_counts = await open_commitment_counts(session, user.id)
+        lines, notes = [], []
+        for contact in contacts:
+            counts = await exchange_counts(session, contact.id)
+            lines.append(
+                ContactLine(
+                    name=contact.name,
+                    last_interaction_at=contact.last_interaction_at,
+                    open_commitments=open_counts.get(contact.id, 0),
+                    gave=counts.get(Exchange.GAVE, 0),
+                    received=counts.get(Exchange.RECEIVED, 0),
+                    cadence_days=contact.cadence_days,
+                )
+            )
+            note = await balance_note(session, contact, now)
+            if note is not None:
+                notes.append(note)
+        return ContactList(member_from_row(user), tuple(lines), tuple(notes))
+
+
+async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResult | None:
+    """`/contact Anna every 4 weeks` (or `alle 4 Wochen`; `Anna aus` stops it)."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None:
+            return None
+        member = member_from_row(user)
+        parsed = parse_cadence(text)
+        if parsed is None or len(parsed[0]) > _MAX_NAME_LENGTH:
+            return CadenceResult(member, bad_input=True)
+        name, days = parsed
+        contact = await get_or_create_contact(session, user.id, name, now)
+        contact.cadence_days = days
+        contact.checkin_pings = 0
+        contact.next_checkin_at = (
+            max(now, (contact.last_interaction_at or now) + timedelta(days=days))
+            if days is not None
+            else None
+        )
+        return CadenceResult(member, contact.name, days, contact.next_checkin_at)
+
+
+async def _find_or_name(session: AsyncSession, user_id: int, words: list[str]) -> tuple[str, str]:
+    """Split `/met` text into a contact name and a note: known contacts first, longest match."""
+    for size in range(min(len(words), 4), 0, -1):
+        found = await contact_by_name(session, user_id, " ".join(words[:size]))
+        if found is not None:
+            return found.name, " ".join(words[size:])
+    size = 1
+    while size < len(words) and size < 3 and words[size][:1].isupper():
+        size += 1
+    return " ".join(words[:size]), " ".join(words[size:])
+
+
+async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
+    """`/met Anna [note]`: log an interaction with Anna (created on first mention)."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None:
+            return None
+        words = text.split()
+        if not words:
+            return MetResult(member_from_row(user))
+        name, note = await _find_or_name(session, user.id, words)
+        if len(name) > _MAX_NAME_LENGTH:
+            return MetResult(member_from_row(user))
+        contact = await get_or_create_contact(session, user.id, name, now)
+        interaction = await log_interaction(session, contact, now, note=note or None)
+        return MetResult(
+            member_from_row(user), contact.name, interaction.id, contact.next_checkin_at
+        )

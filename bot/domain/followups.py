@@ -1,0 +1,196 @@
+"""Follow-ups and check-ins as delivery rows: scheduling them and reading them back to send.
+
+The database is the schedule here too. A commitment's `followup_at` and a contact's
+`next_checkin_at` are indexed; each dispatcher run claims the due ones, turns them into
+pending delivery rows (kind FOLLOWUP, REMINDER or CHECKIN) and moves the moment on. The
+dispatcher then leases and sends those rows like prompts, with the same lease, retry and
+rate-limit guarantees.
+
+Rules: quiet hours (local, `NETCOACH_QUIET_HOURS`) hold a due moment until they end; an
+unanswered follow-up is repeated once after two days and then left alone, so one due
+moment never gets more than two pings. A row whose commitment was closed or deleted (or
+whose contact no longer has a cadence) is cancelled instead of sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
+from bot.domain.runtime import Runtime
+from storage.commitments import add_followup_delivery, claim_due_followups
+from storage.contacts import claim_due_checkins
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Contact,
+    Delivery,
+    DeliveryKind,
+    User,
+    UserStatus,
+)
+
+__all__ = [
+    "FOLLOWUP_KINDS",
+    "MAX_PINGS",
+    "REPEAT_AFTER",
+    "CheckIn",
+    "FollowUp",
+    "outgoing_for",
+    "schedule_due_followups",
+]
+
+FOLLOWUP_KINDS = (DeliveryKind.FOLLOWUP, DeliveryKind.REMINDER, DeliveryKind.CHECKIN)
+# An unanswered follow-up is asked once more after this long, and then never again.
+REPEAT_AFTER = timedelta(days=2)
+MAX_PINGS = 2
+# A paused member's follow-ups wait; this is how often the dispatcher looks again.
+_PAUSED_RETRY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A commitment fell due: everything needed to ask about it."""
+
+    delivery_id: int
+    chat_id: int
+    language: str
+    timezone: str
+    commitment_id: int
+    action: str
+    contact: str | None
+    due_at: datetime
+    reminder: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """A contact's stay-in-touch cadence has passed."""
+
+    delivery_id: int
+    chat_id: int
+    language: str
+    timezone: str
+    contact_id: int
+    contact: str
+    cadence_days: int
+    last_interaction_at: datetime | None
+    reminder: bool
+
+
+def _held(user: User, now: datetime, quiet: QuietHours) -> datetime | None:
+    """Until when a ping to this member must wait (None: send now)."""
+    if user.status is UserStatus.PAUSED:
+        return user.paused_until or now + _PAUSED_RETRY
+    return quiet.held_until(now, user.timezone or "UTC")
+
+
+async def schedule_due_followups(runtime: Runtime, limit: int = 500) -> int:
+    """Turn due follow-ups and check-ins into pending deliveries; return how many were handled."""
+    now = runtime.clock.now()
+    quiet = parse_quiet_hours(runtime.settings.quiet_hours)
+    async with runtime.sessions.begin() as session:
+        commitments = await claim_due_followups(session, now, limit)
+        contacts = await claim_due_checkins(session, now, limit)
+        users = await _users_by_id(
+            session, {c.user_id for c in commitments} | {c.user_id for c in contacts}
+        )
+        for commitment in commitments:
+            user = users[commitment.user_id]
+            if (
+                commitment.status is not CommitmentStatus.OPEN
+                or user.status is UserStatus.BLOCKED
+                or commitment.pings >= MAX_PINGS
+            ):
+                commitment.followup_at = None
+                continue
+            held = _held(user, now, quiet)
+            if held is not None:
+                commitment.followup_at = held
+                continue
+            reminder = commitment.pings > 0
+            if reminder and commitment.on_time is None:
+                commitment.on_time = False  # two days without an answer: no longer on time
+            await add_followup_delivery(
+                session,
+                user_id=user.id,
+                kind=DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP,
+                now=now,
+                commitment_id=commitment.id,
+            )
+            commitment.pings += 1
+            commitment.followup_at = now + REPEAT_AFTER if commitment.pings < MAX_PINGS else None
+        for contact in contacts:
+            user = users[contact.user_id]
+            if contact.cadence_days is None or user.status is UserStatus.BLOCKED:
+                contact.next_checkin_at = None
+                continue
+            held = _held(user, now, quiet)
+            if held is not None:
+                contact.next_checkin_at = held
+                continue
+            reminder = contact.checkin_pings > 0
+            await add_followup_delivery(
+                session,
+                user_id=user.id,
+                kind=DeliveryKind.REMINDER if reminder else DeliveryKind.CHECKIN,
+                now=now,
+                contact_id=contact.id,
+            )
+            if reminder:
+                # Left alone after two pings; the next round starts a full cadence later.
+                contact.checkin_pings = 0
+                contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
+            else:
+                contact.checkin_pings = 1
+                contact.next_checkin_at = now + REPEAT_AFTER
+        return len(commitments) + len(contacts)
+
+
+async def _users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User).where(User.id.in_(ids)))
+    return {user.id: user for user in rows.scalars()}
+
+
+async def outgoing_for(
+    session: AsyncSession, delivery: Delivery, user: User
+) -> FollowUp | CheckIn | None:
+    """What a leased follow-up or check-in row shows; None when it should not be sent."""
+    if delivery.contact_id is not None:
+        contact = await session.get(Contact, delivery.contact_id)
+        if contact is None or contact.cadence_days is None:
+            return None
+        return CheckIn(
+            delivery.id,
+            user.chat_id,
+            user.language,
+            user.timezone or "UTC",
+            contact_id=contact.id,
+            contact=contact.name,
+            cadence_days=contact.cadence_days,
+            last_interaction_at=contact.last_interaction_at,
+            reminder=delivery.kind is DeliveryKind.REMINDER,
+        )
+    commitment = (
+        await session.get(Commitment, delivery.commitment_id) if delivery.commitment_id else None
+    )
+    if commitment is None or commitment.status is not CommitmentStatus.OPEN:
+        return None  # released, done or deleted since: not sent
+    contact = await session.get(Contact, commitment.contact_id) if commitment.contact_id else None
+    return FollowUp(
+        delivery.id,
+        user.chat_id,
+        user.language,
+        user.timezone or "UTC",
+        commitment_id=commitment.id,
+        action=commitment.action,
+        contact=contact.name if contact is not None else None,
+        due_at=commitment.due_at,
+        reminder=delivery.kind is DeliveryKind.REMINDER,
+    )

@@ -1,0 +1,162 @@
+"""Screens for making commitments, listing them and the share kept on time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.commitment_text import QUICK_DUE_CHOICES
+from bot.domain.commitments import Ask, CommitmentList, CommitmentView, CommitStep
+from bot.domain.members import Member
+from bot.screens.base import Button, Screen
+from bot.screens.callbacks import encode
+from content.i18n import Markup, catalog, format_local_datetime
+
+__all__ = [
+    "ACTION",
+    "CONTACT",
+    "DONE",
+    "MOVE_DUE",
+    "NEW_DUE",
+    "RELEASE",
+    "RENEGOTIATE",
+    "SNOOZE",
+    "commit_step_screens",
+    "commitment_list_screens",
+    "commitment_text",
+    "due_buttons",
+    "followup_buttons",
+    "kept_screen",
+    "when",
+]
+
+CONTACT = "cw"
+ACTION = "ca"
+NEW_DUE = "cn"
+MOVE_DUE = "cv"
+DONE = "cd"
+RENEGOTIATE = "cr"
+RELEASE = "cx"
+SNOOZE = "cs"
+_DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
+_LIST_LIMIT = 5
+
+
+def when(member: Member, moment: datetime) -> str:
+    """A moment in the member's zone and language."""
+    return format_local_datetime(moment, member.timezone or "UTC", member.language)
+
+
+def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
+    """Tomorrow / in 3 days / next week / another date, for a draft or a renegotiation."""
+    t = catalog(language)
+
+    def button(choice: str) -> Button:
+        if commitment_id is None:
+            return Button(t(f"button.due_{choice}"), encode(NEW_DUE, choice))
+        return Button(t(f"button.due_{choice}"), encode(MOVE_DUE, f"{commitment_id}-{choice}"))
+
+    return (
+        tuple(button(choice) for choice in _DUE_CHOICES[:2]),
+        tuple(button(choice) for choice in _DUE_CHOICES[2:]),
+    )
+
+
+def commitment_text(member: Member, item: CommitmentView) -> Markup:
+    """A commitment in one or two lines: the action, the contact and the due moment."""
+    t = catalog(member.language)
+    due = when(member, item.due_at)
+    if item.contact:
+        return t("commitments.item", action=item.action, contact=item.contact, when=due)
+    return t("commitments.item_nobody", action=item.action, when=due)
+
+
+def _question(step: CommitStep) -> Screen:
+    member = step.member
+    t = catalog(member.language)
+    if step.ask is Ask.WHO:
+        rows = [
+            (Button(name[:40], encode(CONTACT, contact_id)),) for contact_id, name in step.contacts
+        ]
+        rows.append((Button(t("button.nobody"), encode(CONTACT, 0)),))
+        return Screen(t("commit.ask_who"), buttons=tuple(rows))
+    if step.ask is Ask.WHAT:
+        rows = [(Button(action, encode(ACTION, i)),) for i, action in enumerate(step.suggestions)]
+        text = (
+            t("commit.ask_what", contact=step.contact)
+            if step.contact
+            else t("commit.ask_what_nobody")
+        )
+        return Screen(text, buttons=tuple(rows))
+    if step.ask in (Ask.WHEN_TEXT, Ask.MOVE_TEXT):
+        return Screen(t("commit.ask_when_text"))
+    if step.ask is Ask.MOVE:
+        return Screen(
+            t("followup.ask_new_date"), buttons=due_buttons(member.language, step.commitment_id)
+        )
+    return Screen(t("commit.ask_when"), buttons=due_buttons(member.language))
+
+
+def commit_step_screens(step: CommitStep) -> list[Screen]:
+    """Everything to send after one step of making or moving a commitment."""
+    member = step.member
+    t = catalog(member.language)
+    screens: list[Screen] = []
+    if step.problem is not None:
+        screens.append(Screen(t(f"commit.{step.problem}")))
+    if step.created is not None:
+        screens.append(Screen(t("commit.created", commitment=_markup(member, step.created))))
+    elif step.moved is not None:
+        screens.append(Screen(t("followup.moved", when=when(member, step.moved.due_at))))
+    elif step.ask is not None:
+        screens.append(_question(step))
+    elif not screens:
+        screens.append(Screen(t("fallback.stale_button")))
+    return screens
+
+
+def _markup(member: Member, item: CommitmentView) -> Markup:
+    return Markup(commitment_text(member, item))
+
+
+def followup_buttons(language: str, commitment_id: int) -> tuple[tuple[Button, ...], ...]:
+    """Done / Renegotiate / Release, and Snooze for 1 day, 3 days or a week."""
+    t = catalog(language)
+    return (
+        (
+            Button(t("button.done"), encode(DONE, commitment_id)),
+            Button(t("button.renegotiate"), encode(RENEGOTIATE, commitment_id)),
+            Button(t("button.release"), encode(RELEASE, commitment_id)),
+        ),
+        tuple(
+            Button(t(f"button.snooze_{days}"), encode(SNOOZE, f"{commitment_id}-{days}"))
+            for days in (1, 3, 7)
+        ),
+    )
+
+
+def commitment_list_screens(listing: CommitmentList) -> list[Screen]:
+    """`/commitments`: a header with the kept line, then each open commitment with its buttons."""
+    member = listing.member
+    t = catalog(member.language)
+    if not listing.items:
+        return [Screen(t("commitments.empty") + "\n\n" + kept_screen(listing).text)]
+    header = t("commitments.title", count=len(listing.items)) + "\n" + kept_screen(listing).text
+    screens = [Screen(header)]
+    for item in listing.items[:_LIST_LIMIT]:
+        screens.append(
+            Screen(
+                commitment_text(member, item), buttons=followup_buttons(member.language, item.id)
+            )
+        )
+    if len(listing.items) > _LIST_LIMIT:
+        screens.append(Screen(t("commitments.more", count=len(listing.items) - _LIST_LIMIT)))
+    return screens
+
+
+def kept_screen(listing: CommitmentList) -> Screen:
+    """`/kept`: the share of commitments kept or renegotiated on time."""
+    t = catalog(listing.member.language)
+    if listing.decided == 0:
+        return Screen(t("kept.none"))
+    percent = round(100 * listing.kept / listing.decided)
+    return Screen(t("kept.line", kept=listing.kept, decided=listing.decided, percent=percent))

@@ -1,0 +1,93 @@
+"""Queries on commitments. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Commitment, CommitmentStatus, Delivery, DeliveryKind, DeliveryStatus
+
+__all__ = ["add_followup_delivery", "claim_due_followups", "on_time_counts", "open_commitments"]
+
+_MAX_SLOT_SHIFT = 600
+
+
+async def claim_due_followups(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[Commitment]:
+    """Commitments whose follow-up moment has come, oldest first, locked for this session."""
+    query = (
+        select(Commitment)
+        .where(Commitment.followup_at <= now)
+        .order_by(Commitment.followup_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def open_commitments(session: AsyncSession, user_id: int) -> Sequence[Commitment]:
+    """The member's open commitments, soonest due first."""
+    query = (
+        select(Commitment)
+        .where(Commitment.user_id == user_id, Commitment.status == CommitmentStatus.OPEN)
+        .order_by(Commitment.due_at, Commitment.id)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def on_time_counts(session: AsyncSession, user_id: int) -> tuple[int, int]:
+    """(kept or renegotiated on time, decided so far) over the member's commitments."""
+    rows = await session.execute(
+        select(Commitment.on_time, func.count())
+        .where(Commitment.user_id == user_id, Commitment.on_time.is_not(None))
+        .group_by(Commitment.on_time)
+    )
+    counts = {bool(verdict): int(count) for verdict, count in rows.all()}
+    return counts.get(True, 0), counts.get(True, 0) + counts.get(False, 0)
+
+
+async def add_followup_delivery(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: DeliveryKind,
+    now: datetime,
+    commitment_id: int | None = None,
+    contact_id: int | None = None,
+) -> int:
+    """Insert a pending follow-up or check-in due now; return its id.
+
+    Deliveries are unique per member, kind and slot; two follow-ups of one member due
+    at the same instant take the next free second (the pacer sends one per second to a
+    chat anyway).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for offset in range(_MAX_SLOT_SHIFT):
+        slot = now + timedelta(seconds=offset)
+        statement = (
+            insert(Delivery)
+            .values(
+                user_id=user_id,
+                kind=kind,
+                slot_at=slot,
+                status=DeliveryStatus.PENDING,
+                due_at=now,
+                attempts=0,
+                created_at=now,
+                commitment_id=commitment_id,
+                contact_id=contact_id,
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "kind", "slot_at"])
+            .returning(Delivery.id)
+        )
+        delivery_id = (await session.execute(statement)).scalar_one_or_none()
+        if delivery_id is not None:
+            return delivery_id
+    raise RuntimeError("no free delivery slot for a follow-up")

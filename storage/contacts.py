@@ -1,0 +1,112 @@
+"""Queries on contacts and their interactions (the reciprocity ledger). Never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import blind_index
+from storage.models import Commitment, CommitmentStatus, Contact, Exchange, Interaction
+
+__all__ = [
+    "add_interaction",
+    "claim_due_checkins",
+    "contact_by_name",
+    "exchange_counts",
+    "get_or_create_contact",
+    "open_commitment_counts",
+    "user_contacts",
+]
+
+
+async def contact_by_name(session: AsyncSession, user_id: int, name: str) -> Contact | None:
+    """The member's contact with this name, matched case-insensitively by its blind index."""
+    query = select(Contact).where(Contact.user_id == user_id, Contact.name_key == blind_index(name))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_or_create_contact(
+    session: AsyncSession, user_id: int, name: str, now: datetime
+) -> Contact:
+    """The contact with this name, created (as first written) on first mention."""
+    found = await contact_by_name(session, user_id, name)
+    if found is not None:
+        return found
+    contact = Contact(
+        user_id=user_id,
+        name=name.strip(),
+        name_key=blind_index(name),
+        checkin_pings=0,
+        created_at=now,
+    )
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def user_contacts(session: AsyncSession, user_id: int) -> Sequence[Contact]:
+    """All of the member's contacts (sorted by the caller: names are encrypted)."""
+    return (
+        (await session.execute(select(Contact).where(Contact.user_id == user_id))).scalars().all()
+    )
+
+
+async def open_commitment_counts(session: AsyncSession, user_id: int) -> dict[int, int]:
+    """Open commitments per contact id."""
+    rows = await session.execute(
+        select(Commitment.contact_id, func.count())
+        .where(
+            Commitment.user_id == user_id,
+            Commitment.status == CommitmentStatus.OPEN,
+            Commitment.contact_id.is_not(None),
+        )
+        .group_by(Commitment.contact_id)
+    )
+    return {contact_id: int(count) for contact_id, count in rows.all() if contact_id is not None}
+
+
+async def exchange_counts(session: AsyncSession, contact_id: int) -> dict[Exchange, int]:
+    """How often the member recorded giving, receiving or both with this contact."""
+    rows = await session.execute(
+        select(Interaction.exchange, func.count())
+        .where(Interaction.contact_id == contact_id, Interaction.exchange.is_not(None))
+        .group_by(Interaction.exchange)
+    )
+    return {exchange: int(count) for exchange, count in rows.all() if exchange is not None}
+
+
+async def add_interaction(
+    session: AsyncSession,
+    contact: Contact,
+    now: datetime,
+    *,
+    commitment_id: int | None = None,
+    note: str | None = None,
+) -> Interaction:
+    """Log an interaction and note it on the contact as the last one."""
+    interaction = Interaction(
+        user_id=contact.user_id,
+        contact_id=contact.id,
+        commitment_id=commitment_id,
+        note=note,
+        created_at=now,
+    )
+    session.add(interaction)
+    contact.last_interaction_at = now
+    await session.flush()
+    return interaction
+
+
+async def claim_due_checkins(session: AsyncSession, now: datetime, limit: int) -> Sequence[Contact]:
+    """Contacts whose stay-in-touch moment has come, oldest first, locked for this session."""
+    query = (
+        select(Contact)
+        .where(Contact.next_checkin_at <= now)
+        .order_by(Contact.next_checkin_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()

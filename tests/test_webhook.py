@@ -1,0 +1,165 @@
+"""Webhook mode: Telegram POSTs updates with a secret; anyone else is turned away at the door."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.cli import main
+from bot.domain.runtime import Runtime
+from bot.runner import running_bot
+from bot.simulator import TelegramSimulator
+from bot.webhook import SECRET_HEADER
+from handlers.context import NetcoachApplication
+from storage.engine import create_engine, create_session_factory
+from storage.models import User
+from tests.support.harness import chat
+
+SECRET = "s3cret-Token_for-the-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def webhook_bot(
+    sim: TelegramSimulator, runtime: Runtime
+) -> AsyncIterator[tuple[NetcoachApplication, str]]:
+    """netcoach in webhook mode on a free loopback port; yields the app and its root URL."""
+    port = _free_port()
+    root = f"http://127.0.0.1:{port}"
+    settings = runtime.settings.model_copy(
+        update={
+            "webhook_url": f"{root}/telegram/netcoach",
+            "webhook_secret": SecretStr(SECRET),
+            "webhook_port": port,
+        }
+    )
+    async with running_bot(
+        replace(runtime, settings=settings), token=sim.token, base_url=sim.base_url, mode="webhook"
+    ) as application:
+        yield application, root
+
+
+async def _members(runtime: Runtime) -> int:
+    async with runtime.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(User))).scalar_one())
+
+
+async def test_telegram_delivers_a_members_messages_over_the_webhook_with_the_secret(
+    sim: TelegramSimulator, runtime: Runtime
+) -> None:
+    nora = sim.user("Nora", language_code="de")
+    async with webhook_bot(sim, runtime):
+        (registered,) = sim.requests_for("setWebhook")
+        assert registered.params["secret_token"] == SECRET
+        assert sim.webhook_url is not None and sim.webhook_url.endswith("/telegram/netcoach")
+
+        welcome, _ = await chat(nora, "/start", replies=2)
+        assert "Hallo Nora" in (welcome.text or "")
+
+    # Every update came by POST, each accepted at the first attempt with the secret.
+    assert sim.webhook_deliveries
+    assert {d.status for d in sim.webhook_deliveries} == {200}
+    assert all(d.attempt == 1 for d in sim.webhook_deliveries)
+    assert all(d.headers[SECRET_HEADER] == SECRET for d in sim.webhook_deliveries)
+    assert not sim.requests_for("getUpdates")
+
+
+async def test_posts_without_or_with_a_wrong_secret_are_refused_and_change_nothing(
+    sim: TelegramSimulator, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    mallory = sim.user("Mallory", language_code="en")
+    forged = {
+        "update_id": 4242,
+        "message": {
+            "message_id": 1,
+            "date": 1_800_000_000,
+            "chat": {"id": mallory.id, "type": "private", "first_name": "Mallory"},
+            "from": {"id": mallory.id, "is_bot": False, "first_name": "Mallory"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    async with webhook_bot(sim, runtime) as (_app, root), aiohttp.ClientSession() as http:
+        url = f"{root}/telegram/netcoach"
+        attempts = {
+            "no secret": {},
+            "wrong secret": {SECRET_HEADER: "guessed"},
+            "almost the secret": {SECRET_HEADER: SECRET[:-1]},
+            "secret with a non-ASCII tail": {SECRET_HEADER: SECRET + "é"},
+        }
+        statuses = {}
+        for name, headers in attempts.items():
+            async with http.post(url, json=forged, headers=headers) as answer:
+                statuses[name] = answer.status
+        # The right secret on garbage is refused too, and reveals nothing.
+        async with http.post(url, data=b"not json", headers={SECRET_HEADER: SECRET}) as answer:
+            statuses["garbage with the secret"] = answer.status
+        async with http.get(f"{root}/healthz") as health:
+            assert health.status == 200 and (await health.json()) == {"status": "ok"}
+
+        # Telegram's own deliveries still get through.
+        await chat(sim.user("Probe", language_code="en"), "/help")
+
+    assert statuses == {
+        "no secret": 401,
+        "wrong secret": 403,
+        "almost the secret": 403,
+        "secret with a non-ASCII tail": 403,
+        "garbage with the secret": 400,
+    }
+    assert not mallory.messages
+    assert all(call.params.get("chat_id") != mallory.id for call in sim.requests)
+    assert await _members(runtime) <= 1  # only the probe, never Mallory
+    rejections = [r for r in caplog.records if r.name == "netcoach.webhook" and "rejected" in r.msg]
+    assert len(rejections) == 5
+    assert all(
+        SECRET not in r.getMessage() and "guessed" not in r.getMessage() for r in caplog.records
+    )
+
+
+async def test_the_health_endpoint_answers_503_while_the_database_is_unreachable(
+    sim: TelegramSimulator, runtime: Runtime, tmp_path: Path
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'netcoach.db'}")
+    cut_off = replace(runtime, sessions=create_session_factory(engine))
+    try:
+        async with (
+            webhook_bot(sim, cut_off) as (_app, root),
+            aiohttp.ClientSession() as http,
+            http.get(f"{root}/healthz") as health,
+        ):
+            assert health.status == 503
+            assert (await health.json()) == {"status": "database unavailable"}
+    finally:
+        await engine.dispose()
+
+
+def test_webhook_mode_without_a_secret_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NETCOACH_BOT_TOKEN", "123:ABC")
+    monkeypatch.setenv("NETCOACH_WEBHOOK_URL", "https://bot.example.org/netcoach")
+    assert main(["run"]) == 2
+    assert "NETCOACH_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_a_secret_telegram_would_refuse_stops_start_up_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NETCOACH_WEBHOOK_SECRET", "has spaces and ümlauts")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "NETCOACH_WEBHOOK_SECRET" in err and "ümlauts" not in err
