@@ -30,5 +30,8 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.dispatch --rate 30
+
 clean:
 	rm -rf $(VENV) build *.egg-info

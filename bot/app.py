@@ -8,12 +8,14 @@ from typing import cast
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 
 from bot.dispatcher import Dispatcher
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
 from bot.logs import protect_logs
+from bot.pacing import SendPacer
+from bot.rate_limit import PacedRateLimiter
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
 
@@ -26,6 +28,7 @@ log = logging.getLogger("netcoach")
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
     """Build the application with every handler registered and the runtime attached."""
     protect_logs()
+    pacer = SendPacer(runtime.settings.max_messages_per_second)
     builder = (
         Application.builder()
         .token(token)
@@ -37,15 +40,15 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        # Replies to members are retried after a 429 instead of being lost; no extra pacing
-        # here, the dispatcher paces broadcasts itself (and opts out of these retries).
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+        # One pacer for everything the bot sends: replies and scheduled sends share
+        # Telegram's ceiling, and a 429 pauses both.
+        .rate_limiter(PacedRateLimiter(pacer))
     )
     # The builder's inferred generics are looser than ours; the context types fix them.
     application = cast(NetcoachApplication, builder.build())
     bot_data: BotData = application.bot_data
     bot_data.runtime = runtime
-    bot_data.dispatcher = dispatcher = Dispatcher(runtime, application.bot)
+    bot_data.dispatcher = dispatcher = Dispatcher(runtime, application.bot, pacer=pacer)
     register_handlers(application)
     assert application.job_queue is not None
     # The one repeating job: everything due is found in the database, not in jobs.

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     content = commands.add_parser("content", help="curriculum cards and message catalogs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("check", help="validate cards and catalogs, list every problem")
+    report = commands.add_parser(
+        "report", help="write an HTML page with the network's weekly aggregates"
+    )
+    report.add_argument("--out", default="report.html", help="where to write the page")
+    report.add_argument("--language", choices=("de", "en"), default=None)
     return parser
 
 
@@ -62,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"netcoach: {exc}", file=sys.stderr)
         return 2
+    if args.command == "report":
+        return _report(settings, Path(args.out), args.language or settings.default_language)
     if args.command == "content":
         return _content_check()
     if args.command == "keys":
@@ -89,6 +96,19 @@ def _content_check() -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
     print("cards and catalogs are fine")
+    return 0
+
+
+def _report(settings: Settings, out: Path, language: str) -> int:
+    from bot.report import write_report
+    from bot.wiring import open_runtime
+
+    async def write() -> None:
+        async with open_runtime(settings, migrate=False, warn_without_key=False) as runtime:
+            await write_report(runtime, out, language)
+
+    asyncio.run(write())
+    print(f"report written to {out}")
     return 0
 
 

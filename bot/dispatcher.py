@@ -1,9 +1,9 @@
 """The dispatcher: one repeating tick turns due rows into paced Telegram messages.
 
 There is no job per member. Each tick (PTB's JobQueue, every `NETCOACH_TICK_SECONDS`)
-wakes one background run that schedules due prompts, follow-ups and check-ins, leases a
-batch of deliveries, sends them under the pacer and records the outcomes, until nothing is
-due.
+wakes one background run that schedules due prompts, follow-ups and check-ins, leases
+deliveries, sends them under the pacer and records the outcomes as they come, until
+nothing is due.
 """
 
 from __future__ import annotations
@@ -31,16 +31,31 @@ from bot.domain.prompts import (
 )
 from bot.domain.runtime import Runtime
 from bot.pacing import SendPacer
-from bot.screens.outgoing import outgoing_screen
+from bot.screens.outgoing import lead_in_screens, outgoing_screen
 from bot.telegram_out import send_screen
 
-__all__ = ["Dispatcher"]
+__all__ = ["MAX_IN_FLIGHT", "RECORD_EVERY", "Dispatcher"]
 
 log = logging.getLogger("netcoach.dispatcher")
 
+# How often finished sends are recorded while a dispatch runs.
+RECORD_EVERY = 0.25
+# Upper bound of sends in flight, whatever the ceiling (keeps the HTTP pool healthy).
+MAX_IN_FLIGHT = 200
 # Tries within one lease before a delivery goes back to the queue for later.
 _TRIES_PER_LEASE = 4
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
+
+
+def _outcomes(done: set[asyncio.Task[SendOutcome]]) -> list[SendOutcome]:
+    """Outcomes of finished sends; a send that crashed is retried when its lease ends."""
+    outcomes = []
+    for task in done:
+        if task.cancelled() or task.exception() is not None:
+            log.error("a send failed unexpectedly", exc_info=task.exception())
+            continue
+        outcomes.append(task.result())
+    return outcomes
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -57,8 +72,10 @@ class Dispatcher:
         self.runtime = runtime
         self.bot = bot
         self.pacer = pacer or SendPacer(settings.max_messages_per_second)
-        # About one second of sends per batch: few rows in flight, little lost to a crash.
-        self.batch_size = max(1, math.ceil(self.pacer.rate_per_second))
+        # About two seconds of sends in flight: enough that the pacer never starves while
+        # the database works, few enough that a crash repeats little (and the HTTP pool is
+        # never exhausted).
+        self.max_in_flight = min(MAX_IN_FLIGHT, max(2, math.ceil(2 * self.pacer.rate_per_second)))
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._task: asyncio.Task[None] | None = None
         self._wanted = False
@@ -80,8 +97,7 @@ class Dispatcher:
         while self._wanted and not self._stopping:
             self._wanted = False
             try:
-                while not self._stopping and await self.dispatch_once():
-                    pass
+                await self._send_until_idle()
             except Exception:
                 # The database or network may be down; the next tick tries again.
                 log.exception("dispatch run failed; retrying at the next tick")
@@ -103,28 +119,65 @@ class Dispatcher:
             # Whatever was in flight is retried by the next process once its lease ends.
             self._task.cancel()
 
-    async def dispatch_once(self) -> bool:
-        """Schedule, lease, send and record one batch; False when nothing was due."""
-        scheduled = await schedule_due_prompts(self.runtime)
-        scheduled += await schedule_due_followups(self.runtime)
-        prompts = await claim_deliveries(self.runtime, self.batch_size, self.lease)
-        if not prompts:
-            return scheduled > 0
-        outcomes = await asyncio.gather(*(self.send_prompt(prompt) for prompt in prompts))
-        await record_outcomes(self.runtime, outcomes)
-        return True
+    async def _schedule(self) -> int:
+        """Turn due slots, follow-ups and check-ins into pending deliveries."""
+        return await schedule_due_prompts(self.runtime) + await schedule_due_followups(self.runtime)
+
+    async def _send_until_idle(self) -> None:
+        """Keep about a second of sends in flight, leasing and recording as they go.
+
+        The pacer always has the next sends queued, so it never waits for the database;
+        outcomes are recorded every `RECORD_EVERY` seconds, so a crash can repeat only
+        the sends in flight (at most `max_in_flight`).
+        """
+        in_flight: set[asyncio.Task[SendOutcome]] = set()
+        try:
+            while not self._stopping:
+                scheduled = await self._schedule()
+                room = self.max_in_flight - len(in_flight)
+                items = await claim_deliveries(self.runtime, room, self.lease) if room else []
+                in_flight.update(asyncio.create_task(self.send_prompt(item)) for item in items)
+                if not in_flight:
+                    if scheduled:
+                        continue
+                    return
+                done, in_flight = await asyncio.wait(in_flight, timeout=RECORD_EVERY)
+                await record_outcomes(self.runtime, _outcomes(done))
+        finally:
+            if in_flight:
+                # Stopping: let the sends in flight finish and keep their outcomes.
+                done, _ = await asyncio.wait(in_flight)
+                await record_outcomes(self.runtime, _outcomes(done))
 
     async def next_prompt_now(self, who: Identity) -> Prompt | None:
         """A prompt for `/next`, leased like any delivery, for the caller to send at once."""
         return await next_prompt_now(self.runtime, who, self.lease)
 
+    async def _send_lead_in(self, item: Outgoing) -> None:
+        """Send what goes right before a delivery (the weekly review, when separate).
+
+        Best effort: the delivery itself decides what a failure means. If the delivery is
+        retried in a later lease, its lead-in is sent again.
+        """
+        for screen in lead_in_screens(item):
+            await self.pacer.acquire(item.chat_id)
+            try:
+                await send_screen(self.bot, item.chat_id, screen, paced_by_caller=True)
+            except RetryAfter as flood:
+                self.pacer.pause_for(_seconds(flood.retry_after))
+            except TelegramError as problem:
+                log.warning(
+                    "delivery %s: lead-in not sent: %s", item.delivery_id, type(problem).__name__
+                )
+
     async def send_prompt(self, prompt: Outgoing) -> SendOutcome:
         """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers."""
         screen = outgoing_screen(prompt)
+        await self._send_lead_in(prompt)
         for attempt in range(_TRIES_PER_LEASE):
             await self.pacer.acquire(prompt.chat_id)
             try:
-                message = await send_screen(self.bot, prompt.chat_id, screen, retry_on_flood=False)
+                message = await send_screen(self.bot, prompt.chat_id, screen, paced_by_caller=True)
             except RetryAfter as flood:
                 # Telegram wants everyone to wait, not just this chat.
                 self.pacer.pause_for(_seconds(flood.retry_after))

@@ -42,6 +42,8 @@ class SendPacer:
         self._paused_until = 0.0
         self._chat_next: dict[int, float] = {}
         self._window: deque[float] = deque(maxlen=max(1, math.floor(rate_per_second)))
+        # When sends really started: a sender woken late must not bunch with the next one.
+        self._started: deque[float] = deque(maxlen=self._window.maxlen)
         self._lock = asyncio.Lock()
 
     @property
@@ -49,10 +51,16 @@ class SendPacer:
         """The configured ceiling."""
         return self._rate
 
-    def reserve(self, chat_id: int) -> float:
-        """Book the next slot for `chat_id` and return when it is (monotonic seconds)."""
+    def reserve(self, chat_id: int, *, per_chat: bool = True) -> float:
+        """Book the next slot for `chat_id` and return when it is (monotonic seconds).
+
+        `per_chat=False` skips the one-per-second gap for the chat (replies to a
+        member who is clicking through a flow) but still counts the slot for it.
+        """
         now = self._monotonic()
-        slot = max(now, self._next_slot, self._paused_until, self._chat_next.get(chat_id, 0.0))
+        slot = max(now, self._next_slot, self._paused_until)
+        if per_chat:
+            slot = max(slot, self._chat_next.get(chat_id, 0.0))
         if len(self._window) == self._window.maxlen:
             slot = max(slot, self._window[0] + 1.0 + WINDOW_GUARD_SECONDS)
         self._window.append(slot)
@@ -62,13 +70,22 @@ class SendPacer:
             self._chat_next = {chat: t for chat, t in self._chat_next.items() if t > now}
         return slot
 
-    async def acquire(self, chat_id: int) -> None:
+    async def acquire(self, chat_id: int, *, per_chat: bool = True) -> None:
         """Wait until a message to `chat_id` may be sent."""
         async with self._lock:
-            slot = self.reserve(chat_id)
+            slot = self.reserve(chat_id, per_chat=per_chat)
         delay = slot - self._monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+        # Slots are booked ahead; under load a sender may wake late and land close to the
+        # next one. Check the real start times so no second ever holds more than `rate`.
+        while True:
+            now = self._monotonic()
+            full = len(self._started) == self._started.maxlen
+            if not full or now >= self._started[0] + 1.0 + WINDOW_GUARD_SECONDS:
+                self._started.append(now)
+                return
+            await asyncio.sleep(self._started[0] + 1.0 + WINDOW_GUARD_SECONDS - now)
 
     def pause_for(self, seconds: float) -> None:
         """Telegram answered 429: nobody sends for `seconds`."""

@@ -16,6 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
+from bot.rate_limit import PACED
 from bot.screens import Screen
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "edit_screen",
     "reply_markup",
     "send_file",
+    "send_photo",
     "send_screen",
     "send_screens",
 ]
@@ -54,20 +56,19 @@ def reply_markup(screen: Screen) -> Markup | None:
 
 
 async def send_screen(
-    bot: ExtBot[Any], chat_id: int, screen: Screen, *, retry_on_flood: bool = True
+    bot: ExtBot[Any], chat_id: int, screen: Screen, *, paced_by_caller: bool = False
 ) -> Message:
     """Send one screen as an HTML message.
 
-    Replies are retried after a 429 by the application's rate limiter; the dispatcher
-    passes `retry_on_flood=False` because it paces and pauses itself.
+    Replies take a slot from the application's rate limiter, which also retries after a
+    429; the dispatcher passes `paced_by_caller=True` because it paces and pauses itself.
     """
     return await bot.send_message(
         chat_id,
         screen.text,
         parse_mode=ParseMode.HTML,
         reply_markup=reply_markup(screen),
-        # AIORateLimiter reads its per-call argument as the number of retries.
-        rate_limit_args=None if retry_on_flood else 0,
+        rate_limit_args=PACED if paced_by_caller else None,
     )
 
 
@@ -76,6 +77,18 @@ async def send_file(
 ) -> Message:
     """Send a file as a document with an HTML caption."""
     return await bot.send_document(
+        chat_id,
+        InputFile(data, filename=filename),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def send_photo(
+    bot: ExtBot[Any], chat_id: int, filename: str, data: bytes, caption: str
+) -> Message:
+    """Send a picture (PNG or JPEG bytes) with an HTML caption (at most 1024 characters)."""
+    return await bot.send_photo(
         chat_id,
         InputFile(data, filename=filename),
         caption=caption,

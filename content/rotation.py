@@ -21,6 +21,12 @@ class CardHistory:
     card_key: str
     last_shown_at: datetime | None = None
     last_reflected_at: datetime | None = None
+    last_committed_at: datetime | None = None
+
+    @property
+    def last_evidence_at(self) -> datetime | None:
+        """The latest reflection on the card or commitment made from it."""
+        return _latest(self.last_reflected_at, self.last_committed_at)
 
 
 def _latest(first: datetime | None, second: datetime | None) -> datetime | None:
@@ -46,6 +52,7 @@ def _merge(curriculum: Curriculum, history: Iterable[CardHistory]) -> dict[str, 
                 entry.card_key,
                 _latest(earlier.last_shown_at, entry.last_shown_at),
                 _latest(earlier.last_reflected_at, entry.last_reflected_at),
+                _latest(earlier.last_committed_at, entry.last_committed_at),
             )
         merged[entry.card_key] = entry
     return merged
@@ -55,10 +62,12 @@ def choose_next_card(curriculum: Curriculum, history: Iterable[CardHistory]) -> 
     """The card to send a member next.
 
     Cards never shown come first, in curriculum order, so a new member starts with the
-    intro and sees every card once before any repeats. After that the card reflected on
-    least recently comes next (never reflected first), ties going to the card shown least
-    recently, then to curriculum order. The card shown last time is skipped whenever
-    there is another one. History for cards no longer in the curriculum is ignored.
+    intro and sees every card once before any repeats. After that the principle or rule
+    (the card's theme) with the least recent evidence comes next: evidence is a reflection
+    on any of its cards or a commitment made from one, never first. Within a theme the
+    card with the least recent evidence wins, ties going to the card shown least recently,
+    then to curriculum order. The card shown last time is skipped whenever there is
+    another one. History for cards no longer in the curriculum is ignored.
     """
     seen = {
         key: entry
@@ -73,11 +82,18 @@ def choose_next_card(curriculum: Curriculum, history: Iterable[CardHistory]) -> 
     last_key = max(shown, key=lambda entry: _recency(entry.last_shown_at)).card_key if shown else ""
     candidates = [card for card in curriculum if card.key != last_key] or list(curriculum)
     position = {card.key: index for index, card in enumerate(curriculum)}
+    theme_evidence: dict[str, datetime | None] = {}
+    for card in curriculum:
+        evidence = seen[card.key].last_evidence_at
+        theme_evidence[card.theme] = _latest(theme_evidence.get(card.theme), evidence)
 
-    def priority(card: Card) -> tuple[tuple[int, float], tuple[int, float], int]:
+    def priority(
+        card: Card,
+    ) -> tuple[tuple[int, float], tuple[int, float], tuple[int, float], int]:
         entry = seen[card.key]
         return (
-            _recency(entry.last_reflected_at),
+            _recency(theme_evidence[card.theme]),
+            _recency(entry.last_evidence_at),
             _recency(entry.last_shown_at),
             position[card.key],
         )

@@ -15,7 +15,7 @@ from bot.screens import Screen
 from bot.screens import commitments as screens
 from bot.screens import contacts as contact_screens
 from bot.screens import followups as followup_screens
-from bot.screens.callbacks import Callback, parse
+from bot.screens.callbacks import Callback, number, parse
 from bot.screens.prompt import COMMIT
 from bot.telegram_out import edit_screen, send_screen, send_screens
 from content.i18n import catalog, language_for
@@ -101,14 +101,13 @@ _ButtonAction = Callable[[Runtime, Identity, Callback], Awaitable[_Answer | None
 
 def _ids(argument: str) -> tuple[int, str] | None:
     """Read "12" or "12-choice" (ids are positive integers; anything else is forged)."""
-    number, _, choice = argument.partition("-")
-    if not number.isdigit() or len(number) > 9:  # fits every backend's integer column
-        return None
-    return int(number), choice
+    digits, _, choice = argument.partition("-")
+    row_id = number(digits)  # fits every backend's integer column
+    return None if row_id is None else (row_id, choice)
 
 
 def _days(choice: str) -> int:
-    return int(choice) if choice.isdigit() and len(choice) < 3 else 0
+    return number(choice, maximum=99) or 0
 
 
 async def _start_from_prompt(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
 
 from bot.domain import onboarding
 from bot.domain.commitments import CommitStep
@@ -16,7 +18,14 @@ from bot.telegram_out import send_screen, send_screens
 from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
 
-__all__ = ["group_message", "other_message", "text_message", "unknown_button", "unknown_command"]
+__all__ = [
+    "button_outside_private_chat",
+    "group_message",
+    "other_message",
+    "text_message",
+    "unknown_button",
+    "unknown_command",
+]
 
 
 async def text_message(update: Update, context: Context) -> None:
@@ -74,6 +83,18 @@ async def unknown_button(update: Update, context: Context) -> None:
         query.from_user.language_code, context.bot_data.runtime.settings.default_language
     )
     await query.answer(catalog(language).raw("fallback.stale_button"))
+
+
+async def button_outside_private_chat(update: Update, context: Context) -> None:
+    """Buttons exist only in private chats: data pressed anywhere else is forged, never acted on.
+
+    Acting on it would show a member's journal or settings to a whole group.
+    """
+    chat = update.effective_chat
+    if update.callback_query is None or (chat is not None and chat.type == ChatType.PRIVATE):
+        return
+    await unknown_button(update, context)
+    raise ApplicationHandlerStop
 
 
 async def group_message(update: Update, context: Context) -> None:

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.domain.onboarding import load_member
 from bot.screens import Screen
+from bot.screens.privacy import privacy_screen
 from bot.telegram_out import send_screen
 from content.i18n import catalog
 from handlers.context import Context, identity_of
@@ -29,5 +30,12 @@ async def about_command(update: Update, context: Context) -> None:
 
 
 async def privacy_command(update: Update, context: Context) -> None:
-    """What is stored, why, and who can see it."""
-    await _send_catalog_text(update, context, "privacy.text")
+    """What is stored, why, who can see it, how it is protected and for how long."""
+    runtime = context.bot_data.runtime
+    member = await load_member(runtime, identity_of(update))
+    screen = privacy_screen(
+        member.language,
+        encrypted=runtime.settings.encryption_key is not None,
+        retention_days=runtime.settings.retention_days,
+    )
+    await send_screen(context.bot, member.chat_id, screen)

@@ -8,7 +8,7 @@ from bot.domain import availability, reflections
 from bot.domain.onboarding import load_member
 from bot.domain.prompts import record_outcomes
 from bot.screens import reflection as screens
-from bot.screens.callbacks import parse
+from bot.screens.callbacks import number, parse
 from bot.screens.prompt import ANOTHER_QUESTION, REFLECT, SKIP, prompt_screen
 from bot.telegram_out import edit_screen, send_screen
 from content.i18n import catalog, language_for
@@ -84,10 +84,13 @@ async def prompt_button(update: Update, context: Context) -> None:
     """Reflect now / another question / skip, on a prompt that must be the presser's own."""
     query = update.callback_query
     callback = parse(query.data if query else None)
-    if query is None or callback is None or not callback.argument.isdigit():
+    delivery_id = number(callback.argument) if callback is not None else None
+    if query is None or callback is None:
         return
     runtime, who = context.bot_data.runtime, identity_of(update)
-    delivery_id = int(callback.argument)
+    if delivery_id is None:  # not an id of ours: forged
+        await _answer(query, False, who.language_code, context)
+        return
     if callback.kind == REFLECT:
         asked = await reflections.ask_for_reflection(runtime, who, delivery_id)
         await _answer(query, asked is not None, who.language_code, context)
@@ -121,7 +124,7 @@ async def journal_button(update: Update, context: Context) -> None:
     callback = parse(query.data if query else None)
     if query is None or callback is None:
         return
-    page_number = int(callback.argument) if callback.argument.isdigit() else 0
+    page_number = number(callback.argument) or 0
     page = await reflections.journal_page(
         context.bot_data.runtime, identity_of(update), page_number
     )

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot.screens import admin as admin_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
+from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from content.i18n import LANGUAGES, catalog
-from handlers import commitments, fallback, info, privacy, prompts, setup
+from handlers import admin, commitments, fallback, info, privacy, prompts, review, setup
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
@@ -33,6 +36,7 @@ COMMANDS = (
     "commit",
     "commitments",
     "kept",
+    "review",
     "contacts",
     "contact",
     "met",
@@ -57,6 +61,7 @@ _COMMAND_CALLBACKS = {
     "commit": commitments.commit_command,
     "commitments": commitments.commitments_command,
     "kept": commitments.kept_command,
+    "review": review.review_command,
     "contacts": commitments.contacts_command,
     "contact": commitments.contact_command,
     "met": commitments.met_command,
@@ -87,8 +92,11 @@ _SETUP_BUTTONS = "|".join(
 
 def register_handlers(application: NetcoachApplication) -> None:
     """Add every handler to group 0 (first match wins) and the error handler."""
-    private = filters.ChatType.PRIVATE
+    # A private message without a sender is malformed: no handler takes it.
+    private = filters.ChatType.PRIVATE & filters.USER
     new_message = filters.UpdateType.MESSAGE
+    # Before everything (group -1): button presses outside private chats stop here.
+    application.add_handler(TypeHandler(Update, fallback.button_outside_private_chat), group=-1)
     # Groups first: whatever reaches the bot there gets one line and nothing else.
     application.add_handler(
         MessageHandler(
@@ -97,6 +105,13 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     for name, callback in _COMMAND_CALLBACKS.items():
         application.add_handler(CommandHandler(name, callback, filters=private & new_message))
+    # Admin commands are not in the public menu; for non-admins they act as unknown commands.
+    application.add_handler(
+        CommandHandler("stats", admin.stats_command, filters=private & new_message)
+    )
+    application.add_handler(
+        CommandHandler("broadcast", admin.broadcast_command, filters=private & new_message)
+    )
     application.add_handler(
         CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")
     )
@@ -115,6 +130,17 @@ def register_handlers(application: NetcoachApplication) -> None:
         CallbackQueryHandler(
             privacy.delete_button,
             pattern=rf"^{privacy_screens.DELETE}:(?:{privacy_screens.CONFIRM}|{privacy_screens.CANCEL})$",
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            admin.broadcast_button,
+            pattern=rf"^{admin_screens.BROADCAST}:(?:{admin_screens.SEND}|{admin_screens.CANCEL})$",
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            review.review_placement_button, pattern=rf"^{review_screens.REVIEW_PLACEMENT}:"
         )
     )
     # Any other callback data is forged or from an old version: answered, never acted on.

@@ -13,7 +13,7 @@ from bot.domain.members import Identity
 from bot.domain.onboarding import FlowOutcome, Step
 from bot.domain.runtime import Runtime
 from bot.screens import setup as screens
-from bot.screens.callbacks import parse
+from bot.screens.callbacks import number, parse
 from bot.telegram_out import send_screens
 from handlers.context import Context, identity_of
 
@@ -110,10 +110,10 @@ async def setup_button(update: Update, context: Context) -> None:
             outcome = await onboarding.choose_language(runtime, who, argument)
         elif callback.kind == screens.TIMEZONE:
             outcome = await onboarding.choose_timezone(runtime, who, argument)
-        elif callback.kind == screens.WEEKDAY and argument.isdigit():
-            outcome = await onboarding.choose_weekday(runtime, who, int(argument))
-        elif callback.kind == screens.TIME and argument.isdigit():
-            outcome = await onboarding.choose_time(runtime, who, int(argument))
+        elif callback.kind == screens.WEEKDAY and (weekday := number(argument)) is not None:
+            outcome = await onboarding.choose_weekday(runtime, who, weekday)
+        elif callback.kind == screens.TIME and (minute := number(argument)) is not None:
+            outcome = await onboarding.choose_time(runtime, who, minute)
         elif callback.kind == screens.CHANGE and argument in set(Step):
             outcome = await onboarding.begin_change(runtime, who, Step(argument))
     await query.answer()

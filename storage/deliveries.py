@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryKind, DeliveryStatus, Reflection, User
+from storage.models import Commitment, Delivery, DeliveryKind, DeliveryStatus, Reflection, User
 
 __all__ = [
     "PROMPT_KINDS",
@@ -97,8 +97,8 @@ async def claim_due_deliveries(
 
 async def card_history(
     session: AsyncSession, user_id: int
-) -> list[tuple[str, datetime | None, datetime | None]]:
-    """Per card: when the member last got it and last reflected on it."""
+) -> list[tuple[str, datetime | None, datetime | None, datetime | None]]:
+    """Per card: when the member last got it, reflected on it and made a commitment from it."""
     shown = await session.execute(
         select(Delivery.card_key, func.max(Delivery.slot_at))
         .where(
@@ -114,13 +114,18 @@ async def card_history(
         .where(Reflection.user_id == user_id)
         .group_by(Reflection.card_key)
     )
+    committed = await session.execute(
+        select(Commitment.card_key, func.max(Commitment.created_at))
+        .where(Commitment.user_id == user_id, Commitment.card_key.is_not(None))
+        .group_by(Commitment.card_key)
+    )
+    last_shown: dict[str, datetime] = {key: when for key, when in shown.all() if key}
     last_reflected: dict[str, datetime] = {key: when for key, when in reflected.all()}
-    history: dict[str, tuple[str, datetime | None, datetime | None]] = {
-        key: (key, when, last_reflected.get(key)) for key, when in shown.all() if key
-    }
-    for key, when in last_reflected.items():
-        history.setdefault(key, (key, None, when))
-    return list(history.values())
+    last_committed: dict[str, datetime] = {key: when for key, when in committed.all() if key}
+    return [
+        (key, last_shown.get(key), last_reflected.get(key), last_committed.get(key))
+        for key in dict.fromkeys([*last_shown, *last_reflected, *last_committed])
+    ]
 
 
 async def asked_questions(session: AsyncSession, user_id: int, card_key: str) -> list[int]:

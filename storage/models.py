@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -23,6 +24,7 @@ from storage.types import UTCDateTime, utc_datetime
 
 __all__ = [
     "Base",
+    "Broadcast",
     "Commitment",
     "CommitmentStatus",
     "Contact",
@@ -33,6 +35,7 @@ __all__ = [
     "Exchange",
     "Interaction",
     "Reflection",
+    "ReviewPlacement",
     "User",
     "UserStatus",
 ]
@@ -69,6 +72,13 @@ class UserStatus(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+class ReviewPlacement(enum.StrEnum):
+    """Where the weekly review goes: inside the prompt, or as a message right before it."""
+
+    INLINE = "inline"
+    SEPARATE = "separate"
+
+
 class User(Base):
     """A member: who they are on Telegram and when they want their weekly prompt.
 
@@ -89,6 +99,9 @@ class User(Base):
     status: Mapped[UserStatus] = mapped_column(_enum(UserStatus), default=UserStatus.ACTIVE)
     paused_until: Mapped[datetime | None]
     onboarded_at: Mapped[datetime | None]
+    review_placement: Mapped[ReviewPlacement] = mapped_column(
+        _enum(ReviewPlacement), default=ReviewPlacement.INLINE
+    )
     created_at: Mapped[utc_datetime]
     updated_at: Mapped[utc_datetime]
 
@@ -115,6 +128,7 @@ class DeliveryKind(enum.StrEnum):
     FOLLOWUP = "followup"  # a commitment fell due
     REMINDER = "reminder"  # the one repeat of an unanswered follow-up
     CHECKIN = "checkin"  # a contact's stay-in-touch cadence has passed
+    BROADCAST = "broadcast"  # a message from the operator to every active member
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -162,6 +176,22 @@ class Delivery(Base):
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
+    # Broadcasts name the operator's message.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Broadcast(Base):
+    """A message an admin sent to every active member (operator content, not member data)."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    sent_by: Mapped[int] = mapped_column(BigInteger)
+    recipients: Mapped[int]
+    created_at: Mapped[utc_datetime]
 
 
 class Reflection(Base):

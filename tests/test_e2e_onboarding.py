@@ -122,7 +122,12 @@ async def test_settings_show_current_values_and_every_button_works(
     assert "Europe/London" in (overview.text or "") and "Wednesday at 08:00" in (
         overview.text or ""
     )
-    assert [b.text for b in overview.buttons] == ["Language", "Time zone", "Day and time"]
+    assert [b.text for b in overview.buttons] == [
+        "Language",
+        "Time zone",
+        "Day and time",
+        "Review as its own message",
+    ]
 
     await dana.press(overview, "Language")
     question = await dana.next_message()

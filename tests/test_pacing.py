@@ -63,3 +63,23 @@ def test_a_429_pauses_everyone() -> None:
 def test_the_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         SendPacer(0)
+
+
+async def test_senders_woken_late_still_never_put_more_than_the_ceiling_in_one_second() -> None:
+    import asyncio
+    import time
+
+    pacer = SendPacer(10)
+    starts: list[float] = []
+
+    async def sender(chat: int) -> None:
+        await pacer.acquire(chat)
+        starts.append(time.monotonic())
+
+    tasks = [asyncio.create_task(sender(chat)) for chat in range(25)]
+    await asyncio.sleep(0.35)
+    time.sleep(0.3)  # noqa: ASYNC251 - block the loop: several senders wake up late together
+    await asyncio.gather(*tasks)
+    starts.sort()
+    worst = max(sum(1 for s in starts if first <= s < first + 1.0) for first in starts)
+    assert worst <= 10

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from bot.clock import ShiftableClock
 from bot.domain.members import Identity
-from bot.domain.privacy import apply_retention, member_rows, member_tables
+from bot.domain.privacy import OPERATOR_TABLES, apply_retention, member_rows, member_tables
 from bot.domain.runtime import Runtime
 from bot.simulator import SimUser, TelegramSimulator
 from content.export_fields import export_field_docs
@@ -51,8 +51,10 @@ def _json_rows(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def test_every_table_belongs_to_a_member_and_every_field_is_described() -> None:
     docs = export_field_docs()
-    assert {table.name for table in member_tables()} == set(Base.metadata.tables)
-    for table in Base.metadata.sorted_tables:
+    members = {table.name for table in member_tables()}
+    assert members | OPERATOR_TABLES == set(Base.metadata.tables)
+    assert not members & OPERATOR_TABLES
+    for table in member_tables():
         assert set(docs[table.name].get("_title", {})) == {"de", "en"}, table.name
         for column in table.columns:
             described = docs[table.name].get(column.name, {})
@@ -79,7 +81,7 @@ async def test_export_holds_every_row_of_the_member_in_every_table(
     async with runtime.sessions() as session:
         expected = await member_rows(session, await _user_id(runtime, lotte.id))
     exported = _json_rows(document)
-    assert set(exported) == set(Base.metadata.tables)
+    assert set(exported) == set(Base.metadata.tables) - OPERATOR_TABLES
     for table, rows in expected.items():
         assert len(exported[table]) == len(rows), table
         for exported_row, row in zip(exported[table], rows, strict=True):
@@ -113,7 +115,7 @@ async def test_delete_removes_every_row_of_the_member_and_nothing_else(
     await _until_edited(lotte, question.message_id, "Alles über dich ist gelöscht")
 
     async with runtime.sessions() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in member_tables():
             owner = "id" if table.name == "users" else "user_id"
             query = text(f"SELECT count(*) FROM {table.name} WHERE {owner} = :id")
             assert (await session.execute(query, {"id": lotte_id})).scalar_one() == 0, table.name
@@ -252,3 +254,17 @@ async def test_without_a_key_the_bot_says_so_once(
         pass
     warnings = [r for r in caplog.records if "NETCOACH_ENCRYPTION_KEY" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_privacy_says_what_is_stored_how_it_is_protected_and_for_how_long(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    from bot.screens.privacy import privacy_screen
+
+    ada = sim.user("Ada", language_code="en")
+    (answer,) = await chat(ada, "/privacy")
+    text = answer.text or ""
+    assert "What I store" in text and "/export" in text and "/delete" in text
+    assert "not switched on encryption" in text and "until you delete it" in text
+    german = privacy_screen("de", encrypted=True, retention_days=90).text
+    assert "verschlüsselt in der Datenbank" in german and "nach 90 Tagen" in german

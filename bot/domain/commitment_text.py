@@ -27,11 +27,7 @@ Rules of the reading:
   still given); a bare number ("bis 15"), a date like 3/4 that reads two ways, or two
   competing dates without one marked as the deadline ("bis", "by") -> AMBIGUOUS.
 
-Contact heuristic: an `@username` anywhere wins; otherwise the first capitalised,
-name-like word right after a cue ("mit", "an", "bei", "für", "call", "email", "with",
-"to", …) or right before a German verb ("anrufen", "schreiben", "treffen", …), plus a
-directly adjacent capitalised word as a surname. German capitalises nouns too, so
-capitalisation alone never makes a contact: no cue, no contact (None).
+Who the commitment is about is read by `bot.domain.contact_names.find_contact`.
 """
 
 from __future__ import annotations
@@ -47,6 +43,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from bot.domain.contact_names import find_contact
 from bot.domain.durations import parse_duration
 from bot.domain.schedule import parse_time_of_day, parse_weekday, slot_on
 
@@ -469,100 +466,6 @@ def _bare_number(text: str) -> _Due:
     return _Due((), None, DueProblem.MISSING, False)
 
 
-# --- contacts ---------------------------------------------------------------------------
-
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-_WORD = re.compile(r"@\w+|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_CUES_BEFORE_NAME: Final = _word_set(
-    "mit an bei für von zu ruf rufe schreib schreibe triff treffe frag frage kontaktiere "
-    "besuche lade gratuliere erinnere informiere danke "
-    "call phone ring email e-mail mail text message meet ping thank visit invite ask contact "
-    "congratulate see remind introduce tell write with to for from"
-)
-_CUES_AFTER_NAME: Final = _word_set(
-    "anrufen zurückrufen schreiben anschreiben zurückschreiben treffen einladen kontaktieren "
-    "besuchen fragen danken gratulieren mailen anmailen texten erinnern informieren "
-    "antworten kennenlernen vorstellen sprechen sehen anpingen bescheid"
-)
-_DETERMINERS: Final = _word_set(
-    "der die das den dem des ein eine einen einem einer mein meine meinen meinem unser "
-    "unsere unseren the my our your his her their this that these those"
-)
-# Capitalised words that are not people: articles, sentence openers, common nouns.
-_NOT_NAMES: Final = _word_set(
-    "der die das den dem des ein eine einen einem einer mein meine meinen meinem unser "
-    "unsere unseren ihr ihre ihren sein seine seinen dein deine ich du er sie es wir man "
-    "bitte unbedingt nochmal noch mal endlich dringend kurz schnell auch dann wieder erst "
-    "the a an my our your his her their this that these those i we you he she they it "
-    "kaffee einladung termin treffen projekt angebot feedback team mittagessen essen "
-    "frühstück firma meeting vortrag workshop konferenz event messe party geburtstag "
-    "gespräch rückmeldung bewerbung empfehlung info infos unterlagen flyer folien mail "
-    "e-mail nachricht brief karte geschenk dank danke glückwunsch glückwünsche anruf "
-    "erinnerung absage zusage rechnung vertrag präsentation bericht newsletter linkedin "
-    "xing coffee lunch dinner breakfast slides email call"
-)
-
-
-def _is_name(word: str) -> bool:
-    return (
-        word[:1].isupper()
-        and any(char.islower() for char in word)
-        and word.casefold() not in _NOT_NAMES
-        and word.casefold() not in _CUES_AFTER_NAME
-        and word.casefold() not in _CUES_BEFORE_NAME  # "Mit Jana": "Mit" is no forename
-    )
-
-
-def _find_contact(action: str) -> str | None:
-    """Find the person in a commitment (heuristic in the module docstring), else None."""
-    words = list(_WORD.finditer(action))
-    for word in words:
-        if word.group().startswith("@"):
-            return word.group()
-    folded = [word.group().casefold() for word in words]
-
-    def name_at(index: int) -> bool:
-        # After an article a capitalised word is a noun: "für das Mittwochsmeeting".
-        return _is_name(words[index].group()) and not (
-            index > 0 and folded[index - 1] in _DETERMINERS
-        )
-
-    def with_surname(index: int) -> str:
-        first = last = index
-        while (
-            first > 0 and name_at(first - 1) and _adjacent(action, words[first - 1], words[first])
-        ):
-            first -= 1
-        while (
-            last + 1 < len(words)
-            and name_at(last + 1)
-            and _adjacent(action, words[last], words[last + 1])
-        ):
-            last += 1
-        return action[words[first].start() : words[last].end()]
-
-    for index in range(len(words)):
-        cue_before = index > 0 and folded[index - 1] in _CUES_BEFORE_NAME
-        cue_after = index + 1 < len(words) and folded[index + 1] in _CUES_AFTER_NAME
-        if (cue_before or cue_after) and name_at(index):
-            return with_surname(index)
-    # German puts the verb last: "Tom für das Meeting danken", "Anna wegen X anrufen".
-    verbs = [index for index, word in enumerate(folded) if word in _CUES_AFTER_NAME]
-    for index in range(verbs[-1] if verbs else 0):
-        if name_at(index):
-            return with_surname(index)
-    return None
-
-
-def _adjacent(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
-    """Tell whether two words are separated by exactly one space ("Anna Schmidt")."""
-    return text[left.end() : right.start()] == " "
-
-
 # --- public API -------------------------------------------------------------------------
 
 
@@ -605,7 +508,7 @@ def parse_commitment(
     phrase = " ".join(body[start:end] for start, end in sorted(due.spans)) or None
     action = _remove_spans(body, due.spans)
     return ParsedCommitment(
-        contact=_find_contact(action),
+        contact=find_contact(action),
         action=action,
         due_at=due.due_at,
         due_phrase=phrase,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.schedule import next_slot_after
-from storage.models import User, UserStatus
+from storage.models import ReviewPlacement, User, UserStatus
 
 __all__ = ["Identity", "Member", "member_from_row", "reschedule"]
 
@@ -35,6 +35,7 @@ class Member:
     next_prompt_at: datetime | None
     paused_until: datetime | None
     onboarded: bool
+    review_placement: ReviewPlacement = ReviewPlacement.INLINE
 
     @property
     def has_schedule(self) -> bool:
@@ -60,6 +61,7 @@ def member_from_row(user: User) -> Member:
         next_prompt_at=user.next_prompt_at,
         paused_until=user.paused_until,
         onboarded=user.onboarded_at is not None,
+        review_placement=user.review_placement or ReviewPlacement.INLINE,
     )
 
 

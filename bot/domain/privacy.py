@@ -25,6 +25,7 @@ from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "EXPORT_FORMAT",
+    "OPERATOR_TABLES",
     "MemberExport",
     "apply_retention",
     "delete_member",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 EXPORT_FORMAT = "netcoach-export/1"
+# Tables that hold the operator's content, not anything about a member.
+OPERATOR_TABLES = frozenset({"broadcasts"})
 
 
 @dataclass(frozen=True, slots=True)

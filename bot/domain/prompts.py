@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.broadcasts import BroadcastMessage, broadcast_for
 from bot.domain.followups import CheckIn, FollowUp, outgoing_for
 from bot.domain.members import Identity, reschedule
+from bot.domain.review import WeeklyReview, build_review
 from bot.domain.runtime import Runtime
 from content.cards import Card, Curriculum
 from content.rotation import CardHistory, choose_next_card, choose_next_question
@@ -30,7 +32,14 @@ from storage.deliveries import (
     claim_due_deliveries,
     claim_due_users,
 )
-from storage.models import Delivery, DeliveryKind, DeliveryStatus, User, UserStatus
+from storage.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    ReviewPlacement,
+    User,
+    UserStatus,
+)
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -68,10 +77,13 @@ class Prompt:
     slot_at: datetime
     catch_up: bool
     skipped: bool = False
+    # The weekly review (weekly prompts only; None: nothing to say) and where it goes.
+    review: WeeklyReview | None = None
+    review_separate: bool = False
 
 
-# What a leased delivery shows: the weekly prompt, a follow-up or a check-in.
-Outgoing = Prompt | FollowUp | CheckIn
+# What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
+Outgoing = Prompt | FollowUp | CheckIn | BroadcastMessage
 
 
 class Outcome(enum.StrEnum):
@@ -177,11 +189,15 @@ async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> li
                     else DeliveryStatus.FAILED
                 )
                 continue
-            item: Outgoing | None = (
-                prompt_from_rows(delivery, user, runtime.curriculum, now)
-                if delivery.kind in PROMPT_KINDS
-                else await outgoing_for(session, delivery, user)
-            )
+            item: Outgoing | None
+            if delivery.kind in PROMPT_KINDS:
+                item = prompt_from_rows(delivery, user, runtime.curriculum, now)
+            elif delivery.kind is DeliveryKind.BROADCAST:
+                item = await broadcast_for(session, delivery, user)
+            else:
+                item = await outgoing_for(session, delivery, user)
+            if isinstance(item, Prompt) and delivery.kind is DeliveryKind.PROMPT:
+                item = await _with_review(session, runtime.curriculum, user, item, now)
             if item is None:
                 delivery.status = DeliveryStatus.CANCELLED
                 continue
@@ -190,6 +206,17 @@ async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> li
             delivery.due_at = now + lease
             prompts.append(item)
     return prompts
+
+
+async def _with_review(
+    session: AsyncSession, curriculum: Curriculum, user: User, prompt: Prompt, now: datetime
+) -> Prompt:
+    """The weekly prompt with the member's review of the week before it, if any."""
+    review = await build_review(session, curriculum, user, now)
+    if review is None:
+        return prompt
+    separate = user.review_placement is ReviewPlacement.SEPARATE
+    return replace(prompt, review=review, review_separate=separate)
 
 
 async def _users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:

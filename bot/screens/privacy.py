@@ -14,6 +14,7 @@ __all__ = [
     "delete_cancelled",
     "delete_done",
     "export_caption",
+    "privacy_screen",
 ]
 
 DELETE = "dl"
@@ -48,3 +49,15 @@ def delete_cancelled(language: str) -> Screen:
 def export_caption(language: str, kind: str) -> str:
     """Caption of the JSON (`json`) or Markdown (`markdown`) export file."""
     return str(catalog(language)(f"export.caption_{kind}"))
+
+
+def privacy_screen(language: str, *, encrypted: bool, retention_days: int | None) -> Screen:
+    """What is stored, why, who sees it, how it is protected and for how long."""
+    t = catalog(language)
+    retention = (
+        t("privacy.retention_days", days=retention_days)
+        if retention_days
+        else t("privacy.retention_off")
+    )
+    encryption = t("privacy.encrypted") if encrypted else t("privacy.not_encrypted")
+    return Screen("\n\n".join((t("privacy.text"), encryption, retention, t("privacy.commands"))))

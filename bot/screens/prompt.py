@@ -5,14 +5,34 @@ from __future__ import annotations
 from bot.domain.prompts import Prompt
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.review import review_section
+from content.cards import TELEGRAM_MESSAGE_LIMIT, prompt_length
 from content.i18n import Markup, catalog, format_local_datetime
 
-__all__ = ["ANOTHER_QUESTION", "COMMIT", "REFLECT", "SKIP", "prompt_screen"]
+__all__ = [
+    "ANOTHER_QUESTION",
+    "COMMIT",
+    "REFLECT",
+    "SKIP",
+    "prompt_screen",
+    "review_fits_inline",
+]
 
 REFLECT = "rf"
 ANOTHER_QUESTION = "aq"
 SKIP = "sk"
 COMMIT = "cm"  # commit to a step, guided, with the card's suggested actions
+
+
+def review_fits_inline(prompt: Prompt) -> bool:
+    """The weekly review goes inside the prompt: the member chose so, and it fits."""
+    if prompt.review is None or prompt.review_separate:
+        return False
+    section = review_section(prompt.review, prompt.language)
+    # Long contact names could push the message past Telegram's limit.
+    return len(section) + prompt_length(prompt.card.text(prompt.language)) <= (
+        TELEGRAM_MESSAGE_LIMIT
+    )
 
 
 def prompt_screen(prompt: Prompt) -> Screen:
@@ -25,6 +45,8 @@ def prompt_screen(prompt: Prompt) -> Screen:
         explanation=text.explanation,
         question=text.questions[prompt.question_index % len(text.questions)],
     )
+    if prompt.review is not None and review_fits_inline(prompt):
+        body = Markup(review_section(prompt.review, prompt.language) + "\n\n" + body)
     if prompt.catch_up:
         when = format_local_datetime(prompt.slot_at, prompt.timezone, prompt.language)
         body = Markup(t("prompt.catch_up", when=when) + "\n\n" + body)

@@ -10,7 +10,9 @@ from bot.domain.places import ZoneMatch
 from bot.domain.schedule import format_minute_of_day
 from bot.screens.base import Button, ReplyButton, Screen
 from bot.screens.callbacks import encode
+from bot.screens.review import REVIEW_PLACEMENT
 from content.i18n import LANGUAGES, catalog, format_local_datetime, format_local_time, weekday_name
+from storage.models import ReviewPlacement
 
 __all__ = [
     "CHANGE",
@@ -65,12 +67,19 @@ def settings_overview(member: Member, now: datetime, *, greeting: str | None = N
         lines.append(t("settings.next_prompt", when=when))
     elif member.status == "paused":
         lines.append(t("settings.paused"))
+    lines.append(t(f"settings.review_{member.review_placement.value}"))
+    other = (
+        ReviewPlacement.INLINE
+        if member.review_placement is ReviewPlacement.SEPARATE
+        else ReviewPlacement.SEPARATE
+    )
     buttons = (
         (
             Button(t("button.change_language"), encode(CHANGE, Step.LANGUAGE)),
             Button(t("button.change_timezone"), encode(CHANGE, Step.TIMEZONE)),
         ),
         (Button(t("button.change_schedule"), encode(CHANGE, Step.WEEKDAY)),),
+        (Button(t(f"button.review_{other.value}"), encode(REVIEW_PLACEMENT, other.value)),),
     )
     return Screen("\n".join(line for line in lines if line), buttons=buttons)
 

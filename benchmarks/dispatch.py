@@ -1,0 +1,141 @@
+"""Benchmark: 10,000 members due in the same minute, sent under the simulator's ceiling.
+
+    .venv/bin/python -m benchmarks.dispatch [--members 10000] [--rate 30] [--database sqlite|URL]
+
+The simulator runs in a child process (so its CPU is not the bot's); the bot is the real
+dispatcher (`netcoach run --dispatch-only` assembly) in this process. Prints the achieved
+rate as a share of the ceiling, 429s, and the bot's CPU milliseconds per delivered prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _simulator(rate: float, conn: Connection) -> None:
+    """Child process: serve the simulator, report its port, and its stats when asked."""
+    from bot.simulator import TelegramSimulator
+
+    async def serve() -> None:
+        async with TelegramSimulator(global_rate=rate, record_requests=False) as sim:
+            conn.send(sim.port)
+            count = conn.recv()
+            for n in range(count):
+                sim.user(f"M{n}", user_id=1_000_000 + n)
+            conn.send("ready")
+            loop = asyncio.get_running_loop()
+            while not await loop.run_in_executor(None, conn.poll, 0.2):
+                pass
+            conn.recv()
+            stats = sim.stats
+            conn.send(
+                {
+                    "sent": stats.sent_messages,
+                    "429": stats.too_many_requests,
+                    "max_per_second": stats.max_per_second,
+                }
+            )
+
+    asyncio.run(serve())
+
+
+async def _run(members: int, rate: float, database: str) -> dict[str, Any]:
+    from bot.clock import SystemClock
+    from bot.runner import running_bot
+    from bot.settings import Settings
+    from bot.wiring import open_runtime
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+    from tests.support.members import add_members
+
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_simulator, args=(rate, child), daemon=True
+    )
+    process.start()
+    port = parent.recv()
+    parent.send(members)
+    parent.recv()
+    created: str | None = None
+    with tempfile.TemporaryDirectory() as directory:
+        if database == "sqlite":
+            url = f"sqlite+aiosqlite:///{directory}/bench.db"
+        else:
+            url = created = await create_postgres_database(database)
+        settings = Settings(  # type: ignore[call-arg]
+            database_url=url, max_messages_per_second=rate, bot_token="123:TEST", _env_file=None
+        )
+        try:
+            async with open_runtime(settings, SystemClock()) as runtime:
+                ids = [1_000_000 + n for n in range(members)]
+                await add_members(runtime, ids, next_prompt_at=datetime.now(UTC))
+                quiet = replace(
+                    runtime, settings=settings.model_copy(update={"tick_seconds": 3600})
+                )
+                base_url = f"http://127.0.0.1:{port}/bot"
+                async with running_bot(
+                    quiet, token="123:TEST", base_url=base_url, mode="dispatch"
+                ) as app:
+                    dispatcher = app.bot_data.dispatcher
+                    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+                    started = time.monotonic()
+                    dispatcher.kick()
+                    await dispatcher.idle()
+                    elapsed = time.monotonic() - started
+                    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        finally:
+            if created is not None:
+                await drop_postgres_database(database, created)
+    parent.send("stats")
+    stats = parent.recv()
+    process.join(5)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    achieved = stats["sent"] / elapsed
+    return {
+        "members": members,
+        "ceiling": rate,
+        "database": "sqlite" if database == "sqlite" else "postgresql",
+        "delivered": stats["sent"],
+        "seconds": round(elapsed, 1),
+        "achieved_per_second": round(achieved, 1),
+        "share_of_ceiling": f"{100 * achieved / rate:.1f} %",
+        "429s": stats["429"],
+        "peak_per_second": stats["max_per_second"],
+        "cpu_ms_per_prompt": round(1000 * cpu / max(1, stats["sent"]), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one dispatch benchmark and print its figures and the command that reproduces it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=30.0)
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite, or a PostgreSQL server URL (a scratch database is created and dropped)",
+    )
+    args = parser.parse_args(argv)
+    if args.database == "postgres":
+        args.database = os.environ.get("NETCOACH_TEST_POSTGRES_URL", "")
+    result = asyncio.run(_run(args.members, args.rate, args.database))
+    for key, value in result.items():
+        print(f"{key:>22}: {value}")
+    print("reproduce:", " ".join([".venv/bin/python -m benchmarks.dispatch", *sys.argv[1:]]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

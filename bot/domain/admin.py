@@ -1,0 +1,65 @@
+"""What operators may do: aggregate statistics, and who counts as an admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.runtime import Runtime
+from storage.models import Commitment, Reflection, UserStatus
+from storage.stats import active_member_count, creation_times, kept_counts, member_counts
+
+__all__ = ["STATS_WEEKS", "NetworkStats", "is_admin", "network_stats"]
+
+STATS_WEEKS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkStats:
+    """Counts across the network; nothing about any one member."""
+
+    members: dict[UserStatus, int]
+    active_this_week: int
+    reflections_per_week: tuple[int, ...]  # newest week first
+    commitments_per_week: tuple[int, ...]
+    kept: int
+    judged: int
+
+    @property
+    def total_members(self) -> int:
+        """Everyone with a record, whatever their status."""
+        return sum(self.members.values())
+
+
+def is_admin(runtime: Runtime, telegram_id: int) -> bool:
+    """Only ids in NETCOACH_ADMIN_IDS may use admin commands."""
+    return telegram_id in runtime.settings.admin_ids
+
+
+def _per_week(moments: list[datetime], now: datetime, weeks: int) -> tuple[int, ...]:
+    counts = [0] * weeks
+    for moment in moments:
+        week = int((now - moment) / timedelta(days=7))
+        if 0 <= week < weeks:
+            counts[week] += 1
+    return tuple(counts)
+
+
+async def network_stats(runtime: Runtime) -> NetworkStats:
+    """Members by status, activity this week, and weekly counts for the last four weeks."""
+    now = runtime.clock.now()
+    since = now - timedelta(days=7 * STATS_WEEKS)
+    async with runtime.sessions() as session:
+        members = await member_counts(session)
+        active = await active_member_count(session, now - timedelta(days=7))
+        reflections = await creation_times(session, Reflection, since)
+        commitments = await creation_times(session, Commitment, since)
+        kept, judged = await kept_counts(session)
+    return NetworkStats(
+        members=members,
+        active_this_week=active,
+        reflections_per_week=_per_week(reflections, now, STATS_WEEKS),
+        commitments_per_week=_per_week(commitments, now, STATS_WEEKS),
+        kept=kept,
+        judged=judged,
+    )

@@ -1,0 +1,77 @@
+"""One rate limiter for every request the bot makes, built on the dispatcher's pacer.
+
+Replies to members and scheduled sends share Telegram's global ceiling, so both go
+through the same `SendPacer`: a reply takes the next global slot (no per-chat wait,
+a member clicking through a flow should not feel it), and a 429 pauses everyone and
+is retried. The dispatcher paces its own sends (with the per-chat gap) and passes
+`PACED` so they are neither paced twice nor retried here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.pacing import SendPacer
+
+__all__ = ["PACED", "PacedRateLimiter"]
+
+log = logging.getLogger("netcoach.rate_limit")
+
+# rate_limit_args for a request whose slot the caller already took.
+PACED = "paced"
+
+_JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PacedRateLimiter(BaseRateLimiter[str]):
+    """Paces message-sending requests through a `SendPacer` and retries after 429s."""
+
+    def __init__(self, pacer: SendPacer, *, max_retries: int = 3) -> None:
+        self.pacer = pacer
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, _JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> _JSON:
+        """Run the request in a free slot; after a 429, wait for everyone and try again."""
+        if rate_limit_args == PACED:
+            return await callback(*args, **kwargs)
+        sends_message = endpoint.startswith(("send", "copy", "forward"))
+        chat_id = data.get("chat_id")
+        for attempt in range(self.max_retries + 1):
+            if sends_message and chat_id is not None:
+                await self.pacer.acquire(int(chat_id), per_chat=False)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as flood:
+                if attempt == self.max_retries:
+                    raise
+                wait = _seconds(flood.retry_after)
+                log.info("429 on %s: everyone waits %.1f s", endpoint, wait)
+                self.pacer.pause_for(wait)
+                if not sends_message:
+                    await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

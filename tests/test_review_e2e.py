@@ -1,0 +1,152 @@
+"""The review through Telegram: /review with its picture, and the review at the weekly prompt.
+
+The clock is frozen at Thursday 26 Nov 2026, 08:00 UTC (09:00 in Berlin).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from PIL import Image
+from sqlalchemy import select
+
+from bot.clock import ShiftableClock
+from bot.domain.runtime import Runtime
+from bot.simulator import SimMessage, SimUser, TelegramSimulator
+from handlers.context import NetcoachApplication
+from storage.models import ReviewPlacement, User
+from tests.support.harness import chat, texts_until_quiet
+from tests.support.history import HistoryBuilder, year_of_history
+
+
+async def _tick(bot: NetcoachApplication) -> None:
+    dispatcher = bot.bot_data.dispatcher
+    dispatcher.kick()
+    await dispatcher.idle()
+
+
+async def _onboard(user: SimUser, schedule: str = "do 09:02") -> None:
+    await chat(user, "/start", replies=2)
+    await chat(user, "/timezone Europe/Berlin", replies=2)
+    await chat(user, f"/schedule {schedule}")
+
+
+async def _history_of(runtime: Runtime, user: SimUser) -> HistoryBuilder:
+    async with runtime.sessions() as session:
+        row = (await session.execute(select(User).where(User.telegram_id == user.id))).scalar_one()
+    return HistoryBuilder(runtime, row.id)
+
+
+async def test_review_sends_a_picture_with_a_caption_in_the_members_language(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    lena = sim.user("Lena", language_code="de")
+    await _onboard(lena)
+    await year_of_history(await _history_of(runtime, lena), runtime.clock.now())
+
+    (photo,) = await chat(lena, "/review", timeout=30)
+
+    assert photo.photo is not None
+    image = Image.open(io.BytesIO(photo.photo.data))
+    assert image.format == "PNG" and image.width >= 1000
+    caption = photo.caption or ""
+    assert "Deine letzten 12 Wochen" in caption and "Wochenrückblick" in caption
+    assert "Verhandeln" in caption and "Wochen in Folge" in caption
+
+
+async def test_a_new_member_gets_an_empty_picture_and_a_kind_word(
+    sim: TelegramSimulator, bot: NetcoachApplication
+) -> None:
+    sam = sim.user("Sam", language_code="en")
+    await _onboard(sam, "thu 09:02")
+
+    (photo,) = await chat(sam, "/review", timeout=30)
+
+    assert photo.photo is not None
+    assert "still empty" in (photo.caption or "")
+
+
+async def test_the_weekly_prompt_opens_with_the_review_and_can_have_it_separately(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    mara = sim.user("Mara", language_code="de")
+    await _onboard(mara)
+    history = await _history_of(runtime, mara)
+    now = clock.now()
+    await history.reflection("principle-trust", now - timedelta(days=3))
+    await history.commitment("principle-trust", now - timedelta(days=5), kept=now, contact="Tom")
+    await history.contact("Anna", every_days=14, next_checkin=now + timedelta(days=3))
+
+    clock.advance(timedelta(minutes=2, seconds=5))
+    await _tick(bot)
+    prompt = await mara.next_message(timeout=5)
+    assert prompt.buttons and prompt.text is not None
+    assert prompt.text.startswith("Dein Wochenrückblick")
+    assert "Notizen in den letzten 7 Tagen: 1" in prompt.text
+    assert "1 eingehalten" in prompt.text and "Zeit, sich wieder zu melden: Anna" in prompt.text
+    assert await texts_until_quiet(mara) == []
+
+    (overview,) = await chat(mara, "/settings")
+    assert "Wochenrückblick: im Impuls" in (overview.text or "")
+    await mara.press(overview, "Rückblick als eigene Nachricht")
+    edited = await _edited(mara, overview)
+    assert "Wochenrückblick: als eigene Nachricht davor" in (edited.text or "")
+    async with runtime.sessions() as session:
+        row = (await session.execute(select(User).where(User.telegram_id == mara.id))).scalar_one()
+        assert row.review_placement is ReviewPlacement.SEPARATE
+
+    clock.advance(timedelta(weeks=1))
+    await history.reflection("rule-fairness", clock.now() - timedelta(days=1))
+    await _tick(bot)
+    review = await mara.next_message(timeout=5)
+    prompt = await mara.next_message(timeout=5)
+    assert (review.text or "").startswith("Dein Wochenrückblick") and not review.buttons
+    assert prompt.buttons and "Wochenrückblick" not in (prompt.text or "")
+
+
+async def test_with_nothing_to_say_the_prompt_comes_without_a_review(
+    sim: TelegramSimulator, bot: NetcoachApplication, clock: ShiftableClock
+) -> None:
+    theo = sim.user("Theo", language_code="de")
+    await _onboard(theo)
+
+    clock.advance(timedelta(minutes=2, seconds=5))
+    await _tick(bot)
+    prompt = await theo.next_message(timeout=5)
+
+    assert prompt.buttons and "Wochenrückblick" not in (prompt.text or "")
+    assert await texts_until_quiet(theo) == []
+
+
+async def _edited(user: SimUser, message: SimMessage) -> SimMessage:
+    import asyncio
+
+    for _ in range(50):
+        current = next(m for m in user.messages if m.message_id == message.message_id)
+        if current.edited:
+            return current
+        await asyncio.sleep(0.05)
+    raise AssertionError("the settings message was not updated")
+
+
+async def test_an_admin_gets_the_weekly_picture_after_the_numbers(
+    sim: TelegramSimulator, runtime: Runtime
+) -> None:
+    from dataclasses import replace
+
+    from tests.support.harness import bot_against
+
+    admin_id = 4343
+    settings = runtime.settings.model_copy(update={"admin_ids": frozenset({admin_id})})
+    async with bot_against(sim, replace(runtime, settings=settings)):
+        ines = sim.user("Ines", language_code="de")
+        await _onboard(ines)
+        history = await _history_of(runtime, ines)
+        await history.reflection("rule-fairness", runtime.clock.now() - timedelta(hours=1))
+        olga = sim.user("Olga", user_id=admin_id, language_code="en")
+        numbers, picture = await chat(olga, "/stats", replies=2, timeout=30)
+
+    assert numbers.text is not None and picture.photo is not None
+    assert picture.caption == "Network: last 12 weeks"
+    assert Image.open(io.BytesIO(picture.photo.data)).width >= 1000
