@@ -72,7 +72,7 @@ async def test_a_broadcast_is_previewed_then_sent_once_to_every_active_member(
         (usage,) = await chat(admin, "/broadcast")
         assert "/broadcast" in (usage.text or "")
         (preview,) = await chat(admin, "/broadcast Treffen am <Samstag> um 11 Uhr")
-        assert "29 active members" in (preview.text or "")
+        assert "recipients: 29" in (preview.text or "")
         assert "Treffen am <Samstag> um 11 Uhr" in (preview.text or "")
         await admin.press(preview, "Cancel")
         await admin.next_event()

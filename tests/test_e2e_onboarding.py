@@ -222,3 +222,12 @@ async def test_the_command_menu_is_registered_in_both_languages(
     english = {c["command"]: c["description"] for c in by_language["en"]}
     assert german.keys() == english.keys() >= {"start", "settings", "schedule", "help"}
     assert german["help"] != english["help"]
+
+
+async def test_someone_who_writes_before_start_is_welcomed_not_corrected(
+    sim: TelegramSimulator, bot: NetcoachApplication
+) -> None:
+    ivy = sim.user("Ivy", language_code="en")
+    welcome, language_question = await chat(ivy, "hello", replies=2)
+    assert (welcome.text or "").startswith("Hi Ivy!")
+    assert [b.text for b in language_question.buttons] == ["Deutsch", "English"]

@@ -324,7 +324,13 @@ async def set_schedule(runtime: Runtime, who: Identity, text: str) -> FlowOutcom
 async def answer_text(runtime: Runtime, who: Identity, text: str) -> FlowOutcome | None:
     """Free text answers the current question; None when the member is in no flow."""
     async with runtime.sessions.begin() as session:
-        user, _ = await _member_row(session, runtime, who)
+        user, is_new = await _member_row(session, runtime, who)
+        if is_new:
+            # Someone new who wrote before /start: welcome them instead of reading the
+            # text as an answer to a question they were never asked.
+            return FlowOutcome(
+                member=member_from_row(user), ask=Step.LANGUAGE, is_new=True, flow=ONBOARDING
+            )
         state = await get_state(session, user.id)
         if state is None or state.flow not in (ONBOARDING, SETTINGS):
             return None
