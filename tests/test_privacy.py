@@ -140,11 +140,11 @@ async def _until_edited(user: SimUser, message_id: int, wanted: str) -> None:
     raise AssertionError(f"message {message_id} never said {wanted!r}")
 
 
+# The file check reads SQLite's bytes; test_crypto shows the same for a PostgreSQL column.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_with_a_key_a_reflection_is_not_in_the_database_file_but_is_in_the_export(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, database_url: str
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the file check reads SQLite's bytes; test_crypto covers PostgreSQL")
     with using_cipher(FieldCipher(generate_key())):
         lotte = sim.user("Lotte", language_code="de")
         await _member_with_history(lotte)
