@@ -78,3 +78,12 @@ def test_start_up_stops_with_one_line_naming_the_setting(tmp_path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("netcoach: NETCOACH_TICK_SECONDS: ")
+
+
+def test_content_check_passes_on_the_shipped_cards_and_catalogs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    assert main(["content", "check"]) == 0
+    assert "cards and catalogs are fine" in capsys.readouterr().out
