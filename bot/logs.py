@@ -68,4 +68,6 @@ def configure_logging(level: int = logging.INFO, *, filename: str | None = None)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The repeating tick would otherwise log two lines every NETCOACH_TICK_SECONDS.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     protect_logs()
