@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 
 from bot.domain import commitment_actions as actions
 from bot.domain import commitments, contacts
@@ -18,8 +18,8 @@ from bot.screens import followups as followup_screens
 from bot.screens.callbacks import Callback, number, parse
 from bot.screens.prompt import COMMIT
 from bot.telegram_out import edit_screen, send_screen, send_screens
-from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
+from handlers.fallback import unknown_button
 
 __all__ = [
     "BUTTON_KINDS",
@@ -217,16 +217,10 @@ async def commitment_button(update: Update, context: Context) -> None:
     action = _BUTTONS.get(callback.kind)
     answer = await action(runtime, who, callback) if action is not None else None
     if answer is None:
-        await _stale(query, who.language_code, context)
+        await unknown_button(update, context)
         return
     await query.answer()
     replacement, to_send = answer
     if replacement is not None and isinstance(query.message, Message):
         await edit_screen(query.message, replacement)
     await send_screens(context.bot, who.chat_id, to_send)
-
-
-async def _stale(query: CallbackQuery, language_code: str | None, context: Context) -> None:
-    # Someone else's button, a closed commitment, or forged data: neutral, nothing changes.
-    language = language_for(language_code, context.bot_data.runtime.settings.default_language)
-    await query.answer(catalog(language).raw("fallback.stale_button"))

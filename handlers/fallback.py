@@ -74,8 +74,20 @@ async def unknown_command(update: Update, context: Context) -> None:
     )
 
 
+async def answer_press(update: Update, context: Context, *, accepted: bool) -> None:
+    """Acknowledge a button press, or answer neutrally when it was refused."""
+    query = update.callback_query
+    if query is not None and accepted:
+        await query.answer()
+    elif query is not None:
+        await unknown_button(update, context)
+
+
 async def unknown_button(update: Update, context: Context) -> None:
-    """A button whose data is not ours or no longer valid: answer neutrally, change nothing."""
+    """A button whose data is not ours or no longer valid: answer neutrally, change nothing.
+
+    Someone else's button, a closed item and forged data all get this same answer.
+    """
     query = update.callback_query
     if query is None:
         return

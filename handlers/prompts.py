@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
+from telegram import ChatMemberUpdated, Message, Update
 
 from bot.domain import availability, reflections
 from bot.domain.onboarding import load_member
@@ -11,8 +11,8 @@ from bot.screens import reflection as screens
 from bot.screens.callbacks import number, parse
 from bot.screens.prompt import ANOTHER_QUESTION, REFLECT, SKIP, prompt_screen
 from bot.telegram_out import edit_screen, send_screen
-from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
+from handlers.fallback import answer_press
 
 __all__ = [
     "chat_member_update",
@@ -89,33 +89,22 @@ async def prompt_button(update: Update, context: Context) -> None:
         return
     runtime, who = context.bot_data.runtime, identity_of(update)
     if delivery_id is None:  # not an id of ours: forged
-        await _answer(query, False, who.language_code, context)
+        await answer_press(update, context, accepted=False)
         return
     if callback.kind == REFLECT:
         asked = await reflections.ask_for_reflection(runtime, who, delivery_id)
-        await _answer(query, asked is not None, who.language_code, context)
+        await answer_press(update, context, accepted=asked is not None)
         if asked is not None:
             await send_screen(context.bot, who.chat_id, screens.reflection_asked(asked))
         return
     change = _PROMPT_CHANGES.get(callback.kind)
     prompt = await change(runtime, who, delivery_id) if change else None
-    await _answer(query, prompt is not None, who.language_code, context)
+    await answer_press(update, context, accepted=prompt is not None)
     if prompt is not None and isinstance(query.message, Message):
         await edit_screen(query.message, prompt_screen(prompt))
 
 
 _PROMPT_CHANGES = {ANOTHER_QUESTION: reflections.another_question, SKIP: reflections.skip_prompt}
-
-
-async def _answer(
-    query: CallbackQuery, accepted: bool, language_code: str | None, context: Context
-) -> None:
-    if accepted:
-        await query.answer()
-        return
-    # Someone else's button, or forged data: a neutral answer, nothing changes.
-    language = language_for(language_code, context.bot_data.runtime.settings.default_language)
-    await query.answer(catalog(language).raw("fallback.stale_button"))
 
 
 async def journal_button(update: Update, context: Context) -> None:
