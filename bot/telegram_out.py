@@ -14,6 +14,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.rate_limit import PACED
@@ -104,8 +105,13 @@ async def send_screens(bot: ExtBot[Any], chat_id: int, screens: list[Screen]) ->
 async def edit_screen(message: Message, screen: Screen) -> None:
     """Replace a message's text and inline buttons (reply keyboards cannot be edited)."""
     markup = reply_markup(screen)
-    await message.edit_text(
-        screen.text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
-    )
+    try:
+        await message.edit_text(
+            screen.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+        )
+    except BadRequest as refused:
+        # A button pressed twice (or forged) asks for what is already shown: nothing to do.
+        if "message is not modified" not in refused.message.lower():
+            raise

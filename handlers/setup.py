@@ -122,12 +122,11 @@ async def setup_button(update: Update, context: Context) -> None:
     message = query.message
     if outcome.problem is None and isinstance(message, Message) and message.text:
         # Close the question that was answered so its buttons cannot be pressed twice.
+        # Data that matches none of the message's buttons was forged: leave the message be.
         label = _pressed_label(update)
         text = message.text_html
-        if text:
-            await query.edit_message_text(
-                f"{text}\n\n✓ {label}" if label else text, parse_mode=ParseMode.HTML
-            )
+        if text and label:
+            await query.edit_message_text(f"{text}\n\n✓ {label}", parse_mode=ParseMode.HTML)
     await _show(update, context, outcome)
 
 

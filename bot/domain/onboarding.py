@@ -363,6 +363,9 @@ def _language_from_text(text: str) -> str:
 
 async def _refuse(session: AsyncSession, user: User, problem: Problem) -> FlowOutcome:
     state = await get_state(session, user.id)
+    if state is not None and state.flow not in (ONBOARDING, SETTINGS):
+        # An old setup button pressed in the middle of another flow (a commitment, say).
+        state = None
     return FlowOutcome(
         member=member_from_row(user),
         problem=problem,
