@@ -30,8 +30,17 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Benchmarks (not tests; results in BENCHMARKS.md). PostgreSQL runs need
+# NETCOACH_TEST_POSTGRES_URL; without it only the SQLite runs happen.
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.updates
+	$(BIN)/python -m benchmarks.size
+	$(BIN)/python -m benchmarks.due_query --database sqlite $${NETCOACH_TEST_POSTGRES_URL:+postgres}
 	$(BIN)/python -m benchmarks.dispatch --rate 30
+	$(BIN)/python -m benchmarks.dispatch --rate 1000
+	if [ -n "$$NETCOACH_TEST_POSTGRES_URL" ]; then \
+		$(BIN)/python -m benchmarks.dispatch --rate 30 --database postgres && \
+		$(BIN)/python -m benchmarks.dispatch --rate 1000 --database postgres; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

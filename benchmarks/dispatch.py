@@ -27,10 +27,22 @@ __all__ = ["main"]
 
 def _simulator(rate: float, conn: Connection) -> None:
     """Child process: serve the simulator, report its port, and its stats when asked."""
-    from bot.simulator import TelegramSimulator
+    from bot.simulator import RecordedRequest, TelegramSimulator
+
+    # CLOCK_MONOTONIC is one clock for every process on the machine: the parent's kick
+    # and these send times can be compared.
+    sends: list[float] = []
+
+    def on_request(request: RecordedRequest) -> None:
+        if request.method == "sendMessage" and request.ok:
+            if sends:
+                sends[1:] = [time.monotonic()]
+            else:
+                sends.append(time.monotonic())
 
     async def serve() -> None:
         async with TelegramSimulator(global_rate=rate, record_requests=False) as sim:
+            sim.on_request(on_request)
             conn.send(sim.port)
             count = conn.recv()
             for n in range(count):
@@ -46,6 +58,8 @@ def _simulator(rate: float, conn: Connection) -> None:
                     "sent": stats.sent_messages,
                     "429": stats.too_many_requests,
                     "max_per_second": stats.max_per_second,
+                    "first_send": sends[0] if sends else float("nan"),
+                    "last_send": sends[-1] if sends else float("nan"),
                 }
             )
 
@@ -90,10 +104,11 @@ async def _run(members: int, rate: float, database: str) -> dict[str, Any]:
                 ) as app:
                     dispatcher = app.bot_data.dispatcher
                     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-                    started = time.monotonic()
+                    started = kicked = time.monotonic()
                     dispatcher.kick()
                     await dispatcher.idle()
-                    elapsed = time.monotonic() - started
+                    idle_at = time.monotonic()
+                    elapsed = idle_at - started
                     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         finally:
             if created is not None:
@@ -103,12 +118,16 @@ async def _run(members: int, rate: float, database: str) -> dict[str, Any]:
     process.join(5)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     achieved = stats["sent"] / elapsed
+    sending = stats["last_send"] - stats["first_send"]
     return {
         "members": members,
         "ceiling": rate,
         "database": "sqlite" if database == "sqlite" else "postgresql",
         "delivered": stats["sent"],
         "seconds": round(elapsed, 1),
+        "kick_to_first_send_s": round(stats["first_send"] - kicked, 2),
+        "last_send_to_idle_s": round(idle_at - stats["last_send"], 2),
+        "rate_while_sending": round((stats["sent"] - 1) / sending, 1) if sending > 0 else None,
         "achieved_per_second": round(achieved, 1),
         "share_of_ceiling": f"{100 * achieved / rate:.1f} %",
         "429s": stats["429"],
@@ -130,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.database == "postgres":
         args.database = os.environ.get("NETCOACH_TEST_POSTGRES_URL", "")
+        if not args.database:
+            parser.error("--database postgres needs NETCOACH_TEST_POSTGRES_URL")
     result = asyncio.run(_run(args.members, args.rate, args.database))
     for key, value in result.items():
         print(f"{key:>22}: {value}")

@@ -120,11 +120,16 @@ class Dispatcher:
             self._task.cancel()
 
     async def _schedule(self) -> int:
-        """Turn due slots, follow-ups and check-ins into pending deliveries."""
-        return await schedule_due_prompts(self.runtime) + await schedule_due_followups(self.runtime)
+        """Turn due slots, follow-ups and check-ins into pending deliveries.
+
+        A few at a time (about what is in flight): scheduling 500 members takes ~2 s, in
+        which the pacer would run dry and a SQLite write lock would keep members waiting.
+        """
+        prompts = await schedule_due_prompts(self.runtime, limit=self.max_in_flight)
+        return prompts + await schedule_due_followups(self.runtime)
 
     async def _send_until_idle(self) -> None:
-        """Keep about a second of sends in flight, leasing and recording as they go.
+        """Keep about two seconds of sends in flight, leasing and recording as they go.
 
         The pacer always has the next sends queued, so it never waits for the database;
         outcomes are recorded every `RECORD_EVERY` seconds, so a crash can repeat only

@@ -1,0 +1,201 @@
+"""Benchmark: one burst of member messages, handled by netcoach and by a bare PTB echo bot.
+
+    .venv/bin/python -m benchmarks.updates [--members 2000]
+
+Both bots poll the same simulator (a child process, so its CPU is not the bots') in the
+same run, one after the other. Every member sends one message at once; throughput is
+messages answered per second from the burst to the last reply, latency is per message
+from its arrival at the simulator to the bot's reply. netcoach runs with its members
+onboarded in a SQLite database, answering `/help` (one member look-up) and free text (the
+inbox: open questions, reflections, then the pointer to /help). Its send ceiling is set to
+the paid 1000/s, so Telegram's free 30/s does not decide the race; the echo bot has no
+limiter at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["main"]
+
+FIRST_ID = 1_000_000
+
+
+def _simulator(conn: Connection) -> None:
+    """Child process: serve the simulator; on request, inject a burst and time the replies."""
+    from bot.simulator import RecordedRequest, TelegramSimulator
+
+    async def serve() -> None:
+        async with TelegramSimulator(enforce_limits=False, record_requests=False) as sim:
+            members = conn.recv()
+            users = [sim.user(f"M{n}", user_id=FIRST_ID + n) for n in range(members)]
+            replied: dict[int, float] = {}
+            everyone = asyncio.Event()
+
+            def on_request(request: RecordedRequest) -> None:
+                chat_id = request.params.get("chat_id")
+                if request.method == "sendMessage" and isinstance(chat_id, int):
+                    replied.setdefault(chat_id, time.monotonic())
+                    if len(replied) >= members:
+                        everyone.set()
+
+            sim.on_request(on_request)
+            conn.send(sim.port)
+            loop = asyncio.get_running_loop()
+            while True:
+                text = await loop.run_in_executor(None, conn.recv)
+                if text is None:
+                    return
+                replied.clear()
+                everyone.clear()
+                sent: dict[int, float] = {}
+                for user in users:
+                    sent[user.id] = time.monotonic()
+                    await user.send(text)
+                started = min(sent.values())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(everyone.wait(), 300)
+                latencies = sorted(replied[c] - sent[c] for c in replied if c in sent)
+                conn.send(
+                    {
+                        "answered": len(replied),
+                        "seconds": max(replied.values()) - started if replied else float("nan"),
+                        "latencies": latencies,
+                    }
+                )
+
+    asyncio.run(serve())
+
+
+@asynccontextmanager
+async def _echo_bot(base_url: str) -> AsyncIterator[None]:
+    """The bare python-telegram-bot echo bot, default settings."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    application = Application.builder().token("123:TEST").base_url(base_url).build()
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(timeout=1)
+        try:
+            yield
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+@asynccontextmanager
+async def _netcoach(base_url: str, members: int, directory: str) -> AsyncIterator[None]:
+    """netcoach itself, with `members` onboarded members (none due) in a SQLite database."""
+    from bot.clock import SystemClock
+    from bot.runner import running_bot
+    from bot.settings import Settings
+    from bot.wiring import open_runtime
+    from tests.support.members import add_members
+
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{directory}/updates.db",
+        max_messages_per_second=1000,
+        bot_token="123:TEST",
+        _env_file=None,
+    )
+    async with open_runtime(settings, SystemClock()) as runtime:
+        await add_members(runtime, [FIRST_ID + n for n in range(members)], language="en")
+        quiet = replace(runtime, settings=settings.model_copy(update={"tick_seconds": 3600}))
+        async with running_bot(quiet, token="123:TEST", base_url=base_url, poll_timeout=1):
+            yield
+
+
+def _burst(conn: Connection, text: str) -> dict[str, Any]:
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    conn.send(text)
+    result: dict[str, Any] = conn.recv()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu"] = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+    return result
+
+
+async def _measure(
+    conn: Connection, bot: Callable[[], AbstractAsyncContextManager[None]], text: str
+) -> dict[str, Any]:
+    async with bot():
+        await asyncio.sleep(1)  # the first getUpdates is out
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, _burst, conn, text)
+
+
+def _row(name: str, text: str, result: dict[str, Any], members: int) -> dict[str, Any]:
+    latencies = result["latencies"] or [float("nan")]
+    return {
+        "bot": name,
+        "message": text,
+        "answered": f"{result['answered']}/{members}",
+        "per_second": round(result["answered"] / result["seconds"], 1),
+        "p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+        "p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "cpu_ms_per_update": round(1000 * result["cpu"] / max(1, result["answered"]), 2),
+    }
+
+
+async def _run(members: int) -> list[dict[str, Any]]:
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_simulator, args=(child,), daemon=True
+    )
+    process.start()
+    parent.send(members)
+    base_url = f"http://127.0.0.1:{parent.recv()}/bot"
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        for text in ("/help", "Danke, das hilft mir!"):
+            echo = await _measure(parent, lambda: _echo_bot(base_url), text)
+            ours = await _measure(parent, lambda: _netcoach(base_url, members, directory), text)
+            rows += [_row("echo", text, echo, members), _row("netcoach", text, ours, members)]
+            # A fresh database for the next burst, so both runs start alike.
+            for name in ("updates.db", "updates.db-wal", "updates.db-shm"):
+                path = f"{directory}/{name}"
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+    parent.send(None)
+    process.join(5)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the burst against both bots and print a table, ratios and the command."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2000)
+    args = parser.parse_args(argv)
+    rows = asyncio.run(_run(args.members))
+    columns = list(rows[0])
+    print(" | ".join(columns))
+    for row in rows:
+        print(" | ".join(str(row[c]) for c in columns))
+    for echo, ours in zip(rows[::2], rows[1::2], strict=True):
+        ratio = ours["per_second"] / echo["per_second"]
+        print(f"throughput ratio netcoach/echo for {ours['message']!r}: {ratio:.2f} (goal >= 0.7)")
+    print("reproduce:", " ".join([".venv/bin/python -m benchmarks.updates", *sys.argv[1:]]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
