@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "created_at", "utc_datetime"]
+__all__ = ["UTCDateTime", "utc_datetime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,4 +44,3 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 utc_datetime = Annotated[datetime, mapped_column(UTCDateTime())]
-created_at = Annotated[datetime, mapped_column(UTCDateTime())]

@@ -103,6 +103,16 @@ async def show_commitment(
         return ActionResult(member_from_row(user), view_of(commitment, contact))
 
 
+def _close(
+    commitment: Commitment, status: CommitmentStatus, now: datetime, *, on_time: bool | None
+) -> None:
+    """Close a commitment: nothing more is followed up."""
+    commitment.status = status
+    commitment.closed_at = now
+    commitment.followup_at = None
+    commitment.on_time = on_time
+
+
 async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> ActionResult | None:
     """Kept: close it, log the interaction (resetting the contact's cadence)."""
     now = runtime.clock.now()
@@ -111,10 +121,7 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
         if owned is None:
             return None
         user, commitment, contact = owned
-        commitment.status = CommitmentStatus.DONE
-        commitment.closed_at = now
-        commitment.followup_at = None
-        commitment.on_time = commitment.on_time is not False
+        _close(commitment, CommitmentStatus.DONE, now, on_time=commitment.on_time is not False)
         interaction = None
         if contact is not None:
             interaction = await log_interaction(session, contact, now, commitment_id=commitment.id)
@@ -133,10 +140,7 @@ async def release(runtime: Runtime, who: Identity, commitment_id: int) -> Action
         if owned is None:
             return None
         user, commitment, contact = owned
-        commitment.status = CommitmentStatus.RELEASED
-        commitment.closed_at = now
-        commitment.followup_at = None
-        commitment.on_time = None
+        _close(commitment, CommitmentStatus.RELEASED, now, on_time=None)
         return ActionResult(member_from_row(user), view_of(commitment, contact))
 
 
