@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
@@ -41,5 +40,8 @@ async def set_state(
 
 
 async def clear_state(session: AsyncSession, user_id: int) -> None:
-    """End any flow the member was in."""
-    await session.execute(delete(ConversationState).where(ConversationState.user_id == user_id))
+    """End any flow the member was in (through the session, so its change is seen)."""
+    state = await session.get(ConversationState, user_id)
+    if state is not None:
+        await session.delete(state)
+        await session.flush()

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "create_engine", "create_session_factory", "is_sqlite"]
+from storage import sqlite_driver
+from storage.models import ConversationState, User
+
+__all__ = [
+    "READ_ONLY",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "MembersChanged",
+    "create_engine",
+    "create_session_factory",
+    "is_sqlite",
+    "reading",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution option of sessions that only read: on SQLite they begin a deferred
+# transaction and so never wait for, or hold, the write lock.
+READ_ONLY = "netcoach_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -23,11 +40,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine tuned for its backend.
 
     SQLite: WAL journal, a busy timeout, foreign keys on, and every transaction
-    opened with `BEGIN IMMEDIATE` so two writers queue on the lock instead of
-    failing on an upgrade from a read lock. PostgreSQL: connections are pinged
-    before use so a server restart is survived.
+    that may write opened with `BEGIN IMMEDIATE` so two writers queue on the lock
+    instead of failing on an upgrade from a read lock (sessions with the `READ_ONLY`
+    option begin deferred); aiosqlite with one thread hop per statement
+    (`storage.sqlite_driver`). PostgreSQL: connections are pinged before use so a
+    server restart is survived.
     """
     if is_sqlite(url):
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("async_creator_fn", sqlite_driver.connect)
         engine = _create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine
@@ -49,9 +70,87 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded attributes after commit (no lazy reloads in async code)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, *, on_members_changed: MembersChanged | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (no lazy reloads in async code).
+
+    `on_members_changed` hears which members' rows (`users`, `conversation_states`)
+    a session changes: at each flush and again after the commit, with their user ids,
+    or with None when a bulk statement changed rows it cannot name.
+    """
+    info = {} if on_members_changed is None else {_MEMBERS_CHANGED: on_members_changed}
+    return async_sessionmaker(
+        engine, expire_on_commit=False, sync_session_class=_NotifyingSession, info=info
+    )
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that only reads: on SQLite it never waits for, or takes, the write lock."""
+    async with sessions() as session:
+        await session.connection(execution_options={READ_ONLY: True})
+        yield session
+
+
+# What a session tells about the members it changed; see `create_session_factory`.
+MembersChanged = Callable[[frozenset[int] | None], None]
+_MEMBERS_CHANGED = "netcoach_members_changed"
+_PENDING = "netcoach_members_pending"
+_MEMBER_TABLES = frozenset({User.__tablename__, ConversationState.__tablename__})
+
+
+class _NotifyingSession(Session):
+    """The sync session behind every AsyncSession; its events report member changes."""
+
+
+def _changed_member_ids(session: Session) -> set[int]:
+    ids: set[int] = set()
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, User) and row.id is not None:
+            ids.add(row.id)
+        elif isinstance(row, ConversationState):
+            ids.add(row.user_id)
+    return ids
+
+
+@event.listens_for(_NotifyingSession, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    notify: MembersChanged | None = session.info.get(_MEMBERS_CHANGED)
+    if notify is None:
+        return
+    ids = _changed_member_ids(session)
+    if ids:
+        session.info.setdefault(_PENDING, set()).update(ids)
+        notify(frozenset(ids))
+
+
+@event.listens_for(_NotifyingSession, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Again after the commit: a reader that looked between the flush and the commit
+    # saw the old rows.
+    notify: MembersChanged | None = session.info.get(_MEMBERS_CHANGED)
+    pending = session.info.pop(_PENDING, None)
+    if notify is not None and pending:
+        notify(frozenset(pending))
+
+
+@event.listens_for(_NotifyingSession, "after_soft_rollback")
+def _after_rollback(session: Session, _transaction: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(_NotifyingSession, "do_orm_execute")
+def _on_bulk_statement(state: ORMExecuteState) -> None:
+    notify: MembersChanged | None = state.session.info.get(_MEMBERS_CHANGED)
+    if notify is None or not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in _MEMBER_TABLES or table is None:
+        notify(None)
