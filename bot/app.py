@@ -16,6 +16,7 @@ from bot.domain.runtime import Runtime
 from bot.logs import protect_logs
 from bot.pacing import SendPacer
 from bot.rate_limit import PacedRateLimiter
+from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
 
@@ -43,6 +44,9 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
         # One pacer for everything the bot sends: replies and scheduled sends share
         # Telegram's ceiling, and a 429 pauses both.
         .rate_limiter(PacedRateLimiter(pacer))
+        # Members' updates at once (database waits overlap, reads are shared), each
+        # member's in order.
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     # The builder's inferred generics are looser than ours; the context types fix them.
     application = cast(NetcoachApplication, builder.build())

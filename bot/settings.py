@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     # Local hours in which follow-ups and check-ins wait (until the end of the window).
     quiet_hours: str = Field(default="22:00-07:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+    # Members whose language and open flow this process keeps at hand (0: none). Only
+    # when it polls: behind a webhook several processes may share one member's messages.
+    member_cache_size: int = Field(default=10_000, ge=0)
+
+    @property
+    def remembered_members(self) -> int:
+        """How many members to keep at hand: none behind a webhook (see `member_cache_size`)."""
+        return 0 if self.webhook_url else self.member_cache_size
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -6,7 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.clock import Clock, SystemClock
+from bot.domain.known_members import KnownMembers
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
 from content.cards import load_cards
@@ -14,7 +17,7 @@ from storage.crypto import FieldCipher, configure_cipher
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_database
 
-__all__ = ["configure_encryption", "open_runtime"]
+__all__ = ["configure_encryption", "open_runtime", "runtime_on"]
 
 log = logging.getLogger("netcoach")
 
@@ -30,6 +33,21 @@ def configure_encryption(settings: Settings, *, warn_without_key: bool = True) -
             )
         return
     configure_cipher(FieldCipher.from_setting(settings.encryption_key.get_secret_value()))
+
+
+def runtime_on(engine: AsyncEngine, settings: Settings, clock: Clock) -> Runtime:
+    """The runtime on an open engine: sessions, and the members kept at hand if any."""
+    size = settings.remembered_members
+    known = KnownMembers(size) if size else None
+    return Runtime(
+        sessions=create_session_factory(
+            engine, on_members_changed=None if known is None else known.forget
+        ),
+        clock=clock,
+        settings=settings,
+        curriculum=load_cards(),
+        known_members=known,
+    )
 
 
 @asynccontextmanager
@@ -49,11 +67,6 @@ async def open_runtime(
         await upgrade_database(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        yield Runtime(
-            sessions=create_session_factory(engine),
-            clock=clock or SystemClock(),
-            settings=settings,
-            curriculum=load_cards(),
-        )
+        yield runtime_on(engine, settings, clock or SystemClock())
     finally:
         await engine.dispose()

@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot.domain import onboarding
 from bot.domain.commitments import CommitStep
 from bot.domain.inbox import handle_text
 from bot.domain.reflections import ReflectionSaved
@@ -17,6 +16,7 @@ from bot.screens.reflection import reflection_saved
 from bot.telegram_out import send_screen, send_screens
 from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
+from handlers.info import send_catalog_text
 
 __all__ = [
     "button_outside_private_chat",
@@ -52,26 +52,17 @@ async def text_message(update: Update, context: Context) -> None:
             context.bot, who.chat_id, screens.render_outcome(result, now, first_name)
         )
     else:
-        member = await onboarding.load_member(runtime, who)
-        await send_screen(
-            context.bot, who.chat_id, Screen(catalog(member.language)("fallback.text"))
-        )
+        await send_catalog_text(update, context, "fallback.text")
 
 
 async def other_message(update: Update, context: Context) -> None:
     """Stickers, photos, voice and the like: say kindly that only text works."""
-    member = await onboarding.load_member(context.bot_data.runtime, identity_of(update))
-    await send_screen(
-        context.bot, member.chat_id, Screen(catalog(member.language)("fallback.not_text"))
-    )
+    await send_catalog_text(update, context, "fallback.not_text")
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command netcoach does not know (admin commands look like this to others too)."""
-    member = await onboarding.load_member(context.bot_data.runtime, identity_of(update))
-    await send_screen(
-        context.bot, member.chat_id, Screen(catalog(member.language)("fallback.unknown_command"))
-    )
+    await send_catalog_text(update, context, "fallback.unknown_command")
 
 
 async def answer_press(update: Update, context: Context, *, accepted: bool) -> None:

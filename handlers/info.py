@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.domain.known_members import language_of
 from bot.domain.onboarding import load_member
 from bot.screens import Screen
 from bot.screens.privacy import privacy_screen
@@ -11,22 +12,24 @@ from bot.telegram_out import send_screen
 from content.i18n import catalog
 from handlers.context import Context, identity_of
 
-__all__ = ["about_command", "help_command", "privacy_command"]
+__all__ = ["about_command", "help_command", "privacy_command", "send_catalog_text"]
 
 
-async def _send_catalog_text(update: Update, context: Context, key: str) -> None:
-    member = await load_member(context.bot_data.runtime, identity_of(update))
-    await send_screen(context.bot, member.chat_id, Screen(catalog(member.language)(key)))
+async def send_catalog_text(update: Update, context: Context, key: str) -> None:
+    """Answer with one catalog text in the member's language."""
+    who = identity_of(update)
+    language = await language_of(context.bot_data.runtime, who)
+    await send_screen(context.bot, who.chat_id, Screen(catalog(language)(key)))
 
 
 async def help_command(update: Update, context: Context) -> None:
     """List the commands with one example each."""
-    await _send_catalog_text(update, context, "help.text")
+    await send_catalog_text(update, context, "help.text")
 
 
 async def about_command(update: Update, context: Context) -> None:
     """What netcoach is and where its ideas come from."""
-    await _send_catalog_text(update, context, "about.text")
+    await send_catalog_text(update, context, "about.text")
 
 
 async def privacy_command(update: Update, context: Context) -> None:

@@ -13,9 +13,9 @@ from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
 from bot.simulator import TelegramSimulator
-from content.cards import load_cards
+from bot.wiring import runtime_on
 from handlers.context import NetcoachApplication
-from storage.engine import create_engine, create_session_factory
+from storage.engine import create_engine
 from storage.migrate import upgrade_database
 from tests.support.conformance import assert_requests_conform
 from tests.support.databases import (
@@ -71,14 +71,9 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def runtime(settings: Settings, clock: ShiftableClock) -> AsyncIterator[Runtime]:
-    """A runtime on the test database with the frozen clock."""
+    """A runtime on the test database with the frozen clock, built as `netcoach run` builds it."""
     engine = create_engine(settings.database_url)
-    yield Runtime(
-        sessions=create_session_factory(engine),
-        clock=clock,
-        settings=settings,
-        curriculum=load_cards(),
-    )
+    yield runtime_on(engine, settings, clock)
     await engine.dispose()
 
 

@@ -15,6 +15,7 @@ private chats.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -321,10 +322,18 @@ async def world(runtime: Runtime, error_records: ErrorRecords) -> AsyncIterator[
 
 
 async def _settle(world: World) -> None:
-    """Wait until the bot has handled everything queued so far (updates go one at a time)."""
+    """Wait until the bot has handled everything queued so far.
+
+    Members' updates are handled several at once, so the sentinel's answer alone does not
+    mean the others are done: wait until the bot has sent nothing for a moment as well.
+    """
     before = len(world.sentinel.messages)
     await world.sentinel.send("/help")
     await wait_until(lambda: len(world.sentinel.messages) > before, timeout=30)
+    seen = -1
+    while seen != len(world.sim.requests):
+        seen = len(world.sim.requests)
+        await asyncio.sleep(0.3)
 
 
 def _message(world: World, chat: dict[str, Any], sender: dict[str, Any] | None, text: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain import commitments, onboarding, reflections
 from bot.domain.commitments import CommitStep
+from bot.domain.known_members import recall_member
 from bot.domain.members import Identity
 from bot.domain.onboarding import FlowOutcome
 from bot.domain.reflections import ReflectionSaved
@@ -19,8 +20,13 @@ async def handle_text(
 
     A reply to a prompt is a reflection on that prompt, whatever else is open. Otherwise
     the open question of onboarding or settings takes it, then an open commitment
-    question (who, what, by when), then an open reflection.
+    question (who, what, by when), then an open reflection. A member known to have no
+    flow open is answered without reading anything more.
     """
+    if reply_to_message_id is None:
+        known = await recall_member(runtime, who)
+        if known is not None and not known.in_flow:
+            return None
     if reply_to_message_id is not None:
         saved = await reflections.save_reflection(
             runtime, who, text, reply_to_message_id=reply_to_message_id
