@@ -165,9 +165,9 @@ class Dispatcher:
         retried in a later lease, its lead-in is sent again.
         """
         for screen in lead_in_screens(item):
-            await self.pacer.acquire(item.chat_id)
             try:
-                await send_screen(self.bot, item.chat_id, screen, paced_by_caller=True)
+                async with self.pacer.sending(item.chat_id):
+                    await send_screen(self.bot, item.chat_id, screen, paced_by_caller=True)
             except RetryAfter as flood:
                 self.pacer.pause_for(_seconds(flood.retry_after))
             except TelegramError as problem:
@@ -180,9 +180,11 @@ class Dispatcher:
         screen = outgoing_screen(prompt)
         await self._send_lead_in(prompt)
         for attempt in range(_TRIES_PER_LEASE):
-            await self.pacer.acquire(prompt.chat_id)
             try:
-                message = await send_screen(self.bot, prompt.chat_id, screen, paced_by_caller=True)
+                async with self.pacer.sending(prompt.chat_id):
+                    message = await send_screen(
+                        self.bot, prompt.chat_id, screen, paced_by_caller=True
+                    )
             except RetryAfter as flood:
                 # Telegram wants everyone to wait, not just this chat.
                 self.pacer.pause_for(_seconds(flood.retry_after))

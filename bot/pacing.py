@@ -1,28 +1,71 @@
-"""Pacing outgoing messages to Telegram's limits: a global rate, a gap per chat, 429 pauses."""
+"""Pacing outgoing messages to Telegram's limits: a global rate, a gap per chat, 429 pauses.
+
+Telegram counts a bot's sends in a sliding second as they *arrive*, and a send arrives
+some time after the pacer lets it go: the request still has to be built and written, the
+process may stall (a garbage collection, a busy core), the network may hold it, the
+server may be slow to read it. None of that is known when the send starts; all of it
+shows in when the answer comes back. So the pacer does not count a send at its start
+but at the latest moment Telegram can have counted it:
+
+- never later than its answer (Telegram had the request when it answered), and
+- never later than its start plus the time by which its round trip was longer than the
+  usual one (the fastest of the recent ones), plus `WINDOW_GUARD_SECONDS`: a send that
+  travels the usual way keeps its distance to the sends after it; only the extra time it
+  spent on the way can bring it closer to them, and that extra time is part of its round
+  trip. The guard covers what a round trip cannot show (how the extra time was split
+  between the way there and the way back).
+
+The next send may start once fewer than `rate` sends can be in the last second by that
+count. Close to Telegram (a round trip of a few milliseconds) a send is counted at its
+answer, a stalled send holds its place in the window for exactly as long as it stalled,
+and the window costs the round trip instead of a fixed guard; far away (a round trip of
+100 ms) a send is counted long before its answer, so the window does not cost the whole
+round trip.
+
+A send that never got its answer (a timeout, a dropped connection, a cancelled task) is
+counted at the moment that became clear, as if it had been answered then.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-__all__ = ["WINDOW_GUARD_SECONDS", "SendPacer"]
+__all__ = ["ROUND_TRIP_SAMPLES", "WINDOW_GUARD_SECONDS", "SendPacer", "StartedSend"]
 
-# Telegram counts sends in a sliding second as they arrive; requests travel with some
-# jitter, so no `rate` sends ever start within one second plus this guard.
+# What a round trip cannot show: how a send's extra time was split between the way there
+# and the way back (see the module docstring). Costs nothing close to Telegram, where a
+# send is counted at its answer anyway.
 WINDOW_GUARD_SECONDS = 0.02
+# The usual round trip is the fastest of this many recent ones.
+ROUND_TRIP_SAMPLES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class StartedSend:
+    """A send the pacer let go, until its answer comes back."""
+
+    chat_id: int
+    started: float
 
 
 class SendPacer:
-    """Hands out send slots so the bot never runs into Telegram's limits.
+    """Lets sends go so the bot never runs into Telegram's limits.
 
-    Slots are spaced evenly at `rate_per_second` (no bursts that a sliding window
-    would punish), no more than `rate_per_second` slots fall in any second (with a
-    small guard for network jitter), a chat gets at most one message per
-    `per_chat_interval`, and a 429 pauses every sender for the `retry_after`
-    Telegram asked for.
+    Sends go one after another, evenly spaced at `rate_per_second` (no bursts that a
+    sliding window would punish); no more than `rate_per_second` of them can have reached
+    Telegram within any second (counted as the module docstring explains); a chat gets
+    at most one message per `per_chat_interval` (when its sends follow one another); and
+    a 429 pauses every sender for the `retry_after` Telegram asked for.
+
+    Use `sending` around each request that sends a message; `next_start`, `start` and
+    `answered` are its steps, for callers (and tests) that drive the clock themselves.
     """
 
     def __init__(
@@ -38,57 +81,120 @@ class SendPacer:
         self._interval = 1.0 / rate_per_second
         self._per_chat_interval = per_chat_interval
         self._monotonic = monotonic
+        self._capacity = max(1, math.floor(rate_per_second))
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[int, float] = {}
-        self._window: deque[float] = deque(maxlen=max(1, math.floor(rate_per_second)))
-        # When sends really started: a sender woken late must not bunch with the next one.
-        self._started: deque[float] = deque(maxlen=self._window.maxlen)
+        # When each answered send was counted, earliest first; dropped a second later.
+        self._counted: list[float] = []
+        self._in_flight = 0
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIP_SAMPLES)
+        # Whoever is next holds the lock while it waits, so sends go in the order they came.
         self._lock = asyncio.Lock()
+        self._an_answer = asyncio.Event()
 
     @property
     def rate_per_second(self) -> float:
         """The configured ceiling."""
         return self._rate
 
-    def reserve(self, chat_id: int, *, per_chat: bool = True) -> float:
-        """Book the next slot for `chat_id` and return when it is (monotonic seconds).
+    @asynccontextmanager
+    async def sending(self, chat_id: int, *, per_chat: bool = True) -> AsyncIterator[None]:
+        """Wait until a message to `chat_id` may go; the block sends it and gets the answer.
 
-        `per_chat=False` skips the one-per-second gap for the chat (replies to a
-        member who is clicking through a flow) but still counts the slot for it.
+        `per_chat=False` skips the one-per-second gap for the chat (replies to a member
+        who is clicking through a flow) but still counts the send for it.
+        """
+        if per_chat:
+            await self._wait_for_chat(chat_id)
+        send = await self._take_turn(chat_id)
+        try:
+            yield
+        finally:
+            self.answered(send)
+
+    def next_start(self, waiting_since: float) -> float | None:
+        """When the next send may start, or None while that depends on a send in flight.
+
+        `waiting_since` is when it began to wait: a pacer that was idle does not owe it
+        the slots it missed, so sends after a quiet spell are spaced evenly too.
         """
         now = self._monotonic()
-        slot = max(now, self._next_slot, self._paused_until)
-        if per_chat:
-            slot = max(slot, self._chat_next.get(chat_id, 0.0))
-        if len(self._window) == self._window.maxlen:
-            slot = max(slot, self._window[0] + 1.0 + WINDOW_GUARD_SECONDS)
-        self._window.append(slot)
-        self._next_slot = slot + self._interval
-        self._chat_next[chat_id] = slot + self._per_chat_interval
+        counted = self._counted
+        while counted and counted[0] + 1.0 <= now:
+            heapq.heappop(counted)
+        # How many of the sends that may still be in the window have to leave it first.
+        leaving = len(counted) + self._in_flight - self._capacity + 1
+        if leaving > len(counted):
+            return None
+        free_at = -math.inf
+        if leaving > 0:
+            free_at = (counted[0] if leaving == 1 else heapq.nsmallest(leaving, counted)[-1]) + 1.0
+        return max(waiting_since, self._next_slot, self._paused_until, free_at)
+
+    def start(self, chat_id: int, planned: float) -> StartedSend:
+        """Let a send go now; `planned` is the `next_start` it waited for.
+
+        The next slot follows the planned one, not the wake-up: a sender woken a little
+        late does not push everyone after it (the window still holds them to the ceiling).
+        """
+        now = self._monotonic()
+        self._next_slot = max(self._next_slot, planned + self._interval)
+        self._in_flight += 1
+        chat_next = now + self._per_chat_interval
+        if chat_next > self._chat_next.get(chat_id, 0.0):
+            self._chat_next[chat_id] = chat_next
         if len(self._chat_next) > 10_000:
             self._chat_next = {chat: t for chat, t in self._chat_next.items() if t > now}
-        return slot
+        return StartedSend(chat_id, now)
 
-    async def acquire(self, chat_id: int, *, per_chat: bool = True) -> None:
-        """Wait until a message to `chat_id` may be sent."""
-        async with self._lock:
-            slot = self.reserve(chat_id, per_chat=per_chat)
-        delay = slot - self._monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        # Slots are booked ahead; under load a sender may wake late and land close to the
-        # next one. Check the real start times so no second ever holds more than `rate`.
-        while True:
-            now = self._monotonic()
-            full = len(self._started) == self._started.maxlen
-            if not full or now >= self._started[0] + 1.0 + WINDOW_GUARD_SECONDS:
-                self._started.append(now)
-                return
-            await asyncio.sleep(self._started[0] + 1.0 + WINDOW_GUARD_SECONDS - now)
+    def answered(self, send: StartedSend) -> None:
+        """The answer to `send` came back (or it failed): count it where it can have landed."""
+        now = self._monotonic()
+        round_trip = now - send.started
+        if self._round_trips:
+            extra = max(0.0, round_trip - min(self._round_trips))
+            counted_at = min(now, send.started + extra + WINDOW_GUARD_SECONDS)
+        else:
+            # Nothing to compare the first round trip with: only its answer bounds it.
+            counted_at = now
+        self._round_trips.append(round_trip)
+        self._in_flight -= 1
+        heapq.heappush(self._counted, counted_at)
+        # Wake a sender waiting for this answer; set-and-clear wakes only those waiting now.
+        self._an_answer.set()
+        self._an_answer.clear()
 
     def pause_for(self, seconds: float) -> None:
         """Telegram answered 429: nobody sends for `seconds`."""
         until = self._monotonic() + seconds
         self._paused_until = max(self._paused_until, until)
         self._next_slot = max(self._next_slot, until)
+
+    async def _wait_for_chat(self, chat_id: int) -> None:
+        """Keep a chat's sends a gap apart, before queueing for the global turn.
+
+        The chat's next moment is booked on the way in, so two sends to one chat that
+        arrive together wait a gap apart too; waiting here keeps a send that must wait for
+        its chat from holding up sends to other chats.
+        """
+        now = self._monotonic()
+        due = self._chat_next.get(chat_id, 0.0)
+        self._chat_next[chat_id] = max(due, now) + self._per_chat_interval
+        if due > now:
+            await asyncio.sleep(due - now)
+
+    async def _take_turn(self, chat_id: int) -> StartedSend:
+        """Wait in line for the next slot with room in the window, then start."""
+        async with self._lock:
+            waiting_since = self._monotonic()
+            while True:
+                planned = self.next_start(waiting_since)
+                if planned is None:
+                    await self._an_answer.wait()
+                    continue
+                delay = planned - self._monotonic()
+                if delay <= 0:
+                    return self.start(chat_id, planned)
+                # Sleep, then look again: a 429 may have paused everyone meanwhile.
+                await asyncio.sleep(delay)

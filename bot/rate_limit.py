@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -62,10 +63,15 @@ class PacedRateLimiter(BaseRateLimiter[str]):
         sends_message = endpoint.startswith(("send", "copy", "forward"))
         chat_id = data.get("chat_id")
         for attempt in range(self.max_retries + 1):
-            if sends_message and chat_id is not None:
-                await self.pacer.acquire(int(chat_id), per_chat=False)
+            # The slot lasts until the answer: the pacer learns from it when Telegram counted it.
+            slot: AbstractAsyncContextManager[None] = (
+                self.pacer.sending(int(chat_id), per_chat=False)
+                if sends_message and chat_id is not None
+                else nullcontext()
+            )
             try:
-                return await callback(*args, **kwargs)
+                async with slot:
+                    return await callback(*args, **kwargs)
             except RetryAfter as flood:
                 if attempt == self.max_retries:
                     raise
