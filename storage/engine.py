@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# Execution option of sessions that only read: on SQLite they begin a deferred
-# transaction and so never wait for, or hold, the write lock.
+# Execution option of connections that only read, one statement at a time (`reading`):
+# on SQLite they open no transaction, so they never wait for or take the write lock.
 READ_ONLY = "netcoach_read_only"
 
 
@@ -41,8 +41,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     SQLite: WAL journal, a busy timeout, foreign keys on, and every transaction
     that may write opened with `BEGIN IMMEDIATE` so two writers queue on the lock
-    instead of failing on an upgrade from a read lock (sessions with the `READ_ONLY`
-    option begin deferred); aiosqlite with one thread hop per statement
+    instead of failing on an upgrade from a read lock (connections with the
+    `READ_ONLY` option open none); aiosqlite with one thread hop per statement
     (`storage.sqlite_driver`). PostgreSQL: connections are pinged before use so a
     server restart is survived.
     """
@@ -70,9 +70,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
-        else:
+        # A single read needs no transaction of its own: SQLite runs the statement on
+        # the latest committed data, with no lock to wait for or to take.
+        if not connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -92,11 +92,18 @@ def create_session_factory(
 
 
 @asynccontextmanager
-async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session that only reads: on SQLite it never waits for, or takes, the write lock."""
-    async with sessions() as session:
-        await session.connection(execution_options={READ_ONLY: True})
-        yield session
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
+    """A connection for single reads, outside any transaction of its own.
+
+    Each statement sees the latest committed data: on SQLite without waiting for, or
+    taking, the write lock; on PostgreSQL without a BEGIN and ROLLBACK round trip.
+    """
+    engine: AsyncEngine = sessions.kw["bind"]
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            yield await connection.execution_options(**{READ_ONLY: True})
+        else:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 # What a session tells about the members it changed; see `create_session_factory`.

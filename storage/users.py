@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import ConversationState, User, UserStatus
 
-__all__ = ["MemberBrief", "create_user", "get_member_briefs", "get_user_by_telegram_id"]
+__all__ = ["MemberBrief", "create_user", "get_member_brief", "get_user_by_telegram_id"]
 
 
 class MemberBrief(NamedTuple):
@@ -23,20 +22,27 @@ class MemberBrief(NamedTuple):
     flow: str | None
 
 
-async def get_member_briefs(
-    session: AsyncSession, telegram_ids: Collection[int]
-) -> dict[int, MemberBrief]:
-    """Briefs of these members (the unknown are left out), in one statement."""
-    query = (
-        select(User.telegram_id, User.id, User.chat_id, User.language, ConversationState.flow)
-        .outerjoin(ConversationState, ConversationState.user_id == User.id)
-        .where(User.telegram_id.in_(telegram_ids))
-    )
-    rows = (await session.execute(query)).all()
-    return {
-        telegram_id: MemberBrief(user_id, chat_id, language, flow)
-        for telegram_id, user_id, chat_id, language, flow in rows
-    }
+_BRIEF = (
+    select(User.id, User.chat_id, User.language, ConversationState.flow)
+    .outerjoin(ConversationState, ConversationState.user_id == User.id)
+    .where(User.telegram_id == bindparam("telegram_id"))
+)
+_BRIEF_SQL: dict[str, str] = {}
+
+
+async def get_member_brief(connection: AsyncConnection, telegram_id: int) -> MemberBrief | None:
+    """The member's brief in one statement (None if unknown).
+
+    Answering a message needs this and little else, so it is read the cheapest way:
+    the statement is compiled once per database kind and sent as it is, which costs
+    about half of an ordinary Core execution (the columns need no type conversion).
+    """
+    dialect = connection.dialect
+    sql = _BRIEF_SQL.get(dialect.name)
+    if sql is None:
+        sql = _BRIEF_SQL[dialect.name] = str(_BRIEF.compile(dialect=dialect))
+    row = (await connection.exec_driver_sql(sql, (telegram_id,))).first()
+    return None if row is None else MemberBrief._make(row)
 
 
 async def get_user_by_telegram_id(

@@ -45,6 +45,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_a_short_transaction_costs_three_hops(engine: AsyncEngine, hops: list[str]) -> None:
+    """BEGIN, statement, COMMIT: formerly nine hops (four per statement, and a rollback)."""
     sessions = create_session_factory(engine)
     async with sessions.begin() as session:  # warm the pool: connecting has hops of its own
         await session.execute(select(User.id))
@@ -55,6 +56,16 @@ async def test_a_short_transaction_costs_three_hops(engine: AsyncEngine, hops: l
     # BEGIN IMMEDIATE, the select (prepared, run, fetched and closed at once), the commit;
     # nothing when the connection goes back to the pool (no transaction is open then).
     assert hops == ["_run", "_run", "commit"]
+
+
+async def test_a_single_read_costs_one_hop(engine: AsyncEngine, hops: list[str]) -> None:
+    sessions = create_session_factory(engine)
+    async with reading(sessions) as connection:
+        await connection.execute(select(User.id))
+    hops.clear()
+    async with reading(sessions) as connection:
+        await connection.execute(select(User).where(User.telegram_id == 1))
+    assert hops == ["_run"]
 
 
 async def test_rows_counts_and_ids_are_what_sqlite_gives(engine: AsyncEngine) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
@@ -13,8 +14,9 @@ from bot.simulator.html import parse_html
 from bot.update_order import PerChatUpdateProcessor
 from content.i18n import catalog
 from handlers.context import NetcoachApplication
-from tests.support.harness import texts_until_quiet
+from tests.support.harness import bot_against, texts_until_quiet
 from tests.support.members import add_members
+from tests.support.processes import wait_until
 
 
 def _update(update_id: int, chat_id: int) -> Update:
@@ -85,3 +87,13 @@ async def test_a_member_who_types_fast_gets_answers_in_order(
     ]
     for other in others:
         assert await texts_until_quiet(other) == [parse_html(catalog("de")("help.text"))[0]]
+
+
+async def test_what_start_up_loaded_is_kept_out_of_the_collectors_sight(
+    sim: TelegramSimulator, runtime: Runtime
+) -> None:
+    """Full collections stalled answers and sends by 60-100 ms; start-up data is frozen."""
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    async with bot_against(sim, runtime):
+        await wait_until(lambda: gc.get_freeze_count() > 0, timeout=30)

@@ -15,19 +15,16 @@ operator, a deploy's overlap) can leave behind. Processes behind a webhook keep 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.domain.members import Identity
 from bot.domain.onboarding import load_member
 from bot.domain.runtime import Runtime
 from storage.engine import reading
-from storage.users import MemberBrief, get_member_briefs
+from storage.users import MemberBrief, get_member_brief
 
 __all__ = ["MAX_AGE_SECONDS", "Known", "KnownMembers", "language_of", "recall_member"]
 
@@ -62,7 +59,6 @@ class KnownMembers:
         self._entries: OrderedDict[int, tuple[Known, float]] = OrderedDict()
         self._telegram_ids: dict[int, int] = {}
         self._version = 0
-        self._reads: _BriefReads | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -107,67 +103,23 @@ class KnownMembers:
             if telegram_id is not None:
                 self._drop(telegram_id)
 
-    def reads(self, sessions: async_sessionmaker[AsyncSession]) -> _BriefReads:
-        """Where this process's reads of briefs are gathered."""
-        if self._reads is None:
-            self._reads = _BriefReads(sessions)
-        return self._reads
-
     def _drop(self, telegram_id: int) -> None:
         entry = self._entries.pop(telegram_id, None)
         if entry is not None:
             self._telegram_ids.pop(entry[0].user_id, None)
 
 
-class _BriefReads:
-    """Reads asked for in the same moment (updates handled at once) go as one query."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._waiting: dict[int, list[asyncio.Future[MemberBrief | None]]] = {}
-        self._reader: asyncio.Task[None] | None = None
-
-    async def read(self, telegram_id: int) -> MemberBrief | None:
-        """The member's brief, read together with whatever else is asked for now."""
-        future: asyncio.Future[MemberBrief | None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(telegram_id, []).append(future)
-        if self._reader is None:
-            self._reader = asyncio.create_task(self._read_waiting())
-        return await future
-
-    async def _read_waiting(self) -> None:
-        await asyncio.sleep(0)  # the other updates of this moment ask first
-        waiting, self._waiting, self._reader = self._waiting, {}, None
-        try:
-            async with reading(self._sessions) as session:
-                briefs = await get_member_briefs(session, list(waiting))
-        except BaseException as problem:
-            for futures in waiting.values():
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(problem)
-            if not isinstance(problem, Exception):
-                raise
-            return
-        for telegram_id, futures in waiting.items():
-            for future in futures:
-                if not future.done():
-                    future.set_result(briefs.get(telegram_id))
-
-
 async def recall_member(runtime: Runtime, who: Identity) -> Known | None:
     """The member writing, from memory or a read; None if unknown or their chat moved."""
     memory = runtime.known_members
-    if memory is None:
-        async with reading(runtime.sessions) as session:
-            brief = (await get_member_briefs(session, [who.telegram_id])).get(who.telegram_id)
-        return _known(brief, who)
-    known = memory.get(who.telegram_id)
-    if known is not None and known.chat_id == who.chat_id:
-        return known
-    version = memory.version
-    known = _known(await memory.reads(runtime.sessions).read(who.telegram_id), who)
-    if known is not None:
+    if memory is not None:
+        known = memory.get(who.telegram_id)
+        if known is not None and known.chat_id == who.chat_id:
+            return known
+    version = memory.version if memory is not None else 0
+    async with reading(runtime.sessions) as connection:
+        known = _known(await get_member_brief(connection, who.telegram_id), who)
+    if known is not None and memory is not None:
         memory.put(who.telegram_id, known, version)
     return known
 
