@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -10,15 +10,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage import sqlite_driver
-from storage.models import ConversationState, User
+from storage.member_changes import MembersChanged, NotifyingSession, notifying_info
 
 __all__ = [
     "READ_ONLY",
     "SQLITE_BUSY_TIMEOUT_MS",
-    "MembersChanged",
     "create_engine",
     "create_session_factory",
     "is_sqlite",
@@ -81,13 +79,14 @@ def create_session_factory(
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit (no lazy reloads in async code).
 
-    `on_members_changed` hears which members' rows (`users`, `conversation_states`)
-    a session changes: at each flush and again after the commit, with their user ids,
-    or with None when a bulk statement changed rows it cannot name.
+    `on_members_changed` hears which members' rows the sessions change
+    (`storage.member_changes`).
     """
-    info = {} if on_members_changed is None else {_MEMBERS_CHANGED: on_members_changed}
     return async_sessionmaker(
-        engine, expire_on_commit=False, sync_session_class=_NotifyingSession, info=info
+        engine,
+        expire_on_commit=False,
+        sync_session_class=NotifyingSession,
+        info=notifying_info(on_members_changed),
     )
 
 
@@ -98,66 +97,9 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
     Each statement sees the latest committed data: on SQLite without waiting for, or
     taking, the write lock; on PostgreSQL without a BEGIN and ROLLBACK round trip.
     """
-    engine: AsyncEngine = sessions.kw["bind"]
+    engine: AsyncEngine = sessions.kw["bind"]  # the engine the factory was made for
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             yield await connection.execution_options(**{READ_ONLY: True})
         else:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
-# What a session tells about the members it changed; see `create_session_factory`.
-MembersChanged = Callable[[frozenset[int] | None], None]
-_MEMBERS_CHANGED = "netcoach_members_changed"
-_PENDING = "netcoach_members_pending"
-_MEMBER_TABLES = frozenset({User.__tablename__, ConversationState.__tablename__})
-
-
-class _NotifyingSession(Session):
-    """The sync session behind every AsyncSession; its events report member changes."""
-
-
-def _changed_member_ids(session: Session) -> set[int]:
-    ids: set[int] = set()
-    for row in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(row, User) and row.id is not None:
-            ids.add(row.id)
-        elif isinstance(row, ConversationState):
-            ids.add(row.user_id)
-    return ids
-
-
-@event.listens_for(_NotifyingSession, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    notify: MembersChanged | None = session.info.get(_MEMBERS_CHANGED)
-    if notify is None:
-        return
-    ids = _changed_member_ids(session)
-    if ids:
-        session.info.setdefault(_PENDING, set()).update(ids)
-        notify(frozenset(ids))
-
-
-@event.listens_for(_NotifyingSession, "after_commit")
-def _after_commit(session: Session) -> None:
-    # Again after the commit: a reader that looked between the flush and the commit
-    # saw the old rows.
-    notify: MembersChanged | None = session.info.get(_MEMBERS_CHANGED)
-    pending = session.info.pop(_PENDING, None)
-    if notify is not None and pending:
-        notify(frozenset(pending))
-
-
-@event.listens_for(_NotifyingSession, "after_soft_rollback")
-def _after_rollback(session: Session, _transaction: Any) -> None:
-    session.info.pop(_PENDING, None)
-
-
-@event.listens_for(_NotifyingSession, "do_orm_execute")
-def _on_bulk_statement(state: ORMExecuteState) -> None:
-    notify: MembersChanged | None = state.session.info.get(_MEMBERS_CHANGED)
-    if notify is None or not (state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _MEMBER_TABLES or table is None:
-        notify(None)
