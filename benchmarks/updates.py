@@ -1,6 +1,6 @@
 """Benchmark: one burst of member messages, handled by netcoach and by a bare PTB echo bot.
 
-    .venv/bin/python -m benchmarks.updates [--members 2000] [--rounds 3]
+    .venv/bin/python -m benchmarks.updates [--members 2000] [--rounds 3] [--database sqlite|URL]
 
 Both bots poll the same simulator (a child process, so its CPU is not the bots') in the
 same run, taking turns for `--rounds` rounds; the medians are compared, since one busy
@@ -9,9 +9,10 @@ sends one message at once, and when all are answered, a second one: the first is
 bot meets after a broadcast, the second what it meets in a conversation. Throughput is
 messages answered per second from the burst to the last reply, latency is per message
 from its arrival at the simulator to the bot's reply. netcoach runs with its members
-onboarded in a SQLite database, answering `/help` and free text (nothing open: the
-pointer to /help). Its send ceiling is set to the paid 1000/s, so Telegram's free 30/s
-does not decide the race; the echo bot has no limiter at all.
+onboarded in a new database each round (SQLite, or PostgreSQL with `--database`),
+answering `/help` and free text (nothing open: the pointer to /help). Its send ceiling is
+set to the paid 1000/s, so Telegram's free 30/s does not decide the race; the echo bot
+has no limiter at all.
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ async def _echo_bot(base_url: str) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def _netcoach(base_url: str, members: int, directory: str) -> AsyncIterator[None]:
-    """netcoach itself, with `members` onboarded members (none due) in a SQLite database."""
+async def _netcoach(base_url: str, members: int, database_url: str) -> AsyncIterator[None]:
+    """netcoach itself, with `members` onboarded members (none due) in an empty database."""
     from bot.clock import SystemClock
     from bot.runner import running_bot
     from bot.settings import Settings
@@ -116,7 +117,7 @@ async def _netcoach(base_url: str, members: int, directory: str) -> AsyncIterato
     from tests.support.members import add_members
 
     settings = Settings(  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{directory}/updates.db",
+        database_url=database_url,
         max_messages_per_second=1000,
         bot_token="123:TEST",
         _env_file=None,
@@ -175,7 +176,22 @@ def _row(
     }
 
 
-async def _run(members: int, rounds: int) -> list[dict[str, Any]]:
+@asynccontextmanager
+async def _empty_database(server: str, directory: str, name: str) -> AsyncIterator[str]:
+    """A new SQLite file, or a scratch PostgreSQL database dropped afterwards."""
+    if server == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory}/{name}.db"
+        return
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+
+    url = await create_postgres_database(server)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(server, url)
+
+
+async def _run(members: int, rounds: int, database: str) -> list[dict[str, Any]]:
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("spawn").Process(
         target=_simulator, args=(child,), daemon=True
@@ -187,22 +203,22 @@ async def _run(members: int, rounds: int) -> list[dict[str, Any]]:
     def echo() -> AbstractAsyncContextManager[None]:
         return _echo_bot(base_url)
 
-    def netcoach() -> AbstractAsyncContextManager[None]:
-        return _netcoach(base_url, members, directory)
-
     rows = []
     with tempfile.TemporaryDirectory() as directory:
-        for text in ("/help", "Danke, das hilft mir!"):
+        for number, text in enumerate(("/help", "Danke, das hilft mir!")):
             # The two bots take turns, so a busy moment on the machine hits both alike.
             for round_ in range(1, rounds + 1):
-                for name, bot in (("echo", echo), ("netcoach", netcoach)):
-                    first, second = await _measure(parent, bot, text, warms_up=bot is netcoach)
-                    rows.append(_row(name, text, "first", round_, first, members))
-                    rows.append(_row(name, text, "second", round_, second, members))
-                # A fresh database for the next round, so every round starts alike.
-                for file in ("updates.db", "updates.db-wal", "updates.db-shm"):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(f"{directory}/{file}")
+                # A new database for every round, so every round starts alike.
+                name = f"updates-{number}-{round_}"
+                async with _empty_database(database, directory, name) as url:
+
+                    def netcoach(url: str = url) -> AbstractAsyncContextManager[None]:
+                        return _netcoach(base_url, members, url)
+
+                    for bot_name, bot in (("echo", echo), ("netcoach", netcoach)):
+                        first, second = await _measure(parent, bot, text, warms_up=bot is netcoach)
+                        rows.append(_row(bot_name, text, "first", round_, first, members))
+                        rows.append(_row(bot_name, text, "second", round_, second, members))
     parent.send(None)
     process.join(5)
     return rows
@@ -218,11 +234,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite, or a PostgreSQL server URL (a scratch database per round is created and "
+        "dropped); postgres means NETCOACH_TEST_POSTGRES_URL",
+    )
     args = parser.parse_args(argv)
+    if args.database == "postgres":
+        args.database = os.environ.get("NETCOACH_TEST_POSTGRES_URL", "")
+        if not args.database:
+            parser.error("--database postgres needs NETCOACH_TEST_POSTGRES_URL")
     # Both bots live in this process; freezing what is loaded now spares the echo bot the
     # same garbage-collector walks that netcoach's start-up spares itself.
     gc.freeze()
-    rows = asyncio.run(_run(args.members, args.rounds))
+    rows = asyncio.run(_run(args.members, args.rounds, args.database))
     columns = list(rows[0])
     print(" | ".join(columns))
     for row in rows:
