@@ -8,7 +8,7 @@ the very next message.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 
 from bot.domain.known_members import Known, KnownMembers, recall_member
 from bot.domain.members import Identity
@@ -19,7 +19,7 @@ from bot.simulator.html import parse_html
 from content.i18n import catalog
 from handlers.context import NetcoachApplication
 from storage.engine import create_engine, create_session_factory
-from storage.models import User
+from storage.models import Commitment, User
 from tests.support.harness import chat, texts_until_quiet
 from tests.support.members import add_members
 
@@ -54,9 +54,15 @@ async def test_free_text_goes_to_a_flow_opened_just_before(
     answered = await texts_until_quiet(tom)
     assert answered and _plain(catalog("en")("fallback.text")) not in answered
 
-    # Leaving the flow is seen too: free text is again answered with the pointer.
-    await tom.send("/commitments")
+    # Once the commitment is saved, free text is again answered with the pointer.
+    await tom.send("call her about the project")
     await texts_until_quiet(tom)
+    await tom.send("next Monday 10am")
+    await texts_until_quiet(tom)
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Commitment)) == 1
+    [pointer] = await chat(tom, "Thanks!")
+    assert pointer.text == _plain(catalog("en")("fallback.text"))
 
 
 async def test_a_deleted_member_who_writes_again_starts_afresh(
