@@ -27,7 +27,7 @@ async def handle_text(
         known = await recall_member(runtime, who)
         if known is not None and not known.in_flow:
             return None
-    if reply_to_message_id is not None:
+    else:
         saved = await reflections.save_reflection(
             runtime, who, text, reply_to_message_id=reply_to_message_id
         )
