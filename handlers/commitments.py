@@ -8,8 +8,8 @@ from telegram import Message, Update
 
 from bot.domain import commitment_actions as actions
 from bot.domain import commitments, contacts
+from bot.domain.known_members import ensure_member
 from bot.domain.members import Identity
-from bot.domain.onboarding import load_member
 from bot.domain.runtime import Runtime
 from bot.screens import Screen
 from bot.screens import commitments as screens
@@ -40,7 +40,7 @@ def _args(context: Context) -> str:
 async def commit_command(update: Update, context: Context) -> None:
     """`/commit Anna anrufen bis Freitag`, or `/commit` alone for the guided questions."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     message = update.effective_message
     # The whole line, not PTB's split args: keeps the member's spacing and punctuation.
     text = (message.text or "") if message is not None else ""
@@ -52,7 +52,7 @@ async def commit_command(update: Update, context: Context) -> None:
 async def commitments_command(update: Update, context: Context) -> None:
     """Open commitments, each with its buttons, and the share kept on time."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     listing = await commitments.list_open(runtime, who)
     if listing is not None:
         await send_screens(context.bot, who.chat_id, screens.commitment_list_screens(listing))
@@ -61,7 +61,7 @@ async def commitments_command(update: Update, context: Context) -> None:
 async def kept_command(update: Update, context: Context) -> None:
     """The share of commitments kept or renegotiated on time."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     listing = await commitments.list_open(runtime, who)
     if listing is not None:
         await send_screen(context.bot, who.chat_id, screens.kept_screen(listing))
@@ -70,7 +70,7 @@ async def kept_command(update: Update, context: Context) -> None:
 async def contacts_command(update: Update, context: Context) -> None:
     """Each contact with last interaction, open commitments and give-and-take."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     listing = await contacts.list_contacts(runtime, who)
     if listing is not None:
         await send_screen(context.bot, who.chat_id, contact_screens.contacts_screen(listing))
@@ -79,7 +79,7 @@ async def contacts_command(update: Update, context: Context) -> None:
 async def contact_command(update: Update, context: Context) -> None:
     """`/contact Anna every 4 weeks` (or `alle 4 Wochen`; `Anna off` stops the check-ins)."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     result = await contacts.set_cadence(runtime, who, _args(context))
     if result is not None:
         await send_screen(context.bot, who.chat_id, contact_screens.cadence_screen(result))
@@ -88,7 +88,7 @@ async def contact_command(update: Update, context: Context) -> None:
 async def met_command(update: Update, context: Context) -> None:
     """`/met Anna`: log an interaction; the stay-in-touch timer starts over."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     result = await contacts.met(runtime, who, _args(context))
     if result is not None:
         await send_screen(context.bot, who.chat_id, contact_screens.met_screen(result))

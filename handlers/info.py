@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.domain.known_members import language_of
+from bot.domain.known_members import ensure_member
 from bot.domain.onboarding import load_member
 from bot.screens import Screen
 from bot.screens.privacy import privacy_screen
@@ -18,7 +18,7 @@ __all__ = ["about_command", "help_command", "privacy_command", "send_catalog_tex
 async def send_catalog_text(update: Update, context: Context, key: str) -> None:
     """Answer with one catalog text in the member's language."""
     who = identity_of(update)
-    language = await language_of(context.bot_data.runtime, who)
+    language = await ensure_member(context.bot_data.runtime, who)
     await send_screen(context.bot, who.chat_id, Screen(catalog(language)(key)))
 
 

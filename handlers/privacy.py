@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.domain.onboarding import load_member, member_language
+from bot.domain.known_members import ensure_member
+from bot.domain.onboarding import member_language
 from bot.domain.privacy import delete_member, export_member
 from bot.screens import privacy as screens
 from bot.screens.callbacks import parse
@@ -18,7 +19,7 @@ __all__ = ["delete_button", "delete_command", "export_command"]
 async def export_command(update: Update, context: Context) -> None:
     """Send everything stored about the member as JSON and as Markdown."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     export = await export_member(runtime, who)
     if export is None:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import ChatMemberUpdated, Message, Update
 
 from bot.domain import availability, reflections
+from bot.domain.known_members import ensure_member
 from bot.domain.onboarding import load_member
 from bot.domain.prompts import record_outcomes
 from bot.screens import reflection as screens
@@ -56,7 +57,7 @@ async def reflect_command(update: Update, context: Context) -> None:
 async def journal_command(update: Update, context: Context) -> None:
     """The first page of the member's reflections."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)  # a first-time visitor gets a member row (and an empty page)
+    await ensure_member(runtime, who)  # a first-time visitor gets a member row (and an empty page)
     page = await reflections.journal_page(runtime, who)
     if page is not None:
         await send_screen(context.bot, who.chat_id, screens.journal_screen(page))
@@ -65,7 +66,7 @@ async def journal_command(update: Update, context: Context) -> None:
 async def pause_command(update: Update, context: Context) -> None:
     """`/pause` until `/resume`, or `/pause 3w`."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     outcome = await availability.pause(runtime, who, " ".join(context.args or ()) or None)
     if outcome is not None:
         await send_screen(context.bot, who.chat_id, screens.pause_screen(outcome))
@@ -74,7 +75,7 @@ async def pause_command(update: Update, context: Context) -> None:
 async def resume_command(update: Update, context: Context) -> None:
     """Prompts again from the next regular slot."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     member = await availability.resume(runtime, who)
     if member is not None:
         await send_screen(context.bot, who.chat_id, screens.resume_screen(member))

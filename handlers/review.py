@@ -7,7 +7,7 @@ import asyncio
 from telegram import Message, Update
 
 from bot.charts import progress_chart_png
-from bot.domain.onboarding import load_member
+from bot.domain.known_members import ensure_member
 from bot.domain.review import review_for_member, set_review_placement
 from bot.screens.callbacks import parse
 from bot.screens.review import review_photo
@@ -21,7 +21,7 @@ __all__ = ["review_command", "review_placement_button"]
 async def review_command(update: Update, context: Context) -> None:
     """The last twelve weeks as a picture, with this week's review as its caption."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await load_member(runtime, who)
+    await ensure_member(runtime, who)
     result = await review_for_member(runtime, who)
     if result is None:
         return

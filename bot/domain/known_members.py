@@ -26,7 +26,7 @@ from bot.domain.runtime import Runtime
 from storage.engine import reading
 from storage.users import MemberBrief, get_member_brief
 
-__all__ = ["MAX_AGE_SECONDS", "Known", "KnownMembers", "language_of", "recall_member"]
+__all__ = ["MAX_AGE_SECONDS", "Known", "KnownMembers", "ensure_member", "recall_member"]
 
 MAX_AGE_SECONDS = 60.0
 
@@ -130,8 +130,12 @@ def _known(brief: MemberBrief | None, who: Identity) -> Known | None:
     return Known(brief.user_id, brief.chat_id, brief.language, in_flow=brief.flow is not None)
 
 
-async def language_of(runtime: Runtime, who: Identity) -> str:
-    """The language to answer in; someone new becomes a member, as with `load_member`."""
+async def ensure_member(runtime: Runtime, who: Identity) -> str:
+    """Make sure the writer is a member and return the language to answer in.
+
+    Someone new (or whose chat moved) goes through `load_member`; a known member costs
+    no write transaction, and none at all when kept at hand.
+    """
     known = await recall_member(runtime, who)
     if known is not None:
         return known.language
