@@ -27,7 +27,7 @@ __all__ = ["main"]
 
 def _simulator(rate: float, conn: Connection) -> None:
     """Child process: serve the simulator, report its port, and its stats when asked."""
-    from bot.simulator import RecordedRequest, TelegramSimulator
+    from simulator import RecordedRequest, TelegramSimulator
 
     # CLOCK_MONOTONIC is one clock for every process on the machine: the parent's kick
     # and these send times can be compared.

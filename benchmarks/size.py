@@ -125,7 +125,7 @@ def _ptb_jobs(database: str, base_url: str) -> None:
 
 
 async def _run(sizes: list[int]) -> list[dict[str, Any]]:
-    from bot.simulator import TelegramSimulator
+    from simulator import TelegramSimulator
 
     rows: list[dict[str, Any]] = []
     async with TelegramSimulator(enforce_limits=False, record_requests=False) as sim:

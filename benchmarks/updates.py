@@ -40,7 +40,7 @@ FIRST_ID = 1_000_000
 
 def _simulator(conn: Connection) -> None:
     """Child process: serve the simulator; on request, inject a burst and time the replies."""
-    from bot.simulator import RecordedRequest, TelegramSimulator
+    from simulator import RecordedRequest, TelegramSimulator
 
     async def serve() -> None:
         async with TelegramSimulator(enforce_limits=False, record_requests=False) as sim:

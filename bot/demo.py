@@ -13,8 +13,8 @@ from bot.clock import ShiftableClock
 from bot.domain.durations import parse_duration
 from bot.runner import running_bot
 from bot.settings import Settings
-from bot.simulator import SimEvent, SimMessage, SimUser, TelegramSimulator
 from bot.wiring import open_runtime
+from simulator import SimEvent, SimMessage, SimUser, TelegramSimulator
 
 __all__ = ["DEMO_USER_ID", "DemoConsole", "run_demo"]
 

@@ -12,9 +12,9 @@ import pytest
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
-from bot.simulator import TelegramSimulator
 from bot.wiring import runtime_on
 from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
 from storage.engine import create_engine
 from storage.migrate import upgrade_database
 from tests.support.conformance import assert_requests_conform

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.runtime import Runtime
-from bot.simulator import SimUser, TelegramSimulator
+from simulator import SimUser, TelegramSimulator
 from tests.support.conformance import assert_requests_conform
 from tests.support.harness import bot_against, chat, texts_until_quiet
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 from storage.models import Delivery, DeliveryStatus, User, UserStatus
 from tests.support.conformance import assert_requests_conform
 from tests.support.harness import bot_against

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from bot.clock import SystemClock
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
-from bot.simulator import TelegramSimulator
 from content.cards import load_cards
+from simulator import TelegramSimulator
 from storage.engine import create_engine, create_session_factory
 from storage.models import Delivery, DeliveryStatus
 from tests.support.databases import (

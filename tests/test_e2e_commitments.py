@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
-from bot.simulator import SimMessage, SimUser, TelegramSimulator
 from handlers.context import NetcoachApplication
+from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, CommitmentStatus, Contact
 from tests.support.harness import bot_against, chat, texts_until_quiet
 from tests.support.members import add_members

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.domain.runtime import Runtime
-from bot.simulator import TelegramSimulator
 from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
 from storage.models import User
 from tests.support.harness import bot_against, chat, texts_until_quiet
 

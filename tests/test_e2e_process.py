@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.simulator import SimUser, TelegramSimulator
+from simulator import SimUser, TelegramSimulator
 
 TOKEN = "123:ABC"
 

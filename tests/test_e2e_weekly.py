@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
-from bot.simulator import SimMessage, SimUser, TelegramSimulator
 from handlers.context import NetcoachApplication
+from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Delivery, Reflection, User, UserStatus
 from tests.support.harness import chat, texts_until_quiet
 from tests.support.members import add_members

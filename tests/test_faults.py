@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from bot.runner import running_bot
-from bot.simulator import RecordedRequest, TelegramSimulator
 from handlers.context import NetcoachApplication
+from simulator import RecordedRequest, TelegramSimulator
 from storage.models import Delivery, DeliveryStatus, User, UserStatus
 from tests.support.conformance import assert_requests_conform
 from tests.support.members import add_members

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.domain.runtime import Runtime
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 from tests.support.members import add_members
 from tests.support.processes import netcoach_process, wait_until
 

@@ -36,11 +36,11 @@ from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
-from bot.simulator import RecordedRequest, SimGroup, SimUser, TelegramSimulator
 from content.i18n import LANGUAGES, catalog
 from handlers import commitments
 from handlers.context import NetcoachApplication
 from handlers.registry import COMMANDS
+from simulator import RecordedRequest, SimGroup, SimUser, TelegramSimulator
 from storage.conversations import set_state
 from storage.users import get_user_by_telegram_id
 from tests.support.conformance import assert_requests_conform

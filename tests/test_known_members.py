@@ -14,10 +14,10 @@ from bot.domain.known_members import Known, KnownMembers, recall_member
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
-from bot.simulator import TelegramSimulator
-from bot.simulator.html import parse_html
 from content.i18n import catalog
 from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
+from simulator.html import parse_html
 from storage.engine import create_engine, create_session_factory
 from storage.models import Commitment, User
 from tests.support.harness import chat, texts_until_quiet

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.runtime import Runtime
 from bot.logs import redact
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 from tests.support.harness import bot_against, chat
 
 MARKER = "Zephyrine-7f3a confided her plans to Quillon"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.pacing import WINDOW_GUARD_SECONDS, SendPacer, StartedSend
-from bot.simulator.limits import RateLimiter
+from simulator.limits import RateLimiter
 
 
 class FakeClock:

@@ -21,9 +21,9 @@ from bot.clock import SystemClock
 from bot.domain.runtime import Runtime
 from bot.runner import running_bot
 from bot.settings import Settings
-from bot.simulator import SimUser, TelegramSimulator
 from content.cards import load_cards
 from content.i18n import catalog
+from simulator import SimUser, TelegramSimulator
 from storage.engine import create_engine, create_session_factory
 from storage.models import Delivery, DeliveryStatus
 from tests.support.conformance import assert_requests_conform

@@ -20,9 +20,9 @@ from bot.clock import ShiftableClock
 from bot.domain.members import Identity
 from bot.domain.privacy import OPERATOR_TABLES, apply_retention, member_rows, member_tables
 from bot.domain.runtime import Runtime
-from bot.simulator import SimUser, TelegramSimulator
 from content.export_fields import export_field_docs
 from handlers.context import NetcoachApplication
+from simulator import SimUser, TelegramSimulator
 from storage.crypto import FieldCipher, generate_key, using_cipher
 from storage.models import Base, Reflection, User
 from tests.support.harness import chat, texts_until_quiet

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.simulator.entities import parse_formatted, render_html, utf16_len
-from bot.simulator.errors import ApiError
-from bot.simulator.html import parse_html
-from bot.simulator.markdown import parse_markdown
+from simulator.entities import parse_formatted, render_html, utf16_len
+from simulator.errors import ApiError
+from simulator.html import parse_html
+from simulator.markdown import parse_markdown
 
 
 def test_html_tags_become_entities_over_plain_text():

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 
 KEYBOARD = {"inline_keyboard": [[{"text": "Ja", "callback_data": "yes"}]]}
 

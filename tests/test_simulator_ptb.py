@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 
 # PTB itself warns about RetryAfter.retry_after becoming a timedelta when it builds the error.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

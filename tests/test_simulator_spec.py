@@ -12,8 +12,8 @@ from telegram import (
     LinkPreviewOptions,
 )
 
-from bot.simulator import RecordedRequest, TelegramSimulator
-from bot.simulator.params import METHODS
+from simulator import RecordedRequest, TelegramSimulator
+from simulator.params import METHODS
 from tests.support.botapi_spec import load_spec, validate_request
 
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from telegram import Chat, Message, Update, User
 
 from bot.domain.runtime import Runtime
-from bot.simulator import TelegramSimulator
-from bot.simulator.html import parse_html
 from bot.update_order import PerChatUpdateProcessor
 from content.i18n import catalog
 from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
+from simulator.html import parse_html
 from tests.support.harness import bot_against, texts_until_quiet
 from tests.support.members import add_members
 from tests.support.processes import wait_until

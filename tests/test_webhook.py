@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.domain.runtime import Runtime
 from bot.runner import running_bot
-from bot.simulator import TelegramSimulator
 from bot.webhook import SECRET_HEADER
 from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
 from storage.engine import create_engine, create_session_factory
 from storage.models import User
 from tests.support.harness import chat

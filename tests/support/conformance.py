@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 from tests.support.botapi_spec import validate_request
 
 __all__ = ["assert_requests_conform"]

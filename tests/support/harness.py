@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from bot.domain.runtime import Runtime
 from bot.runner import running_bot
-from bot.simulator import SimMessage, SimUser, TelegramSimulator
 from handlers.context import NetcoachApplication
+from simulator import SimMessage, SimUser, TelegramSimulator
 
 __all__ = ["bot_against", "chat", "texts_until_quiet"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.simulator import TelegramSimulator
+from simulator import TelegramSimulator
 
 __all__ = ["CountingProxy", "netcoach_process", "wait_until"]
 

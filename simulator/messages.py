@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from bot.simulator.entities import render_html
+from simulator.entities import render_html
 
 __all__ = ["Button", "CallbackAnswer", "SimEvent", "SimFile", "SimMessage"]
 

@@ -9,8 +9,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.simulator.errors import ApiError, bad_request
-from bot.simulator.messages import CallbackAnswer, SimEvent, SimFile, SimMessage
+from simulator.errors import ApiError, bad_request
+from simulator.messages import CallbackAnswer, SimEvent, SimFile, SimMessage
 
 __all__ = ["ChatState", "PendingCallback", "SimulatorState", "command_scope_key"]
 

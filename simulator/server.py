@@ -9,10 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.simulator.api import HANDLERS
-from bot.simulator.core import SimulatorCore
-from bot.simulator.errors import ApiError, bad_request, error_body
-from bot.simulator.params import (
+from simulator.api import HANDLERS
+from simulator.core import SimulatorCore
+from simulator.errors import ApiError, bad_request, error_body
+from simulator.params import (
     METHODS,
     Kind,
     MethodSpec,
@@ -22,7 +22,7 @@ from bot.simulator.params import (
     file_marker,
     find_method,
 )
-from bot.simulator.recording import RecordedRequest
+from simulator.recording import RecordedRequest
 
 __all__ = ["BotApiServer"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from bot.simulator.core import SimulatorCore
-from bot.simulator.messages import SimMessage
-from bot.simulator.state import ChatState
-from bot.simulator.users import SimChat, SimUser, command_entities
+from simulator.core import SimulatorCore
+from simulator.messages import SimMessage
+from simulator.state import ChatState
+from simulator.users import SimChat, SimUser, command_entities
 
 __all__ = ["SimGroup"]
 

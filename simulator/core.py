@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.simulator.faults import FaultInjector
-from bot.simulator.limits import RateLimiter
-from bot.simulator.messages import SimMessage
-from bot.simulator.recording import RecordedRequest, RequestHook
-from bot.simulator.state import ChatState, SimulatorState
-from bot.simulator.stats import SimulatorStats
-from bot.simulator.updates import UpdateQueue
-from bot.simulator.webhook import WebhookSender
+from simulator.faults import FaultInjector
+from simulator.limits import RateLimiter
+from simulator.messages import SimMessage
+from simulator.recording import RecordedRequest, RequestHook
+from simulator.state import ChatState, SimulatorState
+from simulator.stats import SimulatorStats
+from simulator.updates import UpdateQueue
+from simulator.webhook import WebhookSender
 
 __all__ = ["SimulatorCore"]
 

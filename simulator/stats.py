@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.simulator.limits import WindowPeak
+from simulator.limits import WindowPeak
 
 __all__ = ["SimulatorStats"]
 

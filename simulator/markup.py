@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulator.errors import ApiError, bad_request
+from simulator.errors import ApiError, bad_request
 
 __all__ = ["INLINE_ACTIONS", "validate_reply_markup"]
 

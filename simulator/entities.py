@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bot.simulator.errors import ApiError, bad_request
+from simulator.errors import ApiError, bad_request
 
 __all__ = ["parse_formatted", "render_html", "utf16_len", "validate_entities"]
 
@@ -68,11 +68,11 @@ def parse_formatted(
         return text, []
     try:
         if mode == "html":
-            from bot.simulator.html import parse_html
+            from simulator.html import parse_html
 
             return parse_html(text)
         if mode in ("markdownv2", "markdown"):
-            from bot.simulator.markdown import parse_markdown
+            from simulator.markdown import parse_markdown
 
             return parse_markdown(text, legacy=mode == "markdown")
     except ApiError:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.simulator.entities import utf16_len
-from bot.simulator.errors import ApiError, bad_request
+from simulator.entities import utf16_len
+from simulator.errors import ApiError, bad_request
 
 __all__ = ["parse_html"]
 

@@ -8,18 +8,18 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from bot.simulator.core import SimulatorCore
-from bot.simulator.faults import FaultInjector
-from bot.simulator.groups import SimGroup
-from bot.simulator.limits import RateLimiter
-from bot.simulator.messages import SimFile
-from bot.simulator.recording import RecordedRequest, RequestHook
-from bot.simulator.server import BotApiServer
-from bot.simulator.state import SimulatorState, command_scope_key
-from bot.simulator.stats import SimulatorStats
-from bot.simulator.updates import UpdateQueue
-from bot.simulator.users import SimUser
-from bot.simulator.webhook import WebhookDelivery, WebhookSender
+from simulator.core import SimulatorCore
+from simulator.faults import FaultInjector
+from simulator.groups import SimGroup
+from simulator.limits import RateLimiter
+from simulator.messages import SimFile
+from simulator.recording import RecordedRequest, RequestHook
+from simulator.server import BotApiServer
+from simulator.state import SimulatorState, command_scope_key
+from simulator.stats import SimulatorStats
+from simulator.updates import UpdateQueue
+from simulator.users import SimUser
+from simulator.webhook import WebhookDelivery, WebhookSender
 
 __all__ = ["TelegramSimulator"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.simulator.core import SimulatorCore
-from bot.simulator.errors import ApiError, bad_request
-from bot.simulator.params import Params
-from bot.simulator.state import command_scope_key
-from bot.simulator.webhook import WebhookConfig
+from simulator.core import SimulatorCore
+from simulator.errors import ApiError, bad_request
+from simulator.params import Params
+from simulator.state import command_scope_key
+from simulator.webhook import WebhookConfig
 
 __all__ = [
     "close",

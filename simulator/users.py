@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.simulator.core import SimulatorCore
-from bot.simulator.entities import utf16_len
-from bot.simulator.messages import Button, CallbackAnswer, SimEvent, SimMessage
-from bot.simulator.state import ChatState
+from simulator.core import SimulatorCore
+from simulator.entities import utf16_len
+from simulator.messages import Button, CallbackAnswer, SimEvent, SimMessage
+from simulator.state import ChatState
 
 __all__ = ["ButtonNotFound", "SimChat", "SimUser", "command_entities"]
 

@@ -8,15 +8,15 @@ async with TelegramSimulator() as sim:
     await anna.press(welcome, "Los geht's")
 """
 
-from bot.simulator.errors import ApiError
-from bot.simulator.faults import FaultInjector
-from bot.simulator.groups import SimGroup
-from bot.simulator.messages import Button, CallbackAnswer, SimEvent, SimFile, SimMessage
-from bot.simulator.recording import RecordedRequest
-from bot.simulator.simulator import TelegramSimulator
-from bot.simulator.stats import SimulatorStats
-from bot.simulator.users import ButtonNotFound, SimChat, SimUser
-from bot.simulator.webhook import WebhookDelivery
+from simulator.errors import ApiError
+from simulator.faults import FaultInjector
+from simulator.groups import SimGroup
+from simulator.messages import Button, CallbackAnswer, SimEvent, SimFile, SimMessage
+from simulator.recording import RecordedRequest
+from simulator.simulator import TelegramSimulator
+from simulator.stats import SimulatorStats
+from simulator.users import ButtonNotFound, SimChat, SimUser
+from simulator.webhook import WebhookDelivery
 
 __all__ = [
     "ApiError",

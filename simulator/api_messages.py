@@ -5,13 +5,13 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from bot.simulator.core import SimulatorCore
-from bot.simulator.entities import parse_formatted, utf16_len
-from bot.simulator.errors import ApiError, bad_request
-from bot.simulator.markup import validate_reply_markup
-from bot.simulator.messages import CallbackAnswer, SimEvent, SimFile, SimMessage
-from bot.simulator.params import Params, Upload
-from bot.simulator.state import ChatState
+from simulator.core import SimulatorCore
+from simulator.entities import parse_formatted, utf16_len
+from simulator.errors import ApiError, bad_request
+from simulator.markup import validate_reply_markup
+from simulator.messages import CallbackAnswer, SimEvent, SimFile, SimMessage
+from simulator.params import Params, Upload
+from simulator.state import ChatState
 
 __all__ = [
     "answer_callback_query",

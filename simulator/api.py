@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.simulator import api_bot, api_messages
-from bot.simulator.core import SimulatorCore
-from bot.simulator.params import METHODS, Params
+from simulator import api_bot, api_messages
+from simulator.core import SimulatorCore
+from simulator.params import METHODS, Params
 
 __all__ = ["HANDLERS", "MethodHandler"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.simulator.updates import UpdateQueue
+from simulator.updates import UpdateQueue
 
 __all__ = ["WebhookConfig", "WebhookDelivery", "WebhookSender"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from bot.simulator.errors import ApiError, bad_request
+from simulator.errors import ApiError, bad_request
 
 __all__ = [
     "METHODS",

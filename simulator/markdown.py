@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulator.entities import utf16_len
-from bot.simulator.errors import ApiError, bad_request
+from simulator.entities import utf16_len
+from simulator.errors import ApiError, bad_request
 
 __all__ = ["parse_markdown"]
 

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from bot.simulator.errors import ApiError
+from simulator.errors import ApiError
 
 __all__ = ["DEFAULT_EXCLUDED", "UpdateQueue", "update_kind"]
 

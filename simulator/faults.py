@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.simulator.errors import ApiError
+from simulator.errors import ApiError
 
 __all__ = ["FaultInjector"]
 
