@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         help="only send due prompts (no polling, no webhook): an extra worker on PostgreSQL",
     )
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (local simulator)")
-    chat.add_argument("--db", help="SQLite file to use (default: a temporary one)")
+    chat.add_argument(
+        "--db", help="SQLite file of the demo's own (default: a temporary one; never real data)"
+    )
     chat.add_argument(
         "--language", choices=("de", "en"), default=None, help="your Telegram language"
     )
@@ -122,13 +124,19 @@ def _db_upgrade(settings: Settings) -> int:
 
 def _chat(settings: Settings, database_url: str | None, language: str | None, name: str) -> int:
     """The terminal demo; `database_url` None means a throw-away SQLite file."""
-    from bot.demo import run_demo
+    from bot.demo import DemoRefused, run_demo
     from bot.logs import configure_logging
 
     # Only warnings, so the conversation stays readable.
     configure_logging(logging.WARNING)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(settings, database_url=database_url, language=language, name=name))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(
+                run_demo(settings, database_url=database_url, language=language, name=name)
+            )
+    except DemoRefused as refused:
+        print(f"netcoach: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -137,8 +145,21 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
         if dispatch_only:
             print("netcoach: NETCOACH_BOT_TOKEN: a dispatch-only worker needs it", file=sys.stderr)
             return 2
-        print("No NETCOACH_BOT_TOKEN set: starting the local demo (netcoach chat).")
-        return _chat(settings, settings.database_url, None, "Alex")
+        if "database_url" in settings.model_fields_set:
+            # A configured database holds real members; the demo would message them through
+            # the simulator and mark them as gone. Only a bot with a token may serve them.
+            print(
+                "netcoach: NETCOACH_BOT_TOKEN: not set, and the bot needs it to serve the members "
+                "of NETCOACH_DATABASE_URL (the local demo runs on a database of its own: "
+                "`netcoach chat`)",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            "No NETCOACH_BOT_TOKEN set: starting the local demo on a throw-away database "
+            "(netcoach chat)."
+        )
+        return _chat(settings, None, None, "Alex")
     if settings.webhook_url and settings.webhook_secret is None and not dispatch_only:
         print(
             "netcoach: NETCOACH_WEBHOOK_SECRET: webhook mode needs a secret "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
@@ -15,11 +16,17 @@ from bot.runner import running_bot
 from bot.settings import Settings
 from bot.wiring import open_runtime
 from simulator import SimEvent, SimMessage, SimUser, TelegramSimulator
+from storage.engine import create_engine
+from storage.users import count_members_except
 
-__all__ = ["DEMO_USER_ID", "DemoConsole", "run_demo"]
+__all__ = ["DEMO_USER_ID", "DemoConsole", "DemoRefused", "run_demo"]
 
 DEMO_TOKEN = "100000:DEMO-local-simulator"
 DEMO_USER_ID = 424242
+# Before leaving, the demo waits for an answer to the last thing sent and then for the bot
+# to be silent this long (all of it at most the limit).
+QUIET_SECONDS = 0.5
+QUIET_LIMIT_SECONDS = 10.0
 # Berlin, for the demo's "share location" button.
 DEMO_LOCATION = (52.52, 13.405)
 
@@ -32,6 +39,29 @@ You are chatting with netcoach through a local Telegram simulator.
   :sticker                  send a sticker
   :help                     this text
   :quit                     leave (Ctrl-D works too)"""
+
+
+class DemoRefused(Exception):
+    """The demo was pointed at a database that holds real members; it leaves such data alone."""
+
+
+async def _refuse_real_members(database_url: str) -> None:
+    """Stop before anything is migrated or sent if the database has members besides the demo's.
+
+    The demo's dispatcher sends to the simulator, which knows none of them: it would
+    answer "chat not found" and they would be marked as having blocked the bot.
+    """
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            others = await count_members_except(connection, {DEMO_USER_ID})
+    finally:
+        await engine.dispose()
+    if others:
+        raise DemoRefused(
+            f"this database holds {others} real member(s); the demo only runs on a database "
+            "of its own (leave out --db, or give a new file)"
+        )
 
 
 class DemoConsole:
@@ -48,11 +78,17 @@ class DemoConsole:
         self.clock = clock
         self.out = out
         self.on_clock_moved = on_clock_moved
+        # For `until_quiet`: when the bot last showed something, and whether something the
+        # person sent (text, a command, a press) has had no answer yet.
+        self.last_shown = time.monotonic()
+        self.awaiting_answer = False
         self._buttons: list[tuple[SimMessage, str, str | None, bool]] = []
         self._location_labels: set[str] = set()
 
     def show(self, event: SimEvent) -> None:
         """Print what the bot did."""
+        self.last_shown = time.monotonic()
+        self.awaiting_answer = False
         if event.kind in ("message", "edit") and event.message is not None:
             self._show_message(event.message, edited=event.kind == "edit")
         elif event.kind == "callback_answer" and event.answer is not None and event.answer.text:
@@ -85,6 +121,18 @@ class DemoConsole:
     def _print(self, line: str) -> None:
         print(line, file=self.out, flush=True)
 
+    async def until_quiet(self) -> None:
+        """Wait (boundedly) until the last thing sent has an answer and the bot has gone quiet.
+
+        Input piped in (a script, a test) ends long before the answers to its last lines.
+        """
+        deadline = time.monotonic() + QUIET_LIMIT_SECONDS
+        while time.monotonic() < deadline:
+            silent_for = time.monotonic() - self.last_shown
+            if not self.awaiting_answer and silent_for >= QUIET_SECONDS:
+                return
+            await asyncio.sleep(0.05)
+
     async def handle(self, line: str) -> bool:
         """Act on one line of input; False means quit."""
         line = line.strip()
@@ -99,12 +147,14 @@ class DemoConsole:
         elif line.startswith(":location"):
             await self._location(line.removeprefix(":location").split())
         elif line == ":sticker":
+            self.awaiting_answer = True
             await self.user.send_sticker()
         elif line[1:].isdigit() and line.startswith(":"):
             await self._press(int(line[1:]))
         elif line.startswith(":"):
             self._print("Unknown demo command. :help lists them.")
         else:
+            self.awaiting_answer = True
             await self.user.send(line)
         return True
 
@@ -124,6 +174,7 @@ class DemoConsole:
         except (IndexError, ValueError):
             self._print("Give latitude and longitude, e.g. :location 48.14 11.58")
             return
+        self.awaiting_answer = True
         await self.user.send_location(latitude, longitude)
 
     async def _press(self, number: int) -> None:
@@ -131,6 +182,7 @@ class DemoConsole:
             self._print("There is no button with that number.")
             return
         message, label, data, is_reply_button = self._buttons[number - 1]
+        self.awaiting_answer = True
         if not is_reply_button:
             await self.user.press(message, data=data)
         elif label in self._location_labels:
@@ -155,10 +207,12 @@ async def run_demo(
 ) -> None:
     """Start simulator and bot, then relay between the terminal and the simulated chat.
 
-    `database_url` None means a throw-away SQLite file.
+    `database_url` None means a throw-away SQLite file. A database with members besides
+    the demo's is refused (`DemoRefused`) before anything touches it.
     """
     with tempfile.TemporaryDirectory(prefix="netcoach-demo-") as scratch:
         database_url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
+        await _refuse_real_members(database_url)
         demo_settings = settings.model_copy(update={"database_url": database_url})
         clock = ShiftableClock()
         async with (
@@ -185,7 +239,7 @@ async def run_demo(
                     if not await console.handle(line):
                         break
             finally:
-                await asyncio.sleep(0.3)  # let the last replies arrive before we go
+                await console.until_quiet()
                 printer.cancel()
 
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import ConversationState, User, UserStatus
 
-__all__ = ["MemberBrief", "create_user", "get_member_brief", "get_user_by_telegram_id"]
+__all__ = [
+    "MemberBrief",
+    "count_members_except",
+    "create_user",
+    "get_member_brief",
+    "get_user_by_telegram_id",
+]
 
 
 class MemberBrief(NamedTuple):
@@ -71,3 +78,14 @@ async def create_user(
     session.add(user)
     await session.flush()
     return user
+
+
+async def count_members_except(connection: AsyncConnection, telegram_ids: Collection[int]) -> int:
+    """How many members the database holds besides these (0 for a database not set up yet)."""
+    has_members = await connection.run_sync(
+        lambda sync: inspect(sync).has_table(User.__tablename__)
+    )
+    if not has_members:
+        return 0
+    query = select(func.count()).select_from(User).where(User.telegram_id.not_in(telegram_ids))
+    return int((await connection.execute(query)).scalar_one())
