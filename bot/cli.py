@@ -131,9 +131,7 @@ def _chat(settings: Settings, database_url: str | None, language: str | None, na
     configure_logging(logging.WARNING)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(
-                run_demo(settings, database_url=database_url, language=language, name=name)
-            )
+            asyncio.run(run_demo(settings, database_url=database_url, language=language, name=name))
     except DemoRefused as refused:
         print(f"netcoach: {refused}", file=sys.stderr)
         return 2
