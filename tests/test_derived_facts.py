@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from tests.support.botapi_spec import FACTS_PATH
-from tools import derive_botapi_facts
+from tools import derive_botapi_facts, derive_seed_fingerprints
+from tools.derive_seed_fingerprints import fingerprint
 
 # A slice of api.json as the official scrape writes it, prose included.
 SOURCE_SLICE: dict[str, Any] = {
@@ -182,3 +183,36 @@ def test_regenerating_the_botapi_facts_from_the_shared_api_json_changes_nothing(
     assert derive_botapi_facts.main([str(source), "--output", str(output)]) == 0
 
     assert output.read_bytes() == FACTS_PATH.read_bytes()
+
+
+def test_the_source_text_is_kept_as_hashes_of_its_sentences_and_six_word_runs() -> None:
+    text = "Geduld\n\n- **Geduld.** Gute Kontakte wachsen langsam und brauchen Pflege. Kurz: ja!\n"
+    sentence = ["gute", "kontakte", "wachsen", "langsam", "und", "brauchen", "pflege"]
+
+    fingerprints = derive_seed_fingerprints.derive_fingerprints({"karte.txt": text})
+
+    # "Geduld", "Kurz" and "ja" are too short to be a sentence anyone could copy.
+    assert fingerprints == {
+        "generated_by": "tools/derive_seed_fingerprints.py",
+        "sentences": [fingerprint(sentence)],
+        "shingle_words": 6,
+        "shingles": sorted([fingerprint(sentence[:6]), fingerprint(sentence[1:])]),
+        "sources": ["karte.txt"],
+    }
+    rendered = derive_seed_fingerprints.render_fingerprints(fingerprints)
+    assert json.loads(rendered) == fingerprints
+    assert "kontakte" not in rendered.casefold()
+
+
+def test_regenerating_the_seed_fingerprints_from_the_shared_source_text_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Maintenance: the committed hashes are what the script makes of ../shared's seed text."""
+    source = derive_seed_fingerprints.DEFAULT_SOURCE
+    if not any(source.glob("*.txt")):
+        pytest.skip(f"maintenance check only: no {source}/*.txt to regenerate from")
+    output = tmp_path / "seed_fingerprints.json"
+
+    assert derive_seed_fingerprints.main([str(source), "--output", str(output)]) == 0
+
+    assert output.read_bytes() == derive_seed_fingerprints.DEFAULT_OUTPUT.read_bytes()
