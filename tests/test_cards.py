@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,8 @@ from content.cards import (
     prompt_length,
 )
 from content.rotation import CardHistory, choose_next_card
+from tools.derive_seed_fingerprints import SeedFingerprints, fingerprint, words
 
-SEED_DIRECTORY = Path(__file__).resolve().parents[2] / "shared" / "seed"
 SHIPPED_KEYS = (
     "intro-relationships",
     "principle-cooperation",
@@ -127,38 +127,49 @@ def test_loading_the_shipped_cards_twice_reads_them_once() -> None:
 # --- paraphrase, not copy -----------------------------------------------------------------
 
 
-def _seed_sentences(text: str) -> list[str]:
-    """Sentences of the source text with four or more words, normalised for comparison."""
-    text = text.replace("**", "")
-    sentences = []
-    for part in re.split(r"(?<=[.!?:])\s+|\n+", text):
-        sentence = _normalise(part.strip(" -•\t")).rstrip(".!?:")
-        if sum(1 for word in sentence.split() if re.search(r"\w\w", word)) >= 4:
-            sentences.append(sentence)
-    return sentences
-
-
-def _normalise(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def test_no_card_copies_a_sentence_from_the_source_text() -> None:
-    seeds = sorted(SEED_DIRECTORY.glob("*.txt")) if SEED_DIRECTORY.is_dir() else []
-    if not seeds:
-        pytest.skip(f"source text not found: no *.txt in {SEED_DIRECTORY}")
-    sentences = [s for seed in seeds for s in _seed_sentences(seed.read_text(encoding="utf-8"))]
-    # The splitter must find real sentences, or this test could never fail.
-    assert "vertrauen bedeutet in vorleistung zu gehen" in sentences
-    assert "die beziehungen tragen das netz" in sentences
-
-    copied = [
-        (card.key, sentence)
-        for card in load_cards()
+def _copied_passages(curriculum: Iterable[Card]) -> list[tuple[str, str]]:
+    # Hashes of the source's sentences and six-word runs (tools/derive_seed_fingerprints.py)
+    # stand in for the text, which stays outside the repository.
+    source = SeedFingerprints.load()
+    return [
+        (card.key, passage)
+        for card in curriculum
         for text in _all_texts(card)
-        for sentence in sentences
-        if sentence in _normalise(text)
+        for passage in source.copied_passages(text)
     ]
-    assert copied == []
+
+
+def test_no_card_copies_a_sentence_or_six_words_in_a_row_from_the_source_text() -> None:
+    source = SeedFingerprints.load()
+    # The fingerprints must hold real sentences, or this test could never fail.
+    assert fingerprint(words("Vertrauen bedeutet in Vorleistung zu gehen.")) in source.sentences
+    assert fingerprint(words("Die Beziehungen tragen das Netz.")) in source.sentences
+
+    assert _copied_passages(load_cards()) == []
+
+
+def test_a_card_quoting_the_source_is_caught_whatever_the_case_and_punctuation(
+    cards_copy: Path,
+) -> None:
+    quoted = "Du kennst das: VERTRAUEN bedeutet, in Vorleistung zu gehen. Also los."
+    _edit(cards_copy / "principle-trust.yaml", _set("de", "explanation", quoted))
+
+    assert _copied_passages(load_cards(cards_copy)) == [
+        ("principle-trust", "vertrauen bedeutet in vorleistung zu gehen")
+    ]
+
+
+def test_six_words_in_a_row_from_a_longer_source_sentence_are_caught_five_are_not(
+    cards_copy: Path,
+) -> None:
+    five_shared = "Hier zeigt es sich, wie empfindsam sie sind."
+    six_shared = "In der Praxis zeigt sich, wie empfindsam sie sind."
+    _edit(cards_copy / "rule-fairness.yaml", _set_item("de", "questions", 0, five_shared))
+    _edit(cards_copy / "rule-discretion.yaml", _set_item("de", "questions", 0, six_shared))
+
+    assert _copied_passages(load_cards(cards_copy)) == [
+        ("rule-discretion", "zeigt sich wie empfindsam sie sind")
+    ]
 
 
 # --- broken card files name the file and the field ---------------------------------------
