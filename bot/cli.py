@@ -150,7 +150,7 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
     from bot.runner import RunMode, serve_until_signal
     from bot.wiring import open_runtime
 
-    configure_logging()
+    configure_logging(log_format=settings.log_format)
     mode: RunMode = "webhook" if settings.webhook_url else "polling"
     if dispatch_only:
         mode = "dispatch"
