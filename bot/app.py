@@ -13,6 +13,7 @@ from telegram.ext import Application, Defaults
 from bot.dispatcher import Dispatcher
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
+from bot.health import HealthMonitor
 from bot.logs import protect_logs
 from bot.metrics import Metrics
 from bot.pacing import SendPacer
@@ -59,6 +60,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
         runtime, application.bot, pacer=pacer, metrics=metrics
     )
     bot_data.metrics = metrics
+    # Refreshed only where something serves /healthz (see bot.runner).
+    bot_data.health = HealthMonitor(runtime, dispatcher, metrics)
     register_handlers(application)
     assert application.job_queue is not None
     # The one repeating job: everything due is found in the database, not in jobs.

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -20,6 +20,7 @@ __all__ = [
     "create_engine",
     "create_session_factory",
     "is_sqlite",
+    "ping",
     "reading",
 ]
 
@@ -103,3 +104,8 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
             yield await connection.execution_options(**{READ_ONLY: True})
         else:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def ping(connection: AsyncConnection) -> None:
+    """Raise unless the database answers the most trivial statement."""
+    await connection.execute(text("SELECT 1"))
