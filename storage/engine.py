@@ -43,8 +43,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     instead of failing on an upgrade from a read lock (connections with the
     `READ_ONLY` option open none); aiosqlite with one thread hop per statement
     (`storage.sqlite_driver`). PostgreSQL: connections are pinged before use so a
-    server restart is survived.
+    server restart is survived. Both: a failed statement's error message leaves out its
+    parameters (members' words), since errors are logged with their tracebacks.
     """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("async_creator_fn", sqlite_driver.connect)

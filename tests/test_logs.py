@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.domain.runtime import Runtime
-from bot.logs import configure_logging, redact
+from bot.logs import TextFormatter, configure_logging, redact
 from simulator import TelegramSimulator
 from tests.support.harness import bot_against, chat
 
@@ -102,3 +104,19 @@ def test_text_logs_scrub_a_token_inside_a_traceback_too(tmp_path: Path) -> None:
     assert "WARNING netcoach.test: GET http://127.0.0.1:8081/bot<token>/getMe" in written
     assert "ConnectionError: cannot reach http://127.0.0.1:8081/bot<token>/sendMessage" in written
     assert token not in written
+
+
+async def test_a_failed_statement_logged_with_its_traceback_holds_no_members_words(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with runtime.sessions() as session:
+        try:
+            await session.execute(
+                text("SELECT text FROM no_such_table WHERE text = :said"), {"said": MARKER}
+            )
+        except DBAPIError:
+            logging.getLogger("netcoach.test").exception("a statement failed")
+    (record,) = [r for r in caplog.records if r.name == "netcoach.test"]
+    logged = TextFormatter().format(record)
+    assert "no_such_table" in logged  # the statement is there, to find the bug by
+    assert MARKER not in logged
