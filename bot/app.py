@@ -13,7 +13,9 @@ from telegram.ext import Application, Defaults
 from bot.dispatcher import Dispatcher
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
+from bot.health import HealthMonitor
 from bot.logs import protect_logs
+from bot.metrics import Metrics
 from bot.pacing import SendPacer
 from bot.rate_limit import PacedRateLimiter
 from bot.update_order import PerChatUpdateProcessor
@@ -30,6 +32,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     """Build the application with every handler registered and the runtime attached."""
     protect_logs()
     pacer = SendPacer(runtime.settings.max_messages_per_second)
+    # The application's own registry: two bots in one process never share a count.
+    metrics = Metrics()
     builder = (
         Application.builder()
         .token(token)
@@ -43,16 +47,21 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
         )
         # One pacer for everything the bot sends: replies and scheduled sends share
         # Telegram's ceiling, and a 429 pauses both.
-        .rate_limiter(PacedRateLimiter(pacer))
+        .rate_limiter(PacedRateLimiter(pacer, metrics=metrics))
         # Members' updates at once (database waits overlap, reads are shared), each
         # member's in order.
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(metrics=metrics))
     )
     # The builder's inferred generics are looser than ours; the context types fix them.
     application = cast(NetcoachApplication, builder.build())
     bot_data: BotData = application.bot_data
     bot_data.runtime = runtime
-    bot_data.dispatcher = dispatcher = Dispatcher(runtime, application.bot, pacer=pacer)
+    bot_data.dispatcher = dispatcher = Dispatcher(
+        runtime, application.bot, pacer=pacer, metrics=metrics
+    )
+    bot_data.metrics = metrics
+    # Refreshed only where something serves /healthz (see bot.runner).
+    bot_data.health = HealthMonitor(runtime, dispatcher, metrics)
     register_handlers(application)
     assert application.job_queue is not None
     # The one repeating job: everything due is found in the database, not in jobs.

@@ -166,13 +166,21 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
         )
         return 2
     from bot.logs import configure_logging
-    from bot.runner import RunMode, serve_until_signal
+    from bot.runner import DEFAULT_WEBHOOK_PORT, RunMode, serve_until_signal
     from bot.wiring import open_runtime
 
-    configure_logging()
     mode: RunMode = "webhook" if settings.webhook_url else "polling"
     if dispatch_only:
         mode = "dispatch"
+    webhook_port = settings.webhook_port or DEFAULT_WEBHOOK_PORT
+    if mode == "webhook" and settings.health_port == webhook_port:
+        print(
+            f"netcoach: NETCOACH_HEALTH_PORT: the webhook listens on {webhook_port}; "
+            "use another port (the webhook answers /healthz itself)",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(log_format=settings.log_format)
 
     async def serve() -> None:
         assert settings.bot_token is not None

@@ -213,7 +213,10 @@ async def run_demo(
     with tempfile.TemporaryDirectory(prefix="netcoach-demo-") as scratch:
         database_url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
         await _refuse_real_members(database_url)
-        demo_settings = settings.model_copy(update={"database_url": database_url})
+        # The demo is one person at a terminal: nothing to monitor, no port to take.
+        demo_settings = settings.model_copy(
+            update={"database_url": database_url, "health_port": None}
+        )
         clock = ShiftableClock()
         async with (
             TelegramSimulator(DEMO_TOKEN) as sim,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from datetime import timedelta
 from typing import Any
 
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
@@ -30,7 +32,9 @@ from bot.domain.prompts import (
     schedule_due_prompts,
 )
 from bot.domain.runtime import Runtime
+from bot.metrics import Metrics
 from bot.pacing import SendPacer
+from bot.screens import Screen
 from bot.screens.outgoing import lead_in_screens, outgoing_screen
 from bot.telegram_out import send_screen
 
@@ -66,12 +70,20 @@ class Dispatcher:
     """Sends what is due, paced to Telegram's limits; one run at a time per process."""
 
     def __init__(
-        self, runtime: Runtime, bot: ExtBot[Any], *, pacer: SendPacer | None = None
+        self,
+        runtime: Runtime,
+        bot: ExtBot[Any],
+        *,
+        pacer: SendPacer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         settings = runtime.settings
         self.runtime = runtime
         self.bot = bot
         self.pacer = pacer or SendPacer(settings.max_messages_per_second)
+        self.metrics = metrics or Metrics()
+        # When the JobQueue last ticked (monotonic), for /healthz; starting counts as one.
+        self.last_tick = time.monotonic()
         # About two seconds of sends in flight: enough that the pacer never starves while
         # the database works, few enough that a crash repeats little (and the HTTP pool is
         # never exhausted).
@@ -83,6 +95,8 @@ class Dispatcher:
 
     async def tick(self, _context: object = None) -> None:
         """The JobQueue callback: make sure a run is going."""
+        self.last_tick = time.monotonic()
+        self.metrics.ticks.inc()
         self.kick()
 
     def kick(self) -> None:
@@ -97,9 +111,11 @@ class Dispatcher:
         while self._wanted and not self._stopping:
             self._wanted = False
             try:
-                await self._send_until_idle()
-            except Exception:
+                with self.metrics.dispatch_runs.time():
+                    await self._send_until_idle()
+            except Exception as problem:
                 # The database or network may be down; the next tick tries again.
+                self.metrics.count_database_error("dispatch", problem)
                 log.exception("dispatch run failed; retrying at the next tick")
                 return
 
@@ -166,8 +182,7 @@ class Dispatcher:
         """
         for screen in lead_in_screens(item):
             try:
-                async with self.pacer.sending(item.chat_id):
-                    await send_screen(self.bot, item.chat_id, screen, paced_by_caller=True)
+                await self._send(item, screen)
             except RetryAfter as flood:
                 self.pacer.pause_for(_seconds(flood.retry_after))
             except TelegramError as problem:
@@ -181,10 +196,7 @@ class Dispatcher:
         await self._send_lead_in(prompt)
         for attempt in range(_TRIES_PER_LEASE):
             try:
-                async with self.pacer.sending(prompt.chat_id):
-                    message = await send_screen(
-                        self.bot, prompt.chat_id, screen, paced_by_caller=True
-                    )
+                message = await self._send(prompt, screen)
             except RetryAfter as flood:
                 # Telegram wants everyone to wait, not just this chat.
                 self.pacer.pause_for(_seconds(flood.retry_after))
@@ -208,5 +220,18 @@ class Dispatcher:
             except TelegramError as problem:
                 log.error("delivery %s failed: %s", prompt.delivery_id, type(problem).__name__)
                 return SendOutcome(prompt.delivery_id, Outcome.FAILED)
+            lag = self.runtime.clock.now() - prompt.slot_at
+            self.metrics.dispatch_lag.observe(max(0.0, lag.total_seconds()))
             return SendOutcome(prompt.delivery_id, Outcome.SENT, message.message_id)
         return SendOutcome(prompt.delivery_id, Outcome.RETRY, retry_in=timedelta(minutes=1))
+
+    async def _send(self, item: Outgoing, screen: Screen) -> Message:
+        """One HTTP send under the pacer, counted by its delivery's kind and its outcome."""
+        try:
+            async with self.pacer.sending(item.chat_id):
+                message = await send_screen(self.bot, item.chat_id, screen, paced_by_caller=True)
+        except Exception as problem:
+            self.metrics.count_send(item.kind.value, problem)
+            raise
+        self.metrics.count_send(item.kind.value, None)
+        return message

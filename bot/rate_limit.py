@@ -4,7 +4,8 @@ Replies to members and scheduled sends share Telegram's global ceiling, so both 
 through the same `SendPacer`: a reply takes the next global slot (no per-chat wait,
 a member clicking through a flow should not feel it), and a 429 pauses everyone and
 is retried. The dispatcher paces its own sends (with the per-chat gap) and passes
-`PACED` so they are neither paced twice nor retried here.
+`PACED` so they are neither paced twice nor retried here; it counts their outcomes
+itself, and this limiter counts every attempt of the rest as a reply.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import REPLY, Metrics
 from bot.pacing import SendPacer
 
 __all__ = ["PACED", "PacedRateLimiter"]
@@ -38,9 +40,12 @@ def _seconds(value: float | timedelta) -> float:
 class PacedRateLimiter(BaseRateLimiter[str]):
     """Paces message-sending requests through a `SendPacer` and retries after 429s."""
 
-    def __init__(self, pacer: SendPacer, *, max_retries: int = 3) -> None:
+    def __init__(
+        self, pacer: SendPacer, *, max_retries: int = 3, metrics: Metrics | None = None
+    ) -> None:
         self.pacer = pacer
         self.max_retries = max_retries
+        self.metrics = metrics
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -71,8 +76,9 @@ class PacedRateLimiter(BaseRateLimiter[str]):
             )
             try:
                 async with slot:
-                    return await callback(*args, **kwargs)
+                    answer = await callback(*args, **kwargs)
             except RetryAfter as flood:
+                self._count(sends_message, flood)
                 if attempt == self.max_retries:
                     raise
                 wait = _seconds(flood.retry_after)
@@ -80,4 +86,14 @@ class PacedRateLimiter(BaseRateLimiter[str]):
                 self.pacer.pause_for(wait)
                 if not sends_message:
                     await asyncio.sleep(wait)
+                continue
+            except Exception as problem:
+                self._count(sends_message, problem)
+                raise
+            self._count(sends_message, None)
+            return answer
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _count(self, sends_message: bool, problem: BaseException | None) -> None:
+        if sends_message and self.metrics is not None:
+            self.metrics.count_send(REPLY, problem)

@@ -4,6 +4,10 @@ Three modes share one `Application` assembly (handlers, dispatcher, the repeatin
 tick): `polling` long-polls Telegram, `webhook` serves Telegram's POSTs through
 `bot.webhook`, and `dispatch` receives no updates at all and only runs the tick, so
 extra processes on one PostgreSQL database can share the weekly dispatch.
+
+With `NETCOACH_HEALTH_PORT` every mode also serves /healthz and /metrics
+(`bot.health_server`). aiohttp's server is imported only when a port is served, so a
+polling bot without one never loads it.
 """
 
 from __future__ import annotations
@@ -13,16 +17,19 @@ import gc
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import text
 from telegram import Update
 
 from bot.app import NetcoachApplication, build_application
 from bot.domain.places import warm_up_places
 from bot.domain.runtime import Runtime
-from bot.webhook import WebhookServer, webhook_path
+from bot.health import REFRESH_SECONDS
 from handlers.registry import set_bot_commands
+
+if TYPE_CHECKING:
+    from bot.health_server import HealthServer
+    from bot.webhook import WebhookServer
 
 __all__ = ["DEFAULT_WEBHOOK_PORT", "RunMode", "running_bot", "serve_until_signal"]
 
@@ -32,27 +39,49 @@ DEFAULT_WEBHOOK_PORT = 8443
 
 async def _start_webhook(application: NetcoachApplication, runtime: Runtime) -> WebhookServer:
     """Serve the webhook first, then tell Telegram where it is (so no POST finds it closed)."""
+    from bot.webhook import WebhookServer, webhook_path
+
     settings = runtime.settings
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-
-    async def database_answers() -> None:
-        async with runtime.sessions() as session:
-            await session.execute(text("SELECT 1"))
-
     server = WebhookServer(
         application,
         secret=secret,
         path=webhook_path(settings.webhook_url),
         listen=settings.webhook_listen,
         port=settings.webhook_port or DEFAULT_WEBHOOK_PORT,
-        health_check=database_answers,
+        health=application.bot_data.health,
     )
     await server.start()
     await application.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
     )
     return server
+
+
+async def _start_health_server(application: NetcoachApplication, port: int) -> HealthServer:
+    """Serve /healthz and /metrics on `port`."""
+    from bot.health_server import HealthServer
+
+    bot_data = application.bot_data
+    server = HealthServer(
+        bot_data.health,
+        bot_data.metrics,
+        listen=bot_data.runtime.settings.health_listen,
+        port=port,
+    )
+    await server.start()
+    return server
+
+
+async def _keep_health_fresh(application: NetcoachApplication) -> None:
+    """Check once now (so the first request finds an answer), then every few seconds."""
+    health = application.bot_data.health
+    await health.refresh()
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        health.refresh, interval=REFRESH_SECONDS, first=REFRESH_SECONDS, name="health"
+    )
 
 
 async def _warm_up(*, places: bool) -> None:
@@ -76,26 +105,34 @@ async def running_bot(
     poll_timeout: float = 10.0,
     mode: RunMode = "polling",
 ) -> AsyncIterator[NetcoachApplication]:
-    """Start the application in `mode` until the block ends."""
+    """Start the application in `mode` until the block ends (with the health port if set)."""
     application = build_application(runtime, token=token, base_url=base_url)
     # Load the city index in the background now, so the first member who types a city
     # does not wait for it (once per process; a dispatch-only worker never needs it).
     warm_up = asyncio.create_task(_warm_up(places=mode != "dispatch"))
+    health_port = runtime.settings.health_port
     webhook: WebhookServer | None = None
+    health_server: HealthServer | None = None
     async with application:
         if mode != "dispatch":
             await set_bot_commands(application)
         await application.start()
         assert application.updater is not None
-        if mode == "polling":
-            await application.updater.start_polling(
-                timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
-            )
-        elif mode == "webhook":
-            webhook = await _start_webhook(application, runtime)
         try:
+            if health_port is not None or mode == "webhook":
+                await _keep_health_fresh(application)
+            if health_port is not None:
+                health_server = await _start_health_server(application, health_port)
+            if mode == "polling":
+                await application.updater.start_polling(
+                    timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+                )
+            elif mode == "webhook":
+                webhook = await _start_webhook(application, runtime)
             yield application
         finally:
+            # Balancers and orchestrators hear it first, while the rest winds down.
+            application.bot_data.health.mark_stopping()
             if application.updater.running:
                 await application.updater.stop()
             if webhook is not None:
@@ -103,6 +140,8 @@ async def running_bot(
                 await webhook.stop()
             await application.bot_data.dispatcher.stop()
             await application.stop()
+            if health_server is not None:
+                await health_server.stop()
             await warm_up
 
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     webhook_port: int | None = Field(default=None, ge=1, le=65535)
     # Where the webhook server binds; 0.0.0.0 when a balancer on another host forwards to it.
     webhook_listen: str = "127.0.0.1"
+    # GET /healthz and /metrics on this port in every `run` mode (None: not served).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    # Where the health server binds; loopback keeps the metrics off the network.
+    health_listen: str = "127.0.0.1"
+    # Plain lines for people, or one JSON object per line for log collectors.
+    log_format: Literal["text", "json"] = "text"
     max_messages_per_second: float = Field(default=30.0, gt=0)
     # Reflections and closed commitments older than this many days are deleted daily.
     retention_days: int | None = Field(default=None, gt=0)
@@ -96,6 +102,11 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise ValueError("use 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("api_base_url")
     @classmethod

@@ -16,6 +16,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.metrics import Metrics
+
 __all__ = ["CONCURRENT_UPDATES", "PerChatUpdateProcessor"]
 
 # Enough to overlap database waits and share reads; few enough that a burst does not
@@ -36,16 +38,29 @@ class _Chain:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Concurrent across chats, in order within a chat."""
 
-    def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = CONCURRENT_UPDATES, *, metrics: Metrics | None = None
+    ) -> None:
         # python-telegram-bot's own limit only admits updates here; the chat's turn comes
         # first and the working slots after it, so a member who sends many messages at
         # once waits in line holding no slot.
         super().__init__(_ADMITTED)
         self._working = asyncio.Semaphore(max_concurrent_updates)
         self._chains: dict[int, _Chain] = {}
+        self._metrics = metrics
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for the chat's earlier updates, then for a working slot, then handle this one."""
+        """Wait for the chat's earlier updates, then for a working slot, then handle this one.
+
+        The time measured includes both waits: it is what the member waited for.
+        """
+        if self._metrics is None:
+            await self._in_turn(update, coroutine)
+            return
+        with self._metrics.update_handling.time():
+            await self._in_turn(update, coroutine)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             async with self._working:

@@ -3,14 +3,13 @@
 PTB's built-in webhook server checks the secret too, but it offers no health endpoint
 for load balancers and no say in how rejected requests are logged; this one does both
 and hands every accepted update to `application.update_queue`, exactly as polling does.
+Its /healthz is the health server's (`bot.health_server`): the same cached verdict.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,17 +17,16 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.health import HealthMonitor
+from bot.health_server import HEALTH_PATH, health_response
+
 __all__ = ["HEALTH_PATH", "SECRET_HEADER", "WebhookServer", "webhook_path"]
 
 log = logging.getLogger("netcoach.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-HEALTH_PATH = "/healthz"
 # Telegram's updates are small; anything near this is not from Telegram.
 _MAX_BODY_BYTES = 1024 * 1024
-_HEALTH_TIMEOUT_SECONDS = 2.0
-
-HealthCheck = Callable[[], Awaitable[None]]
 
 
 def webhook_path(url: str) -> str:
@@ -47,16 +45,16 @@ class WebhookServer:
         path: str,
         listen: str,
         port: int,
-        health_check: HealthCheck | None = None,
+        health: HealthMonitor,
     ) -> None:
         self._application = application
         self._secret = secret.encode("utf-8")
         self._listen = listen
         self._port = port
-        self._health_check = health_check
+        self._health = health
         app = web.Application(client_max_size=_MAX_BODY_BYTES)
         app.router.add_post(path, self._receive)
-        app.router.add_get(HEALTH_PATH, self._health)
+        app.router.add_get(HEALTH_PATH, self._answer_health)
         self._runner = web.AppRunner(app, access_log=None)
         self._site: web.TCPSite | None = None
         self.rejected = 0
@@ -105,14 +103,5 @@ class WebhookServer:
         await self._application.update_queue.put(update)
         return web.Response(status=200)
 
-    async def _health(self, _request: web.Request) -> web.Response:
-        """200 while the application runs and the database answers, else 503."""
-        if not self._application.running:
-            return web.json_response({"status": "stopping"}, status=503)
-        if self._health_check is not None:
-            try:
-                await asyncio.wait_for(self._health_check(), _HEALTH_TIMEOUT_SECONDS)
-            except Exception as problem:
-                log.warning("health check failed: %s", type(problem).__name__)
-                return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok"})
+    async def _answer_health(self, _request: web.Request) -> web.Response:
+        return health_response(self._health)

@@ -10,16 +10,20 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from bot.dispatcher import Dispatcher
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
+from bot.health import HealthMonitor
+from bot.metrics import Metrics
 
 __all__ = ["CONTEXT_TYPES", "BotData", "Context", "NetcoachApplication", "identity_of"]
 
 
 class BotData:
-    """Application-wide data: the runtime for domain calls and the dispatcher."""
+    """Application-wide data: the runtime for domain calls, the dispatcher, metrics, health."""
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
         self._dispatcher: Dispatcher | None = None
+        self._metrics: Metrics | None = None
+        self._health: HealthMonitor | None = None
 
     @property
     def runtime(self) -> Runtime:
@@ -42,6 +46,28 @@ class BotData:
     @dispatcher.setter
     def dispatcher(self, value: Dispatcher) -> None:
         self._dispatcher = value
+
+    @property
+    def metrics(self) -> Metrics:
+        """The application's metrics (its own registry); set once when it is built."""
+        if self._metrics is None:
+            raise RuntimeError("the application was built without metrics")
+        return self._metrics
+
+    @metrics.setter
+    def metrics(self, value: Metrics) -> None:
+        self._metrics = value
+
+    @property
+    def health(self) -> HealthMonitor:
+        """What /healthz answers from; set once when the application is built."""
+        if self._health is None:
+            raise RuntimeError("the application was built without a health monitor")
+        return self._health
+
+    @health.setter
+    def health(self, value: HealthMonitor) -> None:
+        self._health = value
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -20,6 +20,7 @@ __all__ = [
     "create_engine",
     "create_session_factory",
     "is_sqlite",
+    "ping",
     "reading",
 ]
 
@@ -42,8 +43,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     instead of failing on an upgrade from a read lock (connections with the
     `READ_ONLY` option open none); aiosqlite with one thread hop per statement
     (`storage.sqlite_driver`). PostgreSQL: connections are pinged before use so a
-    server restart is survived.
+    server restart is survived. Both: a failed statement's error message leaves out its
+    parameters (members' words), since errors are logged with their tracebacks.
     """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("async_creator_fn", sqlite_driver.connect)
@@ -103,3 +106,8 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
             yield await connection.execution_options(**{READ_ONLY: True})
         else:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def ping(connection: AsyncConnection) -> None:
+    """Raise unless the database answers the most trivial statement."""
+    await connection.execute(text("SELECT 1"))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, union
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import Commitment, Interaction, Reflection, User, UserStatus
 
 __all__ = ["active_member_count", "creation_times", "kept_counts", "member_counts"]
 
 
-async def member_counts(session: AsyncSession) -> dict[UserStatus, int]:
-    """How many members are active, paused and blocked."""
+async def member_counts(session: AsyncSession | AsyncConnection) -> dict[UserStatus, int]:
+    """How many members are active, paused and blocked (in a session or a reading connection)."""
     rows = await session.execute(select(User.status, func.count()).group_by(User.status))
     counts = dict.fromkeys(UserStatus, 0)
     counts.update({status: int(count) for status, count in rows.all()})

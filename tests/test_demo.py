@@ -7,8 +7,11 @@ import io
 import os
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from bot.demo import run_demo
 from bot.settings import Settings
+from tests.support.monitoring import free_port
 
 
 class _Terminal:
@@ -91,5 +94,20 @@ async def test_a_person_sets_up_netcoach_in_the_terminal_with_numbered_buttons()
         await terminal.shows("There is no button with that number.")
         terminal.type(":wait soon")
         await terminal.shows("Say how long")
+
+    await _session(terminal, settings, steps)
+
+
+async def test_the_demo_opens_no_health_port_even_when_one_is_configured() -> None:
+    terminal = _Terminal()
+    port = free_port()
+    settings = Settings(health_port=port, _env_file=None)  # type: ignore[call-arg]
+
+    async def steps() -> None:
+        await terminal.shows(":wait 7d")
+        terminal.type("/start")
+        await terminal.shows("[2] English")  # the bot is up and answering
+        with pytest.raises(ConnectionRefusedError):
+            await asyncio.open_connection("127.0.0.1", port)
 
     await _session(terminal, settings, steps)

@@ -19,6 +19,8 @@ def test_defaults_need_no_configuration() -> None:
     assert settings.max_messages_per_second == 30
     assert settings.default_language == "de"
     assert settings.admin_ids == frozenset()
+    assert settings.health_port is None
+    assert settings.log_format == "text"
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,6 +38,17 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.tick_seconds == 2.5
 
 
+def test_health_server_and_json_logs_are_switched_on_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NETCOACH_HEALTH_PORT", "9464")
+    monkeypatch.setenv("NETCOACH_HEALTH_LISTEN", "0.0.0.0")
+    monkeypatch.setenv("NETCOACH_LOG_FORMAT", "JSON")
+    settings = load_settings(_env_file=None)
+    assert (settings.health_port, settings.health_listen) == (9464, "0.0.0.0")
+    assert settings.log_format == "json"
+
+
 def test_settings_are_read_from_a_dotenv_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("NETCOACH_DEFAULT_LANGUAGE=en\n")
     monkeypatch.chdir(tmp_path)
@@ -51,6 +64,10 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path, monkeypatch: pytest.Monk
         ("NETCOACH_DATABASE_URL", "mysql://root@localhost/x", "unsupported database"),
         ("NETCOACH_MAX_MESSAGES_PER_SECOND", "-1", "greater than 0"),
         ("NETCOACH_DEFAULT_LANGUAGE", "fr", "'de' or 'en'"),
+        ("NETCOACH_HEALTH_PORT", "0", "greater than or equal to 1"),
+        ("NETCOACH_HEALTH_PORT", "65536", "less than or equal to 65535"),
+        ("NETCOACH_HEALTH_PORT", "metrics", "valid integer"),
+        ("NETCOACH_LOG_FORMAT", "xml", "'text' or 'json'"),
     ],
 )
 def test_a_bad_value_names_the_setting(

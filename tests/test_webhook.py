@@ -22,6 +22,7 @@ from simulator import TelegramSimulator
 from storage.engine import create_engine, create_session_factory
 from storage.models import User
 from tests.support.harness import chat
+from tests.support.monitoring import health
 
 SECRET = "s3cret-Token_for-the-test"
 
@@ -108,7 +109,7 @@ async def test_posts_without_or_with_a_wrong_secret_are_refused_and_change_nothi
         async with http.post(url, data=b"not json", headers={SECRET_HEADER: SECRET}) as answer:
             statuses["garbage with the secret"] = answer.status
         async with http.get(f"{root}/healthz") as health:
-            assert health.status == 200 and (await health.json()) == {"status": "ok"}
+            assert health.status == 200 and (await health.json())["status"] == "ok"
 
         # Telegram's own deliveries still get through.
         await chat(sim.user("Probe", language_code="en"), "/help")
@@ -142,7 +143,7 @@ async def test_the_health_endpoint_answers_503_while_the_database_is_unreachable
             http.get(f"{root}/healthz") as health,
         ):
             assert health.status == 503
-            assert (await health.json()) == {"status": "database unavailable"}
+            assert (await health.json())["status"] == "database unavailable"
     finally:
         await engine.dispose()
 
@@ -163,3 +164,32 @@ def test_a_secret_telegram_would_refuse_stops_start_up_naming_the_variable(
     assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert "NETCOACH_WEBHOOK_SECRET" in err and "ümlauts" not in err
+
+
+def test_a_health_port_on_the_webhooks_own_port_stops_start_up_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NETCOACH_BOT_TOKEN", "123:ABC")
+    monkeypatch.setenv("NETCOACH_WEBHOOK_URL", "https://bot.example.org/netcoach")
+    monkeypatch.setenv("NETCOACH_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("NETCOACH_HEALTH_PORT", "8443")  # the webhook's default port
+    assert main(["run"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("netcoach: NETCOACH_HEALTH_PORT: ")
+
+
+async def test_the_webhooks_healthz_and_the_health_ports_give_the_same_answer(
+    sim: TelegramSimulator, runtime: Runtime
+) -> None:
+    health_root = f"http://127.0.0.1:{_free_port()}"
+    port = int(health_root.rsplit(":", 1)[1])
+    monitored = replace(runtime, settings=runtime.settings.model_copy(update={"health_port": port}))
+    async with webhook_bot(sim, monitored) as (app, root), aiohttp.ClientSession() as http:
+        answers = [await health(http, where) for where in (root, health_root)]
+        assert [(code, body["status"]) for code, body in answers] == [(200, "ok")] * 2
+        app.bot_data.health.mark_stopping()
+        answers = [await health(http, where) for where in (root, health_root)]
+        assert [(code, body["status"]) for code, body in answers] == [(503, "stopping")] * 2
+        # Metrics are the health port's alone: the webhook faces the internet.
+        async with http.get(f"{root}/metrics") as answer:
+            assert answer.status in (404, 405)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,13 @@ class BroadcastMessage:
     chat_id: int
     language: str
     text: str
+    # When the delivery fell due (when the admin confirmed the broadcast).
+    slot_at: datetime
+
+    @property
+    def kind(self) -> DeliveryKind:
+        """Always a broadcast (the dispatcher counts sends by kind)."""
+        return DeliveryKind.BROADCAST
 
 
 def _recipients() -> Select[int]:
@@ -140,4 +148,6 @@ async def broadcast_for(
     )
     if broadcast is None:
         return None
-    return BroadcastMessage(delivery.id, user.chat_id, user.language, broadcast.text)
+    return BroadcastMessage(
+        delivery.id, user.chat_id, user.language, broadcast.text, slot_at=delivery.slot_at
+    )

@@ -65,6 +65,13 @@ class FollowUp:
     contact: str | None
     due_at: datetime
     reminder: bool
+    # When the delivery fell due (its slot), which is not the commitment's due moment.
+    slot_at: datetime
+
+    @property
+    def kind(self) -> DeliveryKind:
+        """The delivery's kind: the first ask or its one reminder."""
+        return DeliveryKind.REMINDER if self.reminder else DeliveryKind.FOLLOWUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,13 @@ class CheckIn:
     cadence_days: int
     last_interaction_at: datetime | None
     reminder: bool
+    # When the delivery fell due (its slot).
+    slot_at: datetime
+
+    @property
+    def kind(self) -> DeliveryKind:
+        """The delivery's kind: the first nudge or its one reminder."""
+        return DeliveryKind.REMINDER if self.reminder else DeliveryKind.CHECKIN
 
 
 def _held(user: User, now: datetime, quiet: QuietHours) -> datetime | None:
@@ -176,6 +190,7 @@ async def outgoing_for(
             cadence_days=contact.cadence_days,
             last_interaction_at=contact.last_interaction_at,
             reminder=delivery.kind is DeliveryKind.REMINDER,
+            slot_at=delivery.slot_at,
         )
     commitment = (
         await session.get(Commitment, delivery.commitment_id) if delivery.commitment_id else None
@@ -193,4 +208,5 @@ async def outgoing_for(
         contact=contact.name if contact is not None else None,
         due_at=commitment.due_at,
         reminder=delivery.kind is DeliveryKind.REMINDER,
+        slot_at=delivery.slot_at,
     )

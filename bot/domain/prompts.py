@@ -76,6 +76,8 @@ class Prompt:
     question_index: int
     slot_at: datetime
     catch_up: bool
+    # The weekly prompt, or one asked for with /next.
+    kind: DeliveryKind
     skipped: bool = False
     # The weekly review (weekly prompts only; None: nothing to say) and where it goes.
     review: WeeklyReview | None = None
@@ -166,6 +168,7 @@ def prompt_from_rows(
         question_index=(delivery.question_index or 0) % len(questions),
         slot_at=delivery.slot_at,
         catch_up=delivery.kind is DeliveryKind.PROMPT and now - delivery.slot_at > CATCH_UP_AFTER,
+        kind=delivery.kind,
         skipped=delivery.skipped_at is not None,
     )
 
