@@ -405,7 +405,11 @@ def test_install_wheel_explains_its_arguments_when_called_wrong(tmp_path: Path) 
     script = DEPLOY / "install-wheel.sh"
     for arguments in ([], [str(ROOT)], [str(tmp_path), str(tmp_path / "venv")]):
         result = subprocess.run(
-            [str(script), *arguments], capture_output=True, text=True, timeout=60, check=False
+            ["sh", str(script), *arguments],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert result.returncode == 2, shlex.join(arguments)
         assert result.stdout == ""
