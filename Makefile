@@ -6,7 +6,8 @@ STAMP := $(VENV)/.netcoach-installed
 
 .PHONY: run test lint typecheck unit install clean bench
 
-$(STAMP): pyproject.toml
+# bot/__init__.py holds the version, which the installed metadata copies.
+$(STAMP): pyproject.toml bot/__init__.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "netcoach needs Python 3.11 or newer (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import __version__
 from bot.settings import Settings, SettingsError, load_settings
 
 __all__ = ["main"]
@@ -21,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netcoach", description="A Telegram bot that coaches networking as relationship work."
     )
+    parser.add_argument("--version", action="version", version=f"netcoach {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
         "run", help="start the bot (polls Telegram; without NETCOACH_BOT_TOKEN: the local demo)"

@@ -23,8 +23,14 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Everything an operator can configure."""
 
+    # An empty variable means "not set", as `NETCOACH_X=` lines in .env.example read: an
+    # empty token must not start the bot without one, an empty port must not fail start-up.
     model_config = SettingsConfigDict(
-        env_prefix="NETCOACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="NETCOACH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     bot_token: SecretStr | None = None

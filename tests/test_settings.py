@@ -55,6 +55,19 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path, monkeypatch: pytest.Monk
     assert load_settings().default_language == "en"
 
 
+def test_an_empty_variable_counts_as_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As an operator's .env copied from .env.example has them: `NETCOACH_BOT_TOKEN=`.
+    for name in ("BOT_TOKEN", "ENCRYPTION_KEY", "WEBHOOK_SECRET", "WEBHOOK_PORT", "RETENTION_DAYS"):
+        monkeypatch.setenv(f"NETCOACH_{name}", "")
+    settings = load_settings(_env_file=None)
+    assert settings.bot_token is None
+    assert settings.demo_mode
+    assert settings.encryption_key is None
+    assert settings.webhook_secret is None
+    assert settings.webhook_port is None
+    assert settings.retention_days is None
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "complaint"),
     [
