@@ -30,9 +30,12 @@ from typing import Any, Final
 
 import yaml
 
+from content.i18n import catalog
+
 __all__ = [
     "CARDS_DIRECTORY",
     "CARD_KINDS",
+    "CONTACT_PLACEHOLDER",
     "DEFAULT_LANGUAGES",
     "FALLBACK_LANGUAGE",
     "MAX_ACTION_LENGTH",
@@ -60,6 +63,7 @@ MAX_ACTION_LENGTH: Final = 40
 MAX_KEY_LENGTH: Final = 40
 MIN_ITEMS: Final = 2
 MAX_ITEMS: Final = 3
+CONTACT_PLACEHOLDER: Final = "{contact}"
 TELEGRAM_MESSAGE_LIMIT: Final = 4096
 # Room for what the renderer adds around a prompt: headings, progress, hints.
 PROMPT_RESERVED_CHARACTERS: Final = 200
@@ -87,6 +91,25 @@ class CardText:
     explanation: str
     questions: tuple[str, ...]
     actions: tuple[str, ...]
+    language: str = FALLBACK_LANGUAGE
+
+    def action_labels(self, contact: str | None = None) -> tuple[str, ...]:
+        """The actions as a member reads them, `{contact}` filled in.
+
+        With `contact` None the catalog's neutral word ("jemanden", "someone") stands in,
+        capitalised at the start of a label; a name is filled in as given.
+        """
+        if contact is None:
+            someone = catalog(self.language).raw("commit.someone")
+            return tuple(_fill_contact(action, someone, capitalise=True) for action in self.actions)
+        return tuple(_fill_contact(action, contact) for action in self.actions)
+
+
+def _fill_contact(action: str, contact: str, capitalise: bool = False) -> str:
+    if capitalise and action.startswith(CONTACT_PLACEHOLDER):
+        first = contact[:1].upper() + contact[1:]
+        return first + action[len(CONTACT_PLACEHOLDER) :].replace(CONTACT_PLACEHOLDER, contact)
+    return action.replace(CONTACT_PLACEHOLDER, contact)
 
 
 @dataclass(frozen=True)
@@ -271,7 +294,7 @@ def _read_language(report: _FileReport, language: str, block: object) -> CardTex
     )
     if title is None or explanation is None or len(report.problems) > before:
         return None
-    text = CardText(title, explanation, questions, actions)
+    text = CardText(title, explanation, questions, actions, language)
     length = prompt_length(text)
     if length > TELEGRAM_MESSAGE_LIMIT:
         report.add(

@@ -17,6 +17,7 @@ from content.cards import (
     TELEGRAM_MESSAGE_LIMIT,
     Card,
     CardError,
+    CardText,
     check_cards,
     load_cards,
     prompt_length,
@@ -99,6 +100,16 @@ def test_every_card_fits_telegram_and_its_buttons() -> None:
             assert 2 <= len(text.actions) <= 3, (card.key, language)
             assert all(len(action) <= 40 for action in text.actions), (card.key, language)
             assert prompt_length(text) <= TELEGRAM_MESSAGE_LIMIT
+
+
+def test_a_person_slot_takes_a_name_as_typed_or_someone_capitalised_at_the_start() -> None:
+    german = CardText("T", "E", ("F?",), ("{contact} anrufen", "Danke sagen"), "de")
+    english = CardText("T", "E", ("Q?",), ("Call {contact}", "Say thank you"), "en")
+
+    assert german.action_labels() == ("Jemanden anrufen", "Danke sagen")
+    assert german.action_labels("anna") == ("anna anrufen", "Danke sagen")
+    assert english.action_labels() == ("Call someone", "Say thank you")
+    assert english.action_labels("Anna") == ("Call Anna", "Say thank you")
 
 
 def test_the_cards_speak_to_the_member_and_do_not_shout() -> None:
