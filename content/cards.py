@@ -10,10 +10,16 @@ A card file looks like this (every language block has the same four fields)::
     de:
       title: "..."                # at most 64 characters
       explanation: "..."          # 2-4 sentences in our own words
-      questions: ["...", "..."]   # 2-3 reflection questions
-      actions: ["...", "..."]     # 2-3 commitments, at most 40 characters (button labels)
+      questions: ["...", ...]     # 6-12 reflection questions
+      actions: ["...", ...]       # 6-8 commitments (button labels), at most 40 characters;
+                                  # "{contact} anrufen" / "Call {contact}" names a person
     en:
       ...
+
+Six questions per card give a weekly member more than a year of prompts from the nine
+shipped cards without a repeat. `CardText.action_labels` fills `{contact}`, with the
+catalog's "jemanden" / "someone" until a contact is known, so write German actions where
+an accusative fits.
 
 Card texts are plain text: whoever renders them as Telegram HTML must escape them.
 """
@@ -38,9 +44,13 @@ __all__ = [
     "CONTACT_PLACEHOLDER",
     "DEFAULT_LANGUAGES",
     "FALLBACK_LANGUAGE",
+    "MAX_ACTIONS",
     "MAX_ACTION_LENGTH",
     "MAX_KEY_LENGTH",
+    "MAX_QUESTIONS",
     "MAX_TITLE_LENGTH",
+    "MIN_ACTIONS",
+    "MIN_QUESTIONS",
     "PROMPT_RESERVED_CHARACTERS",
     "TELEGRAM_MESSAGE_LIMIT",
     "Card",
@@ -61,8 +71,12 @@ MAX_TITLE_LENGTH: Final = 64
 MAX_ACTION_LENGTH: Final = 40
 # Keys travel in callback data, which Telegram caps at 64 bytes.
 MAX_KEY_LENGTH: Final = 40
-MIN_ITEMS: Final = 2
-MAX_ITEMS: Final = 3
+# Six per card: nine cards hold 54 questions, more than a year of weekly prompts.
+MIN_QUESTIONS: Final = 6
+MAX_QUESTIONS: Final = 12
+MIN_ACTIONS: Final = 6
+# All actions are offered at once as one button per row; more than eight crowd the screen.
+MAX_ACTIONS: Final = 8
 CONTACT_PLACEHOLDER: Final = "{contact}"
 TELEGRAM_MESSAGE_LIMIT: Final = 4096
 # Room for what the renderer adds around a prompt: headings, progress, hints.
@@ -256,17 +270,22 @@ def _read_text(report: _FileReport, where: str, value: object, max_length: int =
 
 
 def _read_items(
-    report: _FileReport, where: str, value: object, max_length: int = 0
+    report: _FileReport,
+    where: str,
+    value: object,
+    minimum: int,
+    maximum: int,
+    max_length: int = 0,
 ) -> tuple[str, ...]:
     if value is _MISSING:
         report.add(where, "is missing")
         return ()
     if not isinstance(value, list):
-        report.add(where, f"must be a list of {MIN_ITEMS} to {MAX_ITEMS} texts")
+        report.add(where, f"must be a list of {minimum} to {maximum} texts")
         return ()
-    if not MIN_ITEMS <= len(value) <= MAX_ITEMS:
+    if not minimum <= len(value) <= maximum:
         entries = "entry" if len(value) == 1 else "entries"
-        report.add(where, f"has {len(value)} {entries}, needs {MIN_ITEMS} to {MAX_ITEMS}")
+        report.add(where, f"has {len(value)} {entries}, needs {minimum} to {maximum}")
     items: list[str] = []
     for index, raw in enumerate(value):
         text = _read_text(report, f"{where}[{index}]", raw, max_length)
@@ -288,9 +307,20 @@ def _read_language(report: _FileReport, language: str, block: object) -> CardTex
     before = len(report.problems)
     title = _read_text(report, f"{language}.title", block.get("title", _MISSING), MAX_TITLE_LENGTH)
     explanation = _read_text(report, f"{language}.explanation", block.get("explanation", _MISSING))
-    questions = _read_items(report, f"{language}.questions", block.get("questions", _MISSING))
+    questions = _read_items(
+        report,
+        f"{language}.questions",
+        block.get("questions", _MISSING),
+        MIN_QUESTIONS,
+        MAX_QUESTIONS,
+    )
     actions = _read_items(
-        report, f"{language}.actions", block.get("actions", _MISSING), MAX_ACTION_LENGTH
+        report,
+        f"{language}.actions",
+        block.get("actions", _MISSING),
+        MIN_ACTIONS,
+        MAX_ACTIONS,
+        MAX_ACTION_LENGTH,
     )
     if title is None or explanation is None or len(report.problems) > before:
         return None

@@ -14,6 +14,12 @@ import yaml
 
 from content.cards import (
     CARDS_DIRECTORY,
+    CONTACT_PLACEHOLDER,
+    MAX_ACTION_LENGTH,
+    MAX_ACTIONS,
+    MAX_QUESTIONS,
+    MIN_ACTIONS,
+    MIN_QUESTIONS,
     TELEGRAM_MESSAGE_LIMIT,
     Card,
     CardError,
@@ -96,10 +102,30 @@ def test_the_content_check_finds_nothing_wrong_with_the_shipped_cards() -> None:
 def test_every_card_fits_telegram_and_its_buttons() -> None:
     for card in load_cards():
         for language, text in card.texts.items():
-            assert 2 <= len(text.questions) <= 3, (card.key, language)
-            assert 2 <= len(text.actions) <= 3, (card.key, language)
-            assert all(len(action) <= 40 for action in text.actions), (card.key, language)
+            assert MIN_QUESTIONS <= len(text.questions) <= MAX_QUESTIONS, (card.key, language)
+            assert MIN_ACTIONS <= len(text.actions) <= MAX_ACTIONS, (card.key, language)
+            for label in text.action_labels("Maximiliane Schmidt-Öztürk"[:20]):
+                assert len(label) <= MAX_ACTION_LENGTH, (card.key, label)
+            # The longest question is the one the prompt check measures.
             assert prompt_length(text) <= TELEGRAM_MESSAGE_LIMIT
+
+
+def test_a_weekly_member_has_more_than_a_year_of_questions_in_either_language() -> None:
+    curriculum = load_cards()
+
+    assert MIN_QUESTIONS * len(curriculum) >= 52
+    for language in ("de", "en"):
+        questions = [q for card in curriculum for q in card.text(language).questions]
+        assert len(questions) >= 54, language
+        assert len(set(questions)) == len(questions), language
+        assert all(question.endswith("?") for question in questions), language
+
+
+def test_every_card_suggests_at_least_two_actions_about_a_person_in_each_language() -> None:
+    for card in load_cards():
+        for language, text in card.texts.items():
+            personal = [a for a in text.actions if CONTACT_PLACEHOLDER in a]
+            assert len(personal) >= 2, (card.key, language)
 
 
 def test_a_person_slot_takes_a_name_as_typed_or_someone_capitalised_at_the_start() -> None:
@@ -110,6 +136,30 @@ def test_a_person_slot_takes_a_name_as_typed_or_someone_capitalised_at_the_start
     assert german.action_labels("anna") == ("anna anrufen", "Danke sagen")
     assert english.action_labels() == ("Call someone", "Say thank you")
     assert english.action_labels("Anna") == ("Call Anna", "Say thank you")
+
+
+def test_until_a_contact_is_known_a_suggested_action_names_someone_not_a_placeholder() -> None:
+    card = load_cards().by_key("intro-relationships")
+
+    assert "{contact} fragen, wie es geht" in card.text("de").actions
+    assert "Jemanden fragen, wie es geht" in card.text("de").action_labels()
+    assert "Check in with someone" in card.text("en").action_labels()
+    assert "Anna fragen, wie es geht" in card.text("de").action_labels("Anna")
+    assert "Check in with Anna" in card.text("en").action_labels("Anna")
+    # Labels without a placeholder stay as written.
+    assert card.text("en").action_labels()[0] == card.text("en").actions[0]
+    for shipped in load_cards():
+        for text in shipped.texts.values():
+            for label in (*text.action_labels(), *text.action_labels("Anna")):
+                assert "{" not in label and "}" not in label, (shipped.key, label)
+
+
+def test_german_actions_put_the_contact_where_jemanden_fits() -> None:
+    # "jemanden" is accusative: "mit jemanden" or "bei jemanden" would be wrong German.
+    dative = re.compile(r"\b(mit|bei|von|zu|nach|aus|seit|gegenüber) jemanden\b", re.IGNORECASE)
+    for card in load_cards():
+        for label in card.text("de").action_labels():
+            assert not dative.search(label), (card.key, label)
 
 
 def test_the_cards_speak_to_the_member_and_do_not_shout() -> None:
@@ -214,6 +264,17 @@ def _drop(name: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _keep(language: str, name: str, count: int) -> Callable[[dict[str, Any]], None]:
+    """Keep the first `count` entries of a list, or repeat variants of them up to `count`."""
+
+    def change(data: dict[str, Any]) -> None:
+        items = data[language][name]
+        extra = [f"{n}. {item}" for n in range(2, 4) for item in items]
+        data[language][name] = (items + extra)[:count]
+
+    return change
+
+
 BROKEN_FIELDS = [
     ("empty question", _set_item("en", "questions", 1, "  "), "en.questions[1] is empty"),
     ("empty title", _set("de", "title", ""), "de.title is empty"),
@@ -230,6 +291,10 @@ BROKEN_FIELDS = [
     ("empty source", _set_top("source", ""), "source is empty"),
     ("one question", _set("de", "questions", ["Wem vertraust du?"]), "de.questions has 1 entry"),
     ("four actions", _set("en", "actions", ["a", "b", "c", "d"]), "en.actions has 4 entries"),
+    ("five questions", _keep("de", "questions", 5), "de.questions has 5 entries, needs 6 to 12"),
+    ("13 questions", _keep("en", "questions", 13), "en.questions has 13 entries, needs 6 to 12"),
+    ("five actions", _keep("en", "actions", 5), "en.actions has 5 entries, needs 6 to 8"),
+    ("nine actions", _keep("de", "actions", 9), "de.actions has 9 entries, needs 6 to 8"),
     ("questions not a list", _set("en", "questions", "Why?"), "en.questions must be a list"),
     ("question repeated", _set("en", "questions", ["Why?", "Why?"]), "en.questions[1] repeats"),
     (
@@ -363,13 +428,37 @@ source: "Pluspunkte – Zuhören"
 de:
   title: "Zuhören"
   explanation: "Wer zuhört, erfährt, was anderen wichtig ist."
-  questions: ["Wem hast du diese Woche zugehört?", "Wer hat dir zugehört?"]
-  actions: ["Eine Frage mehr stellen", "Ausreden lassen"]
+  questions:
+    - "Wem hast du diese Woche zugehört?"
+    - "Wer hat dir zugehört?"
+    - "Wann hast du nur so getan, als ob du zuhörst?"
+    - "Wessen Geschichte würdest du gern einmal ganz hören?"
+    - "Was hilft dir, bei einem Gespräch wirklich dabei zu sein?"
+    - "Wem möchtest du für ein offenes Ohr danken?"
+  actions:
+    - "Eine Frage mehr stellen"
+    - "Ausreden lassen"
+    - "{contact} zuhören"
+    - "Das Handy weglegen"
+    - "Nachfragen, statt zu raten"
+    - "{contact} nach Neuem fragen"
 en:
   title: "Listening"
   explanation: "When you listen, you learn what matters to others."
-  questions: ["Whom did you listen to this week?", "Who listened to you?"]
-  actions: ["Ask one more question", "Let people finish"]
+  questions:
+    - "Whom did you listen to this week?"
+    - "Who listened to you?"
+    - "When did you only pretend to listen?"
+    - "Whose story would you like to hear in full?"
+    - "What helps you to be fully present in a conversation?"
+    - "Who would you like to thank for listening to you?"
+  actions:
+    - "Ask one more question"
+    - "Let people finish"
+    - "Listen to {contact}"
+    - "Put the phone away"
+    - "Ask instead of guessing"
+    - "Ask {contact} what's new"
 """
 
 
