@@ -14,9 +14,11 @@ import yaml
 
 from content.cards import (
     CARDS_DIRECTORY,
+    CONTACT_NAME_LENGTH,
     CONTACT_PLACEHOLDER,
     MAX_ACTION_LENGTH,
     MAX_ACTIONS,
+    MAX_QUESTION_LENGTH,
     MAX_QUESTIONS,
     MIN_ACTIONS,
     MIN_QUESTIONS,
@@ -100,11 +102,13 @@ def test_the_content_check_finds_nothing_wrong_with_the_shipped_cards() -> None:
 
 
 def test_every_card_fits_telegram_and_its_buttons() -> None:
+    a_long_name = "Maximiliane Schmidt-Öztürk"[:CONTACT_NAME_LENGTH]
     for card in load_cards():
         for language, text in card.texts.items():
             assert MIN_QUESTIONS <= len(text.questions) <= MAX_QUESTIONS, (card.key, language)
             assert MIN_ACTIONS <= len(text.actions) <= MAX_ACTIONS, (card.key, language)
-            for label in text.action_labels("Maximiliane Schmidt-Öztürk"[:20]):
+            assert all(len(q) <= MAX_QUESTION_LENGTH for q in text.questions), card.key
+            for label in text.action_labels(a_long_name):
                 assert len(label) <= MAX_ACTION_LENGTH, (card.key, label)
             # The longest question is the one the prompt check measures.
             assert prompt_length(text) <= TELEGRAM_MESSAGE_LIMIT
@@ -223,8 +227,8 @@ def test_a_card_quoting_the_source_is_caught_whatever_the_case_and_punctuation(
 def test_six_words_in_a_row_from_a_longer_source_sentence_are_caught_five_are_not(
     cards_copy: Path,
 ) -> None:
-    five_shared = "Hier zeigt es sich, wie empfindsam sie sind."
-    six_shared = "In der Praxis zeigt sich, wie empfindsam sie sind."
+    five_shared = "Hier zeigt es sich, wie empfindsam sie sind?"
+    six_shared = "In der Praxis zeigt sich, wie empfindsam sie sind?"
     _edit(cards_copy / "rule-fairness.yaml", _set_item("de", "questions", 0, five_shared))
     _edit(cards_copy / "rule-discretion.yaml", _set_item("de", "questions", 0, six_shared))
 
@@ -275,6 +279,26 @@ def _keep(language: str, name: str, count: int) -> Callable[[dict[str, Any]], No
     return change
 
 
+def _copy_item(
+    language: str, name: str, source: int, target: int
+) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data[language][name][target] = data[language][name][source]
+
+    return change
+
+
+A_LONG_QUESTION = "Was hast du dir vorgenommen, und was davon ist dir gelungen? " * 4
+FRENCH_ACTIONS = [
+    "Appeler un ancien collègue",
+    "Partager une information utile",
+    "Remercier sincèrement un contact",
+    "Proposer un compromis honnête",
+    "Inviter quelqu'un à déjeuner",
+    "Écrire un petit message amical",
+]
+
+
 BROKEN_FIELDS = [
     ("empty question", _set_item("en", "questions", 1, "  "), "en.questions[1] is empty"),
     ("empty title", _set("de", "title", ""), "de.title is empty"),
@@ -295,6 +319,83 @@ BROKEN_FIELDS = [
     ("13 questions", _keep("en", "questions", 13), "en.questions has 13 entries, needs 6 to 12"),
     ("five actions", _keep("en", "actions", 5), "en.actions has 5 entries, needs 6 to 8"),
     ("nine actions", _keep("de", "actions", 9), "de.actions has 9 entries, needs 6 to 8"),
+    (
+        "question without a question mark",
+        _set_item("de", "questions", 0, "Erzähl von deiner Woche."),
+        "de.questions[0] must end with a question mark",
+    ),
+    (
+        "question too long",
+        _set_item("de", "questions", 2, A_LONG_QUESTION[:200] + "?"),
+        "de.questions[2] is 201 characters long, at most 200 allowed",
+    ),
+    # principle-trust's en.questions[1]: "Where are you waiting for someone else to make the
+    # first move?"
+    (
+        "question repeated in other case and spacing",
+        _set_item(
+            "en", "questions", 4, "where are you waiting for someone else  to make the first move ?"
+        ),
+        "en.questions[4] repeats en.questions[1]",
+    ),
+    ("action repeated", _copy_item("de", "actions", 0, 5), "de.actions[5] repeats de.actions[0]"),
+    (
+        "action too long once a name is filled in",
+        _set_item("de", "actions", 3, "{contact} auf einen Kaffee einladen"),
+        "de.actions[3] is 46 characters long with {contact} counted as 20, at most 40 allowed",
+    ),
+    (
+        "unknown placeholder",
+        _set_item("de", "actions", 3, "{name} anrufen"),
+        "de.actions[3] has {name}; the only placeholder allowed is {contact}",
+    ),
+    (
+        "stray brace",
+        _set_item("en", "actions", 3, "Call {contact"),
+        "en.actions[3] has a brace; the only placeholder allowed is {contact}",
+    ),
+    (
+        "contact twice",
+        _set_item("en", "actions", 3, "Thank {contact}, {contact}"),
+        "en.actions[3] has {contact} 2 times, at most once allowed",
+    ),
+    (
+        "placeholder in a question",
+        _set_item("en", "questions", 0, "What did you promise {contact}?"),
+        "en.questions[0] has {contact}; only actions may use a placeholder",
+    ),
+    (
+        "German question in the English block",
+        _set_item(
+            "en", "questions", 2, "Was hält dich davon ab, bei einem Kontakt zuerst etwas zu geben?"
+        ),
+        "en.questions[2] looks German, not English",
+    ),
+    (
+        "French question in the English block",
+        _set_item("en", "questions", 0, "Qu'est-ce qui te retient de faire le premier pas?"),
+        "en.questions[0] does not look English",
+    ),
+    (
+        "English explanation in the German block",
+        _set("de", "explanation", "Trust grows when you give something first and wait to see."),
+        "de.explanation looks English, not German",
+    ),
+    (
+        "English title in the German block",
+        _set("de", "title", "Trust: take the first step"),
+        "de.title looks English, not German",
+    ),
+    (
+        "English action in the German block",
+        _set_item("de", "actions", 1, "Share the news with a friend"),
+        "de.actions[1] looks English, not German",
+    ),
+    (
+        "actions with no German word at all",
+        _set("de", "actions", FRENCH_ACTIONS),
+        "de.actions (all together) does not look German",
+    ),
     ("questions not a list", _set("en", "questions", "Why?"), "en.questions must be a list"),
     ("question repeated", _set("en", "questions", ["Why?", "Why?"]), "en.questions[1] repeats"),
     (
@@ -305,7 +406,7 @@ BROKEN_FIELDS = [
     ("title too long", _set("en", "title", "T" * 65), "en.title is 65 characters long"),
     (
         "prompt too long for Telegram",
-        _set("de", "explanation", "Satz. " * 700),
+        _set("de", "explanation", "Das ist ein Satz. " * 250),
         "de.explanation is too long: the prompt would be",
     ),
 ]
