@@ -146,7 +146,9 @@ async def _card_key(session: AsyncSession, user: User, delivery_id: int | None) 
 def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[str, ...]:
     card = runtime.curriculum.get(card_key or "") if card_key else None
     card = card or runtime.curriculum.intro
-    return tuple(card.text(user.language).actions)
+    # {contact} reads "jemanden"/"someone" until suggestions are personalised, even when
+    # the draft already names a contact.
+    return card.text(user.language).action_labels()
 
 
 async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
