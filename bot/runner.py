@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Literal
 from telegram import Update
 
 from bot.app import NetcoachApplication, build_application
-from bot.domain.places import warm_up_places
+from bot.domain.city_index import use_cache_dir
+from bot.domain.places import prepare_places
 from bot.domain.runtime import Runtime
 from bot.health import REFRESH_SECONDS
 from handlers.registry import set_bot_commands
@@ -35,6 +37,7 @@ __all__ = ["DEFAULT_WEBHOOK_PORT", "RunMode", "running_bot", "serve_until_signal
 
 RunMode = Literal["polling", "webhook", "dispatch"]
 DEFAULT_WEBHOOK_PORT = 8443
+log = logging.getLogger("netcoach")
 
 
 async def _start_webhook(application: NetcoachApplication, runtime: Runtime) -> WebhookServer:
@@ -85,15 +88,21 @@ async def _keep_health_fresh(application: NetcoachApplication) -> None:
 
 
 async def _warm_up(*, places: bool) -> None:
-    """Load what the first answers need, then take it out of the garbage collector's sight.
+    """Take what start-up loaded out of the garbage collector's sight; build what is missing.
 
-    What is loaded by now (modules, cards, the city index) lives as long as the process;
-    frozen, a full collection no longer walks it (one took 60-100 ms on a small machine,
-    stalling every member's answer and every send in flight).
+    What is loaded by now (modules, cards) lives as long as the process; frozen, a full
+    collection no longer walks it (one took 60-100 ms on a small machine, stalling every
+    member's answer and every send in flight). Nothing else is loaded ahead of time: the
+    city index is a file read on the first look-up, and only built here (in a child
+    process, once per version) when it is missing.
     """
-    if places:
-        await asyncio.to_thread(warm_up_places)
     gc.freeze()
+    if places:
+        try:
+            await asyncio.to_thread(prepare_places)
+        except Exception:
+            # Not fatal: the first look-up tries again and answers with what it finds.
+            log.exception("could not prepare the city index")
 
 
 @asynccontextmanager
@@ -107,8 +116,8 @@ async def running_bot(
 ) -> AsyncIterator[NetcoachApplication]:
     """Start the application in `mode` until the block ends (with the health port if set)."""
     application = build_application(runtime, token=token, base_url=base_url)
-    # Load the city index in the background now, so the first member who types a city
-    # does not wait for it (once per process; a dispatch-only worker never needs it).
+    use_cache_dir(runtime.settings.cache_dir)
+    # A dispatch-only worker never looks up a city.
     warm_up = asyncio.create_task(_warm_up(places=mode != "dispatch"))
     health_port = runtime.settings.health_port
     webhook: WebhookServer | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -61,6 +62,8 @@ class Settings(BaseSettings):
     # Members whose language and open flow this process keeps at hand (0: none). Only
     # when it polls: behind a webhook several processes may share one member's messages.
     member_cache_size: int = Field(default=10_000, ge=0)
+    # Files the bot builds for itself (the city index); None: the user's cache directory.
+    cache_dir: Path | None = None
 
     @property
     def remembered_members(self) -> int:
