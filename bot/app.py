@@ -10,6 +10,7 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 
+from bot.chart_worker import ChartWorker
 from bot.dispatcher import Dispatcher
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
@@ -62,6 +63,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     bot_data.metrics = metrics
     # Refreshed only where something serves /healthz (see bot.runner).
     bot_data.health = HealthMonitor(runtime, dispatcher, metrics)
+    # Pictures are drawn in a child process, started on the first one (see bot.chart_worker).
+    bot_data.charts = ChartWorker(cache_dir=runtime.settings.cache_dir)
     register_handlers(application)
     assert application.job_queue is not None
     # The one repeating job: everything due is found in the database, not in jobs.

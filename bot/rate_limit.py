@@ -65,7 +65,10 @@ class PacedRateLimiter(BaseRateLimiter[str]):
         """Run the request in a free slot; after a 429, wait for everyone and try again."""
         if rate_limit_args == PACED:
             return await callback(*args, **kwargs)
-        sends_message = endpoint.startswith(("send", "copy", "forward"))
+        # A chat action ("sending a photo…") is not a message: it takes no slot.
+        sends_message = endpoint.startswith(("send", "copy", "forward")) and (
+            endpoint != "sendChatAction"
+        )
         chat_id = data.get("chat_id")
         for attempt in range(self.max_retries + 1):
             # The slot lasts until the answer: the pacer learns from it when Telegram counted it.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from telegram import (
@@ -14,14 +17,16 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from bot.rate_limit import PACED
 from bot.screens import Screen
 
 __all__ = [
+    "SLOW_ANSWER_SECONDS",
     "Markup",
+    "chat_action_while_slow",
     "edit_screen",
     "reply_markup",
     "send_file",
@@ -31,6 +36,11 @@ __all__ = [
 ]
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+# An answer slower than this shows what the bot is doing ("sending a photo…").
+SLOW_ANSWER_SECONDS = 0.5
+# Telegram shows a chat action for five seconds (or until the next message).
+_CHAT_ACTION_REPEAT_SECONDS = 4.5
 
 
 def reply_markup(screen: Screen) -> Markup | None:
@@ -115,3 +125,27 @@ async def edit_screen(message: Message, screen: Screen) -> None:
         # A button pressed twice (or forged) asks for what is already shown: nothing to do.
         if "message is not modified" not in refused.message.lower():
             raise
+
+
+async def _announce(bot: ExtBot[Any], chat_id: int, action: str, after: float) -> None:
+    await asyncio.sleep(after)
+    while True:
+        try:
+            await bot.send_chat_action(chat_id, action)
+        except TelegramError:
+            return  # Only a courtesy: the answer itself still comes.
+        await asyncio.sleep(_CHAT_ACTION_REPEAT_SECONDS)
+
+
+@asynccontextmanager
+async def chat_action_while_slow(
+    bot: ExtBot[Any], chat_id: int, action: str, *, after: float = SLOW_ANSWER_SECONDS
+) -> AsyncIterator[None]:
+    """Show `action` (e.g. "upload_photo") in the chat while the block takes longer than `after`."""
+    announcing = asyncio.create_task(_announce(bot, chat_id, action, after))
+    try:
+        yield
+    finally:
+        announcing.cancel()
+        with suppress(asyncio.CancelledError):
+            await announcing

@@ -5,11 +5,9 @@ For anyone else they answer exactly like an unknown command.
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Message, Update
+from telegram.constants import ChatAction
 
-from bot.charts import network_chart_png
 from bot.domain.admin import is_admin, network_stats
 from bot.domain.broadcasts import cancel_broadcast, confirm_broadcast, prepare_broadcast
 from bot.domain.network_stats import network_weeks
@@ -17,7 +15,7 @@ from bot.domain.onboarding import load_member
 from bot.screens import admin as screens
 from bot.screens.callbacks import parse
 from bot.screens.review import network_caption, network_chart
-from bot.telegram_out import edit_screen, send_photo, send_screen
+from bot.telegram_out import chat_action_while_slow, edit_screen, send_photo, send_screen
 from handlers.context import Context, identity_of
 from handlers.fallback import unknown_button, unknown_command
 
@@ -34,8 +32,9 @@ async def stats_command(update: Update, context: Context) -> None:
     stats = await network_stats(runtime)
     await send_screen(context.bot, who.chat_id, screens.stats_screen(stats, member.language))
     # The picture: members active and commitments kept per week, the last twelve weeks.
-    chart = network_chart(await network_weeks(runtime), member.language)
-    png = await asyncio.to_thread(network_chart_png, chart)
+    async with chat_action_while_slow(context.bot, who.chat_id, ChatAction.UPLOAD_PHOTO):
+        chart = network_chart(await network_weeks(runtime), member.language)
+        png = await context.bot_data.charts.network_png(chart)
     await send_photo(context.bot, who.chat_id, "stats.png", png, network_caption(member.language))
 
 

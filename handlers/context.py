@@ -7,6 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.chart_worker import ChartDrawer
 from bot.dispatcher import Dispatcher
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
@@ -17,13 +18,15 @@ __all__ = ["CONTEXT_TYPES", "BotData", "Context", "NetcoachApplication", "identi
 
 
 class BotData:
-    """Application-wide data: the runtime for domain calls, the dispatcher, metrics, health."""
+    """Application-wide data: the runtime for domain calls, the dispatcher, metrics, health,
+    and what draws pictures."""
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
         self._dispatcher: Dispatcher | None = None
         self._metrics: Metrics | None = None
         self._health: HealthMonitor | None = None
+        self._charts: ChartDrawer | None = None
 
     @property
     def runtime(self) -> Runtime:
@@ -68,6 +71,17 @@ class BotData:
     @health.setter
     def health(self, value: HealthMonitor) -> None:
         self._health = value
+
+    @property
+    def charts(self) -> ChartDrawer:
+        """What draws pictures (a worker process); set once when the application is built."""
+        if self._charts is None:
+            raise RuntimeError("the application was built without a chart drawer")
+        return self._charts
+
+    @charts.setter
+    def charts(self, value: ChartDrawer) -> None:
+        self._charts = value
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

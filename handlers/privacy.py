@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from telegram import Message, Update
+from telegram.constants import ChatAction
 
 from bot.domain.known_members import ensure_member
 from bot.domain.onboarding import member_language
 from bot.domain.privacy import delete_member, export_member
 from bot.screens import privacy as screens
 from bot.screens.callbacks import parse
-from bot.telegram_out import edit_screen, send_file, send_screen
+from bot.telegram_out import chat_action_while_slow, edit_screen, send_file, send_screen
 from content.i18n import language_for
 from handlers.context import Context, identity_of
 
@@ -19,25 +20,27 @@ __all__ = ["delete_button", "delete_command", "export_command"]
 async def export_command(update: Update, context: Context) -> None:
     """Send everything stored about the member as JSON and as Markdown."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await ensure_member(runtime, who)
-    export = await export_member(runtime, who)
-    if export is None:
-        return
-    language = export.language
-    await send_file(
-        context.bot,
-        who.chat_id,
-        "netcoach-export.json",
-        export.json_bytes,
-        screens.export_caption(language, "json"),
-    )
-    await send_file(
-        context.bot,
-        who.chat_id,
-        "netcoach-export.md",
-        export.markdown_bytes,
-        screens.export_caption(language, "markdown"),
-    )
+    # A long history takes a while to gather, decrypt and upload.
+    async with chat_action_while_slow(context.bot, who.chat_id, ChatAction.UPLOAD_DOCUMENT):
+        await ensure_member(runtime, who)
+        export = await export_member(runtime, who)
+        if export is None:
+            return
+        language = export.language
+        await send_file(
+            context.bot,
+            who.chat_id,
+            "netcoach-export.json",
+            export.json_bytes,
+            screens.export_caption(language, "json"),
+        )
+        await send_file(
+            context.bot,
+            who.chat_id,
+            "netcoach-export.md",
+            export.markdown_bytes,
+            screens.export_caption(language, "markdown"),
+        )
 
 
 async def _language(update: Update, context: Context) -> str:

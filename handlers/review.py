@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Message, Update
+from telegram.constants import ChatAction
 
-from bot.charts import progress_chart_png
 from bot.domain.known_members import ensure_member
 from bot.domain.review import review_for_member, set_review_placement
 from bot.screens.callbacks import parse
 from bot.screens.review import review_photo
 from bot.screens.setup import settings_overview
-from bot.telegram_out import edit_screen, send_photo, send_screen
+from bot.telegram_out import chat_action_while_slow, edit_screen, send_photo, send_screen
 from handlers.context import Context, identity_of
 
 __all__ = ["review_command", "review_placement_button"]
@@ -21,13 +19,14 @@ __all__ = ["review_command", "review_placement_button"]
 async def review_command(update: Update, context: Context) -> None:
     """The last twelve weeks as a picture, with this week's review as its caption."""
     runtime, who = context.bot_data.runtime, identity_of(update)
-    await ensure_member(runtime, who)
-    result = await review_for_member(runtime, who)
-    if result is None:
-        return
-    photo = review_photo(result)
-    # Drawing takes a moment of CPU; keep the event loop free for other members.
-    png = await asyncio.to_thread(progress_chart_png, photo.chart)
+    async with chat_action_while_slow(context.bot, who.chat_id, ChatAction.UPLOAD_PHOTO):
+        await ensure_member(runtime, who)
+        result = await review_for_member(runtime, who)
+        if result is None:
+            return
+        photo = review_photo(result)
+        # Drawn in a worker process: neither the bot's memory nor its event loop pays.
+        png = await context.bot_data.charts.progress_png(photo.chart)
     await send_photo(context.bot, who.chat_id, "review.png", png, photo.caption)
     if photo.follow_up is not None:
         await send_screen(context.bot, who.chat_id, photo.follow_up)

@@ -5,12 +5,14 @@ The clock is frozen at Thursday 26 Nov 2026, 08:00 UTC (09:00 in Berlin).
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import timedelta
 
 from PIL import Image
 from sqlalchemy import select
 
+from bot.charts import ProgressChart, WeeklyBarsChart
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
@@ -53,6 +55,60 @@ async def test_review_sends_a_picture_with_a_caption_in_the_members_language(
     caption = photo.caption or ""
     assert "Deine letzten 12 Wochen" in caption and "Wochenrückblick" in caption
     assert "Verhandeln" in caption and "Wochen in Folge" in caption
+
+
+class DrawsSlowly:
+    """Pictures that take `seconds` to draw (a busy machine, a long history)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def progress_png(self, chart: ProgressChart) -> bytes:
+        await asyncio.sleep(self.seconds)
+        return _tiny_png()
+
+    async def network_png(self, chart: WeeklyBarsChart) -> bytes:
+        await asyncio.sleep(self.seconds)
+        return _tiny_png()
+
+    async def close(self) -> None:
+        """Nothing to let go of."""
+
+
+def _tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def test_a_slow_picture_shows_that_a_photo_is_on_its_way(
+    sim: TelegramSimulator, bot: NetcoachApplication
+) -> None:
+    nora = sim.user("Nora", language_code="en")
+    await _onboard(nora, "thu 09:02")
+    bot.bot_data.charts = DrawsSlowly(1.2)
+    before = len(nora.events)
+
+    (photo,) = await chat(nora, "/review", timeout=30)
+
+    assert photo.photo is not None
+    done = [(event.kind, event.action) for event in nora.events[before:]]
+    assert done[-1] == ("message", None)  # the photo, after "sending a photo…"
+    assert ("chat_action", "upload_photo") in done[:-1]
+
+
+async def test_a_quick_picture_comes_without_a_chat_action(
+    sim: TelegramSimulator, bot: NetcoachApplication
+) -> None:
+    omar = sim.user("Omar", language_code="en")
+    await _onboard(omar, "thu 09:02")
+    bot.bot_data.charts = DrawsSlowly(0.0)
+    before = len(omar.events)
+
+    (photo,) = await chat(omar, "/review", timeout=30)
+
+    assert photo.photo is not None
+    assert [e.kind for e in omar.events[before:] if e.kind == "chat_action"] == []
 
 
 async def test_a_new_member_gets_an_empty_picture_and_a_kind_word(
