@@ -15,7 +15,7 @@ from bot.settings import Settings
 from content.cards import load_cards
 from storage.crypto import FieldCipher, configure_cipher
 from storage.engine import create_engine, create_session_factory
-from storage.migrate import upgrade_database
+from storage.schema_version import is_at_head
 
 __all__ = ["configure_encryption", "open_runtime", "runtime_on"]
 
@@ -63,10 +63,14 @@ async def open_runtime(
     The engine is disposed when the block ends.
     """
     configure_encryption(settings, warn_without_key=warn_without_key)
-    if migrate:
-        await upgrade_database(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
+        if migrate and not await is_at_head(engine):
+            # Only now: Alembic costs start-up time and memory that a current database
+            # does not need.
+            from storage.migrate import upgrade_database
+
+            await upgrade_database(settings.database_url)
         yield runtime_on(engine, settings, clock or SystemClock())
     finally:
         await engine.dispose()

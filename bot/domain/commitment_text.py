@@ -41,8 +41,6 @@ from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 from bot.domain.contact_names import find_contact
 from bot.domain.durations import parse_duration
 from bot.domain.schedule import parse_time_of_day, parse_weekday, slot_on
@@ -290,6 +288,14 @@ def _calendar_date(ctx: _Context, year: str | None, month: int, day: int) -> dat
         return None
 
 
+def _dateparse(text: str, languages: list[str], settings: dict[str, Any]) -> datetime | None:
+    # Imported on first use: dateparser and its regex tables cost ~0.1 s of start-up,
+    # and only an answer our own grammar does not know reaches it.
+    import dateparser
+
+    return dateparser.parse(text, languages=languages, settings=settings)
+
+
 def _dateparser_settings(ctx: _Context) -> dict[str, Any]:
     return {
         "PREFER_DATES_FROM": "future",
@@ -302,7 +308,7 @@ def _dateparser_settings(ctx: _Context) -> dict[str, Any]:
 def _read_month_name(ctx: _Context, words: str) -> date | None:
     """Let dateparser read "15. Dezember", "Dec. 15th"; the year rule stays ours."""
     settings = _dateparser_settings(ctx) | {"REQUIRE_PARTS": ["day", "month"]}
-    parsed = dateparser.parse(words, languages=ctx.languages, settings=settings)
+    parsed = _dateparse(words, ctx.languages, settings)
     if parsed is None:
         return None
     has_year = re.search(r"\d{4}", words) is not None
@@ -532,7 +538,7 @@ def parse_due(
     if due.problem is not DueProblem.MISSING or len(text.split()) < 2:
         # One word without a digit is where dateparser guesses wildly ("mit" = Wednesday).
         return due.problem or DueProblem.MISSING
-    parsed = dateparser.parse(text, languages=ctx.languages, settings=_dateparser_settings(ctx))
+    parsed = _dateparse(text, ctx.languages, _dateparser_settings(ctx))
     if parsed is None:
         return DueProblem.MISSING
     if any(_is_strong_clock(match) for match in _TIME.finditer(text)):
