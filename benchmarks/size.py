@@ -1,14 +1,27 @@
-"""Benchmark: memory and start-up of `netcoach run` with 100, 10,000 and 100,000 members.
+"""Benchmark: memory and start-up of `netcoach run`, its pictures and its first city answer.
 
-    .venv/bin/python -m benchmarks.size [--members 100 10000 100000]
+    .venv/bin/python -m benchmarks.size [--members 100 100000] [--pictures 100]
+        [--tree DIR] [--no-run-daily]
 
-For each size a SQLite database is filled with that many onboarded members (none due),
-then `netcoach run` starts as a process of its own against the simulator. Start-up is
-the time from process start to its first getUpdates (an update is waiting, so it is
-answered at once); memory is the process's resident
-set (VmRSS in /proc/<pid>/status) two seconds later, after the first dispatch tick.
-Next to it, the common way: a minimal python-telegram-bot app that reads the same
-members and schedules one `run_daily` job per member before it starts polling.
+One run measures, for each size, a SQLite database filled with that many onboarded
+members (none due; cloned in bulk with one `INSERT … SELECT`), and `netcoach run` started
+as a process of its own against the simulator (a child process of this one):
+
+- start-up: process start -> its first getUpdates (an update is waiting, so that poll is
+  answered at once);
+- idle memory: the bot's VmRSS two seconds after that, after the first dispatch tick;
+- the first city answer: the time from a member's "/timezone München" (the process's first
+  city look-up; the city index file already built) to the bot's answer, next to the same
+  for "/timezone Europe/Berlin", which needs no look-up;
+- on the largest size, pictures: `--pictures` `/review`s (twenty-five members with a year
+  of history each, in turn, one after the other), with the bot's RSS and its chart
+  worker's after 1, 5, 10, 25, 50 and 100 pictures.
+
+Before all that it builds the city index once into a fresh cache directory and says what
+that cost (what the very first start of a new install does in the background). Next to
+netcoach, the common way: a minimal python-telegram-bot app that reads the same members
+and schedules one `run_daily` job per member before it starts polling. `--tree DIR` runs
+the bot from another source tree (e.g. an export of an older commit) to compare.
 """
 
 from __future__ import annotations
@@ -16,10 +29,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import sqlite3
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +42,27 @@ __all__ = ["main"]
 
 FIRST_ID = 1_000_000
 SETTLE_SECONDS = 2.0
+MEMBERS_WITH_HISTORY = 25
+PICTURE_MARKS = (1, 5, 10, 25, 50, 100, 200, 500)
 
 
 def _fill(path: Path, members: int) -> None:
-    """A migrated database with `members` onboarded members, cloned in bulk from one row."""
+    """A migrated database with `members` onboarded members, cloned in bulk from one row.
+
+    The first few get a year of history each, for pictures worth drawing.
+    """
     from bot.clock import SystemClock
     from bot.settings import Settings
     from bot.wiring import open_runtime
+    from tests.support.history import HistoryBuilder, year_of_history
     from tests.support.members import add_members
 
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{path}", _env_file=None
+    )
+
     async def template() -> None:
-        settings = Settings(  # type: ignore[call-arg]
-            database_url=f"sqlite+aiosqlite:///{path}", _env_file=None
-        )
-        async with open_runtime(settings, SystemClock()) as runtime:
+        async with open_runtime(settings, SystemClock(), warn_without_key=False) as runtime:
             await add_members(runtime, [FIRST_ID])
 
     asyncio.run(template())
@@ -56,6 +78,20 @@ def _fill(path: Path, members: int) -> None:
             f"SELECT {chosen} FROM s, (SELECT * FROM users WHERE telegram_id = ?)",
             (members - 1, FIRST_ID),
         )
+        ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM users ORDER BY telegram_id LIMIT ?", (MEMBERS_WITH_HISTORY,)
+            )
+        ]
+
+    async def histories() -> None:
+        async with open_runtime(settings, SystemClock(), warn_without_key=False) as runtime:
+            now = runtime.clock.now()
+            for user_id in ids:
+                await year_of_history(HistoryBuilder(runtime, user_id), now)
+
+    asyncio.run(histories())
 
 
 def _rss_kib(pid: int) -> int:
@@ -65,8 +101,72 @@ def _rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def _measure(argv: list[str], env: dict[str, str], sim: Any) -> dict[str, float]:
-    """Start a bot process; time its first getUpdates and read its memory after a while."""
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _mib(kib: int) -> float:
+    return round(kib / 1024, 1)
+
+
+def _memory(pid: int) -> dict[str, float]:
+    """The bot's RSS, its children's (the chart worker), and both together, in MiB."""
+    own = _rss_kib(pid)
+    children = 0
+    for child in _children(pid):
+        try:
+            children += _rss_kib(child)
+        except (OSError, RuntimeError):
+            continue  # ended meanwhile
+    return {"bot": _mib(own), "worker": _mib(children), "together": _mib(own + children)}
+
+
+async def _answer_ms(user: Any, text: str) -> float:
+    began = time.perf_counter()
+    await user.send(text)
+    await user.next_message(timeout=60)
+    elapsed = (time.perf_counter() - began) * 1000
+    await asyncio.sleep(0.3)
+    user.unread()  # whatever else the answer brought
+    return round(elapsed, 1)
+
+
+async def _pictures(sim: Any, pid: int, count: int) -> dict[str, Any]:
+    """`count` /reviews one after the other; memory at the marks."""
+    members = [sim.user(f"M{n}", user_id=FIRST_ID + n) for n in range(MEMBERS_WITH_HISTORY)]
+    marks: dict[int, dict[str, float]] = {}
+    began = time.perf_counter()
+    for number in range(1, count + 1):
+        member = members[(number - 1) % len(members)]
+        await member.send("/review")
+        photo = await member.next_message(timeout=120, predicate=lambda m: m.photo is not None)
+        assert photo.photo is not None
+        member.unread()
+        if number in PICTURE_MARKS or number == count:
+            marks[number] = _memory(pid)
+    seconds = time.perf_counter() - began
+    return {"marks": marks, "seconds_per_picture": round(seconds / count, 2)}
+
+
+async def _measure(
+    argv: list[str],
+    env: dict[str, str],
+    sim: Any,
+    *,
+    cwd: str | None = None,
+    session: Any = None,
+) -> dict[str, Any]:
+    """Start a bot process; time its first getUpdates, read its memory, then run `session`."""
     first_poll = asyncio.get_running_loop().create_future()
 
     def on_request(request: Any) -> None:
@@ -79,8 +179,13 @@ async def _measure(argv: list[str], env: dict[str, str], sim: Any) -> dict[str, 
     await sim.user("Waiting", user_id=FIRST_ID - 1).send("hello")
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
-        *argv, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        *argv,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
+    result: dict[str, Any] = {}
     try:
         exited = asyncio.ensure_future(process.wait())
         await asyncio.wait([first_poll, exited], timeout=600, return_when="FIRST_COMPLETED")
@@ -89,12 +194,15 @@ async def _measure(argv: list[str], env: dict[str, str], sim: Any) -> dict[str, 
         exited.cancel()
         polled = first_poll.result()
         await asyncio.sleep(SETTLE_SECONDS)
-        rss = _rss_kib(process.pid)
+        result["startup_s"] = round(polled - started, 2)
+        result["rss_mib"] = _mib(_rss_kib(process.pid))
+        if session is not None:
+            result |= await session(process.pid)
     finally:
         unhook()
         process.terminate()
         await process.wait()
-    return {"startup_s": round(polled - started, 2), "rss_mib": round(rss / 1024, 1)}
+    return result
 
 
 def _ptb_jobs(database: str, base_url: str) -> None:
@@ -124,18 +232,60 @@ def _ptb_jobs(database: str, base_url: str) -> None:
     application.run_polling(poll_interval=0.0, timeout=1, close_loop=False)
 
 
-async def _run(sizes: list[int]) -> list[dict[str, Any]]:
+def _build_city_index(cache: Path) -> dict[str, float]:
+    """Build the city index as a first start does (a child process); time and size."""
+    import subprocess
+
+    probe = (
+        "from pathlib import Path; from bot.domain.city_index import use_cache_dir, "
+        f"ensure_city_index; use_cache_dir(Path({str(cache)!r})); print(ensure_city_index())"
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    path = Path(done.stdout.strip())
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
+        "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+    }
+
+
+async def _run(
+    sizes: list[int], pictures: int, tree: str | None, run_daily: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     from simulator import TelegramSimulator
 
     rows: list[dict[str, Any]] = []
+    pictures_seen: dict[str, Any] = {}
     async with TelegramSimulator(enforce_limits=False, record_requests=False) as sim:
         env = {key: value for key, value in os.environ.items() if not key.startswith("NETCOACH_")}
-        for members in sizes:
-            with tempfile.TemporaryDirectory() as directory:
-                path = Path(directory) / "size.db"
+        with tempfile.TemporaryDirectory() as scratch:
+            cache = Path(scratch) / "cache"
+            index = await asyncio.to_thread(_build_city_index, cache)
+            print("city index built:", index, flush=True)
+            for members in sizes:
+                path = Path(scratch) / f"size-{members}.db"
                 began = time.monotonic()
                 await asyncio.to_thread(_fill, path, members)
                 filled = time.monotonic() - began
+                largest = members == max(sizes)
+
+                async def session(pid: int, largest: bool = largest) -> dict[str, Any]:
+                    asker = sim.user("Asker", user_id=FIRST_ID + MEMBERS_WITH_HISTORY)
+                    found: dict[str, Any] = {
+                        "city_answer_ms": await _answer_ms(asker, "/timezone München"),
+                        "iana_answer_ms": await _answer_ms(asker, "/timezone Europe/Berlin"),
+                        "second_city_answer_ms": await _answer_ms(asker, "/timezone Wien"),
+                        "rss_after_city_mib": _mib(_rss_kib(pid)),
+                    }
+                    if largest and pictures:
+                        found["pictures"] = await _pictures(sim, pid, pictures)
+                    return found
+
                 ours = await _measure(
                     [sys.executable, "-m", "bot", "run"],
                     env
@@ -143,45 +293,72 @@ async def _run(sizes: list[int]) -> list[dict[str, Any]]:
                         "NETCOACH_BOT_TOKEN": sim.token,
                         "NETCOACH_API_BASE_URL": sim.base_url,
                         "NETCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+                        "NETCOACH_CACHE_DIR": str(cache),
+                        "XDG_CACHE_HOME": str(cache),
                     },
                     sim,
+                    cwd=tree,
+                    session=session,
                 )
-                jobs = await _measure(
-                    [
-                        sys.executable,
-                        "-m",
-                        "benchmarks.size",
-                        "--ptb-jobs",
-                        str(path),
-                        sim.base_url,
-                    ],
-                    env,
-                    sim,
+                jobs = (
+                    await _measure(
+                        [
+                            sys.executable,
+                            "-m",
+                            "benchmarks.size",
+                            "--ptb-jobs",
+                            str(path),
+                            sim.base_url,
+                        ],
+                        env,
+                        sim,
+                    )
+                    if run_daily
+                    else {"startup_s": None, "rss_mib": None}
                 )
-            rows.append(
-                {
-                    "members": members,
-                    "netcoach_startup_s": ours["startup_s"],
-                    "netcoach_rss_mib": ours["rss_mib"],
-                    "run_daily_startup_s": jobs["startup_s"],
-                    "run_daily_rss_mib": jobs["rss_mib"],
-                    "db_fill_s": round(filled, 1),
-                }
-            )
-            print(rows[-1], flush=True)
-    return rows
+                path.unlink()
+                if "pictures" in ours:
+                    pictures_seen = ours.pop("pictures")
+                rows.append(
+                    {
+                        "members": members,
+                        "netcoach_startup_s": ours["startup_s"],
+                        "netcoach_rss_mib": ours["rss_mib"],
+                        "first_city_answer_ms": ours["city_answer_ms"],
+                        "iana_answer_ms": ours["iana_answer_ms"],
+                        "second_city_answer_ms": ours["second_city_answer_ms"],
+                        "rss_after_city_mib": ours["rss_after_city_mib"],
+                        "run_daily_startup_s": jobs["startup_s"],
+                        "run_daily_rss_mib": jobs["rss_mib"],
+                        "db_fill_s": round(filled, 1),
+                    }
+                )
+                print(rows[-1], flush=True)
+    return index, rows, pictures_seen
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure each size and print a table, the spread and the command."""
+    """Measure each size and print the tables, the spread and the command."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, nargs="+", default=[100, 10_000, 100_000])
+    parser.add_argument("--members", type=int, nargs="+", default=[100, 100_000])
+    parser.add_argument("--pictures", type=int, default=100)
+    parser.add_argument("--tree", help="run the bot from this source tree instead")
+    parser.add_argument("--no-run-daily", action="store_true", help="skip the run_daily app")
     parser.add_argument("--ptb-jobs", nargs=2, metavar=("DATABASE", "BASE_URL"), help="internal")
     args = parser.parse_args(argv)
     if args.ptb_jobs:
         _ptb_jobs(*args.ptb_jobs)
         return 0
-    rows = asyncio.run(_run(args.members))
+    tree = str(Path(args.tree).resolve()) if args.tree else None
+    started = datetime.now().isoformat(timespec="seconds")
+    index, rows, pictures = asyncio.run(
+        _run(args.members, args.pictures, tree, not args.no_run_daily)
+    )
+    print(f"\nrun of {started}, load average now {os.getloadavg()[0]:.2f}")
+    print(
+        f"city index: built in {index['seconds']} s ({index['cpu_s']} s CPU, peak "
+        f"{index['peak_rss_mib']} MiB, in a child), {index['file_mb']} MB on disk"
+    )
     columns = list(rows[0])
     print(" | ".join(columns))
     for row in rows:
@@ -192,10 +369,15 @@ def main(argv: list[str] | None = None) -> int:
         "run_daily_startup_s",
         "run_daily_rss_mib",
     ):
-        values = [row[key] for row in rows]
-        print(
-            f"{key}: largest/smallest = {max(values) / min(values):.2f} (goal for netcoach <= 1.2)"
-        )
+        values = [row[key] for row in rows if row[key] is not None]
+        if values:
+            spread = max(values) / min(values)
+            print(f"{key}: largest/smallest = {spread:.2f} (goal for netcoach <= 1.2)")
+    if pictures:
+        print(f"pictures ({pictures['seconds_per_picture']} s each, one after the other):")
+        print("pictures | bot MiB | chart worker MiB | together MiB")
+        for number, memory in pictures["marks"].items():
+            print(f"{number} | {memory['bot']} | {memory['worker']} | {memory['together']}")
     print("reproduce:", " ".join([".venv/bin/python -m benchmarks.size", *sys.argv[1:]]))
     return 0
 
