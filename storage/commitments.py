@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Commitment, CommitmentStatus, Delivery, DeliveryKind, DeliveryStatus
+from storage.upsert import dialect_insert
 
 __all__ = ["add_followup_delivery", "claim_due_followups", "on_time_counts", "open_commitments"]
 
@@ -67,8 +66,7 @@ async def add_followup_delivery(
     at the same instant take the next free second (the pacer sends one per second to a
     chat anyway).
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     for offset in range(_MAX_SLOT_SHIFT):
         slot = now + timedelta(seconds=offset)
         statement = (

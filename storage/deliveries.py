@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Commitment, Delivery, DeliveryKind, DeliveryStatus, Reflection, User
+from storage.upsert import dialect_insert
 
 __all__ = [
     "PROMPT_KINDS",
@@ -67,8 +66,7 @@ async def add_delivery(
         "question_index": question_index,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     statement = (
         insert(Delivery)
         .values(**values)
