@@ -241,3 +241,14 @@ def test_the_real_build_runs_in_a_child_and_the_first_answer_comes_from_the_file
     assert [p.name for p in tmp_path.iterdir()] == [f"cities-{index_version()}.sqlite3"]
     # Building here would hold the city list (~70 MiB) on top of Python's ~20.
     assert int(rss_mib) < 60
+
+
+def test_the_default_place_is_systemds_cache_directory_else_the_users_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CACHE_DIRECTORY", f"{tmp_path}/unit:{tmp_path}/other")
+    assert domain_index.default_cache_dir() == tmp_path / "unit"
+
+    monkeypatch.delenv("CACHE_DIRECTORY")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert domain_index.default_cache_dir() == tmp_path / "xdg" / "netcoach"

