@@ -95,6 +95,33 @@ async def test_export_holds_every_row_of_the_member_in_every_table(
     assert MARKER in markdown and "## Deine Notizen (2)" in markdown
 
 
+async def test_a_slow_export_shows_that_a_file_is_on_its_way(
+    sim: TelegramSimulator, bot: NetcoachApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import handlers.privacy
+
+    gathered = handlers.privacy.export_member
+
+    async def slowly(runtime: Runtime, who: Identity) -> Any:
+        await asyncio.sleep(1.2)  # years of notes, a busy machine
+        return await gathered(runtime, who)
+
+    monkeypatch.setattr(handlers.privacy, "export_member", slowly)
+    lotte = sim.user("Lotte", language_code="de")
+    await chat(lotte, "/start", replies=2)
+    before = len(lotte.events)
+
+    await lotte.send("/export")
+    await lotte.next_message(timeout=10)
+    await lotte.next_message(timeout=10)
+
+    done = [(event.kind, event.action) for event in lotte.events[before:]]
+    assert done[0] == ("chat_action", "upload_document")
+    assert done[-2:] == [("message", None), ("message", None)]
+
+
 async def test_delete_removes_every_row_of_the_member_and_nothing_else(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
