@@ -1,7 +1,7 @@
 """Benchmark: memory and start-up of `netcoach run`, its pictures and its first city answer.
 
     .venv/bin/python -m benchmarks.size [--members 100 100000] [--pictures 100]
-        [--tree DIR] [--no-run-daily]
+        [--baseline DIR] [--no-run-daily]
 
 One run measures, for each size, a SQLite database filled with that many onboarded
 members (none due; cloned in bulk with one `INSERT … SELECT`), and `netcoach run` started
@@ -20,8 +20,9 @@ as a process of its own against the simulator (a child process of this one):
 Before all that it builds the city index once into a fresh cache directory and says what
 that cost (what the very first start of a new install does in the background). Next to
 netcoach, the common way: a minimal python-telegram-bot app that reads the same members
-and schedules one `run_daily` job per member before it starts polling. `--tree DIR` runs
-the bot from another source tree (e.g. an export of an older commit) to compare.
+and schedules one `run_daily` job per member before it starts polling. `--baseline DIR`
+also runs the bot from another source tree (e.g. `git archive main | tar -x -C DIR`), each
+measurement right after the same one of this tree's, for a side-by-side comparison.
 """
 
 from __future__ import annotations
@@ -262,12 +263,15 @@ def _build_city_index(cache: Path) -> dict[str, float]:
 
 
 async def _run(
-    sizes: list[int], pictures: int, tree: str | None, run_daily: bool
-) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    sizes: list[int], pictures: int, baseline: str | None, run_daily: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     from simulator import TelegramSimulator
 
+    bots: list[tuple[str, str | None]] = [("netcoach", None)]
+    if baseline is not None:
+        bots.append(("baseline", baseline))
     rows: list[dict[str, Any]] = []
-    pictures_seen: dict[str, Any] = {}
+    pictures_seen: dict[str, dict[str, Any]] = {}
     async with TelegramSimulator(enforce_limits=False, record_requests=False) as sim:
         env = {key: value for key, value in os.environ.items() if not key.startswith("NETCOACH_")}
         with tempfile.TemporaryDirectory() as scratch:
@@ -283,6 +287,7 @@ async def _run(
 
                 async def session(pid: int, largest: bool = largest) -> dict[str, Any]:
                     asker = sim.user("Asker", user_id=FIRST_ID + MEMBERS_WITH_HISTORY)
+                    asker.unread()
                     found: dict[str, Any] = {
                         "city_answer_ms": await _answer_ms(asker, "/timezone München"),
                         "iana_answer_ms": await _answer_ms(asker, "/timezone Europe/Berlin"),
@@ -293,20 +298,6 @@ async def _run(
                         found["pictures"] = await _pictures(sim, pid, pictures)
                     return found
 
-                ours = await _measure(
-                    [sys.executable, "-m", "bot", "run"],
-                    env
-                    | {
-                        "NETCOACH_BOT_TOKEN": sim.token,
-                        "NETCOACH_API_BASE_URL": sim.base_url,
-                        "NETCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
-                        "NETCOACH_CACHE_DIR": str(cache),
-                        "XDG_CACHE_HOME": str(cache),
-                    },
-                    sim,
-                    cwd=tree,
-                    session=session,
-                )
                 jobs = (
                     await _measure(
                         [
@@ -323,24 +314,40 @@ async def _run(
                     if run_daily
                     else {"startup_s": None, "rss_mib": None}
                 )
+                for name, tree in bots:
+                    measured = await _measure(
+                        [sys.executable, "-m", "bot", "run"],
+                        env
+                        | {
+                            "NETCOACH_BOT_TOKEN": sim.token,
+                            "NETCOACH_API_BASE_URL": sim.base_url,
+                            "NETCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+                            "NETCOACH_CACHE_DIR": str(cache),
+                            "XDG_CACHE_HOME": str(cache),
+                        },
+                        sim,
+                        cwd=tree,
+                        session=session,
+                    )
+                    if "pictures" in measured:
+                        pictures_seen[name] = measured.pop("pictures")
+                    rows.append(
+                        {
+                            "members": members,
+                            "bot": name,
+                            "startup_s": measured["startup_s"],
+                            "idle_rss_mib": measured["rss_mib"],
+                            "first_city_answer_ms": measured["city_answer_ms"],
+                            "iana_answer_ms": measured["iana_answer_ms"],
+                            "second_city_answer_ms": measured["second_city_answer_ms"],
+                            "rss_after_city_mib": measured["rss_after_city_mib"],
+                            "run_daily_startup_s": jobs["startup_s"],
+                            "run_daily_rss_mib": jobs["rss_mib"],
+                            "db_fill_s": round(filled, 1),
+                        }
+                    )
+                    print(rows[-1], flush=True)
                 path.unlink()
-                if "pictures" in ours:
-                    pictures_seen = ours.pop("pictures")
-                rows.append(
-                    {
-                        "members": members,
-                        "netcoach_startup_s": ours["startup_s"],
-                        "netcoach_rss_mib": ours["rss_mib"],
-                        "first_city_answer_ms": ours["city_answer_ms"],
-                        "iana_answer_ms": ours["iana_answer_ms"],
-                        "second_city_answer_ms": ours["second_city_answer_ms"],
-                        "rss_after_city_mib": ours["rss_after_city_mib"],
-                        "run_daily_startup_s": jobs["startup_s"],
-                        "run_daily_rss_mib": jobs["rss_mib"],
-                        "db_fill_s": round(filled, 1),
-                    }
-                )
-                print(rows[-1], flush=True)
     return index, rows, pictures_seen
 
 
@@ -349,17 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, nargs="+", default=[100, 100_000])
     parser.add_argument("--pictures", type=int, default=100)
-    parser.add_argument("--tree", help="run the bot from this source tree instead")
+    parser.add_argument(
+        "--baseline", help="also run the bot from this source tree (an older commit), alike"
+    )
     parser.add_argument("--no-run-daily", action="store_true", help="skip the run_daily app")
     parser.add_argument("--ptb-jobs", nargs=2, metavar=("DATABASE", "BASE_URL"), help="internal")
     args = parser.parse_args(argv)
     if args.ptb_jobs:
         _ptb_jobs(*args.ptb_jobs)
         return 0
-    tree = str(Path(args.tree).resolve()) if args.tree else None
+    baseline = str(Path(args.baseline).resolve()) if args.baseline else None
     started = datetime.now().isoformat(timespec="seconds")
     index, rows, pictures = asyncio.run(
-        _run(args.members, args.pictures, tree, not args.no_run_daily)
+        _run(args.members, args.pictures, baseline, not args.no_run_daily)
     )
     print(f"\nrun of {started}, load average now {os.getloadavg()[0]:.2f}")
     print(
@@ -370,22 +379,21 @@ def main(argv: list[str] | None = None) -> int:
     print(" | ".join(columns))
     for row in rows:
         print(" | ".join(str(row[c]) for c in columns))
-    for key in (
-        "netcoach_startup_s",
-        "netcoach_rss_mib",
-        "run_daily_startup_s",
-        "run_daily_rss_mib",
-    ):
-        values = [row[key] for row in rows if row[key] is not None]
-        if values:
+    for name in sorted({row["bot"] for row in rows}):
+        for key in ("startup_s", "idle_rss_mib"):
+            values = [row[key] for row in rows if row["bot"] == name]
             spread = max(values) / min(values)
-            print(f"{key}: largest/smallest = {spread:.2f} (goal for netcoach <= 1.2)")
-    if pictures:
-        print(f"pictures ({pictures['seconds_per_picture']} s each, one after the other):")
+            print(f"{name} {key}: largest/smallest = {spread:.2f} (goal for netcoach <= 1.2)")
+    for key in ("run_daily_startup_s", "run_daily_rss_mib"):
+        values = sorted({row[key] for row in rows if row[key] is not None})
+        if values:
+            print(f"{key}: largest/smallest = {max(values) / min(values):.2f}")
+    for name, seen in pictures.items():
+        print(f"{name}, pictures ({seen['seconds_per_picture']} s each, one after the other):")
         print("pictures | bot MiB | chart worker MiB | together MiB")
-        for number, memory in pictures["marks"].items():
+        for number, memory in seen["marks"].items():
             print(f"{number} | {memory['bot']} | {memory['worker']} | {memory['together']}")
-        most = pictures["most"]
+        most = seen["most"]
         print(f"most after any picture | {most['bot']} | {most['worker']} | {most['together']}")
     print("reproduce:", " ".join([".venv/bin/python -m benchmarks.size", *sys.argv[1:]]))
     return 0
