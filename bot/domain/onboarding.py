@@ -239,8 +239,8 @@ async def choose_language(runtime: Runtime, who: Identity, language: str) -> Flo
 async def choose_timezone(runtime: Runtime, who: Identity, text: str) -> FlowOutcome:
     """Set the time zone from an IANA name or a place; several matches come back as choices."""
     candidate = text.strip()
-    # The first look-up loads the city index (about a second): keep it off the event loop
-    # and outside the transaction.
+    # A look-up reads a file (and the very first one may wait for it to be built): keep it
+    # off the event loop and outside the transaction.
     matches = (
         [ZoneMatch(candidate, candidate)]
         if is_valid_timezone(candidate)
