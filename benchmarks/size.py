@@ -1,15 +1,17 @@
 """Benchmark: memory and start-up of `netcoach run`, its pictures and its first city answer.
 
     .venv/bin/python -m benchmarks.size [--members 100 100000] [--pictures 100]
-        [--baseline DIR] [--no-run-daily]
+        [--starts 3] [--baseline DIR] [--no-run-daily]
 
 One run measures, for each size, a SQLite database filled with that many onboarded
 members (none due; cloned in bulk with one `INSERT … SELECT`), and `netcoach run` started
 as a process of its own against the simulator (a child process of this one):
 
 - start-up: process start -> its first getUpdates (an update is waiting, so that poll is
-  answered at once);
-- idle memory: the bot's VmRSS two seconds after that, after the first dispatch tick;
+  answered at once), and the CPU the process used until then; the median of `--starts`
+  start-ups (single ones moved by a third on this shared machine);
+- idle memory: the bot's VmRSS two seconds after that, after the first dispatch tick
+  (median of the same start-ups);
 - the first city answer: the time from a member's "/timezone München" (the process's first
   city look-up; the city index file already built) to the bot's answer, next to the same
   for "/timezone Europe/Berlin", which needs no look-up;
@@ -32,6 +34,7 @@ import asyncio
 import os
 import resource
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -100,6 +103,12 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far (not its children's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -177,9 +186,12 @@ async def _measure(
     """Start a bot process; time its first getUpdates, read its memory, then run `session`."""
     first_poll = asyncio.get_running_loop().create_future()
 
+    cpu_at_poll: list[float] = []
+
     def on_request(request: Any) -> None:
         if request.method == "getUpdates" and not first_poll.done():
             first_poll.set_result(time.monotonic())
+            cpu_at_poll.append(_cpu_seconds(process.pid))
 
     unhook = sim.on_request(on_request)
     # The simulator reports a request when it answers it; with an update waiting, the
@@ -203,6 +215,7 @@ async def _measure(
         polled = first_poll.result()
         await asyncio.sleep(SETTLE_SECONDS)
         result["startup_s"] = round(polled - started, 2)
+        result["startup_cpu_s"] = round(cpu_at_poll[0], 2)
         result["rss_mib"] = _mib(_rss_kib(process.pid))
         if session is not None:
             result |= await session(process.pid)
@@ -210,6 +223,20 @@ async def _measure(
         unhook()
         process.terminate()
         await process.wait()
+    return result
+
+
+async def _measure_starts(
+    starts: int, argv: list[str], env: dict[str, str], sim: Any, **options: Any
+) -> dict[str, Any]:
+    """`starts` start-ups (the last one runs the session); medians of time, CPU and memory."""
+    session = options.pop("session", None)
+    runs = [await _measure(argv, env, sim, **options) for _ in range(starts - 1)]
+    runs.append(await _measure(argv, env, sim, session=session, **options))
+    result = dict(runs[-1])
+    for key in ("startup_s", "startup_cpu_s", "rss_mib"):
+        result[key] = statistics.median(run[key] for run in runs)
+    result["startups"] = [run["startup_s"] for run in runs]
     return result
 
 
@@ -263,7 +290,7 @@ def _build_city_index(cache: Path) -> dict[str, float]:
 
 
 async def _run(
-    sizes: list[int], pictures: int, baseline: str | None, run_daily: bool
+    sizes: list[int], pictures: int, baseline: str | None, run_daily: bool, starts: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     from simulator import TelegramSimulator
 
@@ -315,7 +342,8 @@ async def _run(
                     else {"startup_s": None, "rss_mib": None}
                 )
                 for name, tree in bots:
-                    measured = await _measure(
+                    measured = await _measure_starts(
+                        starts,
                         [sys.executable, "-m", "bot", "run"],
                         env
                         | {
@@ -336,6 +364,8 @@ async def _run(
                             "members": members,
                             "bot": name,
                             "startup_s": measured["startup_s"],
+                            "startup_cpu_s": measured["startup_cpu_s"],
+                            "startups": measured["startups"],
                             "idle_rss_mib": measured["rss_mib"],
                             "first_city_answer_ms": measured["city_answer_ms"],
                             "iana_answer_ms": measured["iana_answer_ms"],
@@ -356,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, nargs="+", default=[100, 100_000])
     parser.add_argument("--pictures", type=int, default=100)
+    parser.add_argument("--starts", type=int, default=3, help="start-ups per size (median)")
     parser.add_argument(
         "--baseline", help="also run the bot from this source tree (an older commit), alike"
     )
@@ -368,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline = str(Path(args.baseline).resolve()) if args.baseline else None
     started = datetime.now().isoformat(timespec="seconds")
     index, rows, pictures = asyncio.run(
-        _run(args.members, args.pictures, baseline, not args.no_run_daily)
+        _run(args.members, args.pictures, baseline, not args.no_run_daily, args.starts)
     )
     print(f"\nrun of {started}, load average now {os.getloadavg()[0]:.2f}")
     print(
@@ -380,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(" | ".join(str(row[c]) for c in columns))
     for name in sorted({row["bot"] for row in rows}):
-        for key in ("startup_s", "idle_rss_mib"):
+        for key in ("startup_s", "startup_cpu_s", "idle_rss_mib"):
             values = [row[key] for row in rows if row["bot"] == name]
             spread = max(values) / min(values)
             print(f"{name} {key}: largest/smallest = {spread:.2f} (goal for netcoach <= 1.2)")
