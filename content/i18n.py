@@ -30,6 +30,7 @@ __all__ = [
     "format_local_datetime",
     "format_local_time",
     "language_for",
+    "load_date_names",
     "weekday_name",
 ]
 
@@ -152,6 +153,13 @@ def weekday_name(
 ) -> str:
     """Weekday 0 = Monday as a word in `language` (e.g. "Montag", "Mon")."""
     return str(get_day_names(width, locale=language)[weekday])
+
+
+def load_date_names() -> None:
+    """Load babel's date names of every language now (15-40 ms each on first use)."""
+    for language in LANGUAGES:
+        get_day_names("wide", locale=language)
+        format_time(datetime(2000, 1, 1), "HH:mm", locale=language)
 
 
 def format_local_datetime(moment: datetime, timezone: str, language: str) -> str:
