@@ -247,7 +247,7 @@ async def _measure_starts(
         result[key] = round(statistics.median(run[key] for run in runs), 2)
     result["startups"] = [run["startup_s"] for run in runs]
     firsts = [run["city_as_first_answer_ms"] for run in runs[:-1]]
-    result["city_as_first_answer_ms"] = statistics.median(firsts) if firsts else None
+    result["city_as_first_answer_ms"] = round(statistics.median(firsts), 1) if firsts else None
     return result
 
 

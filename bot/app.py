@@ -6,9 +6,11 @@ import logging
 from datetime import timedelta
 from typing import cast
 
+import httpx
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.chart_worker import ChartWorker
 from bot.dispatcher import Dispatcher
@@ -35,10 +37,15 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     pacer = SendPacer(runtime.settings.max_messages_per_second)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
+    # PTB's own two connections (replies, getUpdates) with its default pool sizes, sharing
+    # one TLS context: loading the CA bundle took ~35 ms of start-up each time.
+    tls = httpx.create_ssl_context()
     builder = (
         Application.builder()
         .token(token)
         .base_url(base_url)
+        .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}))
         .context_types(CONTEXT_TYPES)
         .defaults(
             Defaults(
