@@ -154,3 +154,7 @@ async def test_a_polling_bot_without_a_health_port_never_loads_aiohttps_server(
     assert not _imports(log, "aiohttp.web")
     assert not _imports(log, "bot.health_server")
     assert not _imports(log, "bot.webhook")
+    # Nor what only later answers need (pictures, shared locations, due dates), nor
+    # Alembic for a database that is already current.
+    for later in ("matplotlib", "timezonefinder", "dateparser", "alembic"):
+        assert not _imports(log, later), later
