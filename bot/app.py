@@ -30,7 +30,7 @@ log = logging.getLogger("netcoach")
 
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
     """Build the application with every handler registered and the runtime attached."""
-    protect_logs()
+    protect_logs(token)
     pacer = SendPacer(runtime.settings.max_messages_per_second)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
