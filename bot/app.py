@@ -76,6 +76,6 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
 
 
 async def _apply_retention(context: Context) -> None:
-    """Daily: delete reflections and closed commitments past the retention period."""
+    """Daily: delete what is past the retention period (`bot.domain.privacy.apply_retention`)."""
     deleted = await apply_retention(context.bot_data.runtime)
-    log.info("retention: deleted %d old row(s)", deleted)
+    log.info("retention: deleted %s", deleted)
