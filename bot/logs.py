@@ -108,12 +108,15 @@ def _database_summary(problem: BaseException) -> str:
         or getattr(driver, "pgcode", None)
         or getattr(driver, "sqlite_errorname", None)
     )
-    parts = [f"[{'SQLSTATE ' if getattr(driver, 'sqlstate', None) else ''}{code}]" if code else ""]
+    parts = []
+    if code:
+        label = "SQLSTATE " if getattr(driver, "sqlstate", None) else ""
+        parts.append(f"[{label}{code}]")
     parts.append("(the driver's message is left out: it may quote stored values)")
     if isinstance(problem, StatementError) and problem.statement:
         # Our own SQL with placeholders (values are never inlined): it points at the bug.
         parts.append(f"[SQL: {problem.statement}]")
-    return " ".join(part for part in parts if part)
+    return " ".join(parts)
 
 
 def _keeps_message(problem: BaseException) -> bool:
