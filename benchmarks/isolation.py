@@ -221,7 +221,8 @@ async def _flood(rounds: int) -> None:
     process.join(5)
     latencies = sorted(1000 * value for value in result["latencies"])
     print(
-        f"flood: {len(texts)} answers, {result['messages']} messages back in {result['seconds']:.1f} s; "
+        f"flood: {len(texts)} answers, {result['messages']} messages back "
+        f"in {result['seconds']:.1f} s; "
         f"/help during it: {len(latencies)} asked, "
         f"p50 {statistics.median(latencies):.0f} ms, "
         f"p99 {latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]:.0f} ms, "
@@ -308,8 +309,9 @@ async def _contacts(count: int) -> None:
                 f"({'fits' if first[2] <= TELEGRAM_LIMIT else 'over Telegram’s 4,096'})"
             )
             if len(pages) > 1:
+                median = statistics.median(p[0] for p in pages)
                 print(
-                    f"pressed through {len(pages)} pages: median {statistics.median(p[0] for p in pages):.1f} ms, "
+                    f"pressed through {len(pages)} pages: median {median:.1f} ms, "
                     f"max {max(p[0] for p in pages):.1f} ms per page; statements per page "
                     f"{min(p[1] for p in pages)}-{max(p[1] for p in pages)}; longest page "
                     f"{max(p[2] for p in pages)} UTF-16 units"
