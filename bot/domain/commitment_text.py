@@ -28,8 +28,8 @@ Rules of the reading:
   competing dates without one marked as the deadline ("bis", "by") -> AMBIGUOUS.
 
 Bounded work: only the first `MAX_READ_LENGTH` characters are read (callers refuse longer
-text before), and a line with more than `MAX_PHRASES` dates or times is AMBIGUOUS without
-reading any of them, so no input makes dateparser run more than a few times.
+text before), and a line with more than `MAX_PHRASES` dates is AMBIGUOUS without reading
+any of them, so no input makes dateparser run more than a few times.
 
 Who the commitment is about is read by `bot.domain.contact_names.find_contact`.
 """
@@ -70,7 +70,7 @@ END_OF_DAY_MINUTE: Final = 23 * 60 + 59
 MAX_READ_LENGTH: Final = 300
 """Characters read of any text; the rest is ignored (the domain refuses longer text)."""
 MAX_PHRASES: Final = 6
-"""More date (or time) phrases than this in one line are no single deadline."""
+"""More date phrases than this in one line are no single deadline."""
 # How far before a date its lead ("bis spätestens zum", "no later than") may start.
 _LEAD_REACH: Final = 40
 
@@ -239,22 +239,17 @@ def _is_strong_clock(match: re.Match[str]) -> bool:
 def _find_phrases(text: str) -> list[_Phrase] | None:
     """Locate every due phrase: a date core with its lead and clock time, or a time alone.
 
-    None when there are more than `MAX_PHRASES` dates or times: that many are no single
-    deadline, and reading each would cost a dateparser call.
+    None when there are more than `MAX_PHRASES` dates: that many are no single deadline,
+    and reading each could cost a dateparser call. (Times cost no such call.)
     """
     cores = list(islice(_DATE_CORE.finditer(text), MAX_PHRASES + 1))
-    clocks = list(
-        islice(
-            (
-                t
-                for t in _TIME.finditer(text)
-                if not any(t.start() < c.end() and c.start() < t.end() for c in cores)
-            ),
-            MAX_PHRASES + 1,
-        )
-    )
-    if len(cores) > MAX_PHRASES or len(clocks) > MAX_PHRASES:
+    if len(cores) > MAX_PHRASES:
         return None
+    clocks = [
+        t
+        for t in _TIME.finditer(text)
+        if not any(t.start() < c.end() and c.start() < t.end() for c in cores)
+    ]
     used: set[int] = set()
     phrases: list[_Phrase] = []
     for core in cores:
