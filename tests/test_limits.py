@@ -19,6 +19,7 @@ from bot.domain.members import Identity
 from bot.domain.onboarding import choose_timezone
 from bot.domain.runtime import Runtime
 from bot.screens.limits import limit_text
+from bot.settings import SettingsError, load_settings
 from content.i18n import LANGUAGES
 from simulator import TelegramSimulator
 from storage.models import Commitment, Contact, ConversationState, Interaction
@@ -196,3 +197,20 @@ async def test_a_broadcast_is_measured_as_telegram_counts_emoji(
     # 1,751 emoji are 3,502 UTF-16 units: under 3,500 characters, over what fits.
     preview = await broadcasts.prepare_broadcast(runtime, who, "🎉" * emoji)
     assert preview.too_long is refused
+
+
+def test_the_count_limits_are_settings_with_sensible_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = load_settings(_env_file=None)
+    assert (settings.max_contacts, settings.max_open_commitments) == (500, 100)
+    monkeypatch.setenv("NETCOACH_MAX_CONTACTS", "50")
+    assert load_settings(_env_file=None).max_contacts == 50
+    for variable, value, complaint in (
+        ("NETCOACH_MAX_CONTACTS", "0", "greater than or equal to 1"),
+        ("NETCOACH_MAX_OPEN_COMMITMENTS", "lots", "valid integer"),
+    ):
+        monkeypatch.setenv(variable, value)
+        with pytest.raises(SettingsError, match=f"^{variable}: .*{complaint}"):
+            load_settings(_env_file=None)
+        monkeypatch.delenv(variable)

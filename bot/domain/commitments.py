@@ -491,7 +491,8 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
 async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> CommitmentList | None:
     """`/commitments` and `/kept`: a page of open commitments, and the share kept on time.
 
-    Three statements whatever the member has: count, page, and the kept counts.
+    Four statements whatever the member has: the member, the count, the page and the kept
+    counts.
     """
     async with runtime.sessions() as session:
         user = await _user(session, who)
