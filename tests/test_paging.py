@@ -16,9 +16,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from bot.domain.runtime import Runtime
+from bot.screens.fitting import shorten, utf16_length
 from content.i18n import catalog
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
@@ -263,3 +266,11 @@ async def test_a_journal_of_long_emoji_reflections_fits_one_message_per_page(
         older = await _turn(dana, page, "Ältere ▶")
         _assert_within_telegram_limits(older)
         assert "Notiz 6 bis 7 von 7" in (older.text or "")
+
+
+@given(text=st.text(max_size=300), units=st.integers(min_value=1, max_value=400))
+def test_a_shortened_text_fits_its_budget_and_says_it_was_cut(text: str, units: int) -> None:
+    short = shorten(text, units)
+    assert utf16_length(short) <= units
+    if short != text:
+        assert short.endswith("…") and text.startswith(short[:-1].rstrip())

@@ -1,38 +1,22 @@
-"""Telegram's message limits, and shortening text so a screen stays within them.
+"""Shortening members' text so a screen stays within Telegram's message limit.
 
 Telegram counts a message's text in UTF-16 code units after its HTML is parsed (an emoji
-outside the Basic Multilingual Plane counts twice, `&amp;` once), allows 4,096 of them,
-100 inline buttons and 64 bytes of callback data per button.
+outside the Basic Multilingual Plane counts twice) and allows 4,096 of them; screens
+that show members' texts cut each to a budget in those units.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Final
 
-__all__ = [
-    "MAX_BUTTONS",
-    "MAX_MESSAGE_LENGTH",
-    "shorten",
-    "utf16_length",
-    "visible_length",
-]
+__all__ = ["shorten", "utf16_length"]
 
-MAX_MESSAGE_LENGTH: Final = 4096
-MAX_BUTTONS: Final = 100
 _ELLIPSIS: Final = "…"
-_TAG = re.compile(r"<[^>]*>")
 
 
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts it."""
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def visible_length(markup: str) -> int:
-    """Telegram's length of an HTML message: tags dropped, entities counted as one character."""
-    return utf16_length(html.unescape(_TAG.sub("", markup)))
 
 
 def shorten(text: str, units: int) -> str:
