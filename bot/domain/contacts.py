@@ -194,7 +194,7 @@ async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> Conta
     """`/contacts`: a page of contacts with last interaction, open commitments and balance.
 
     A constant number of statements whatever the member has: the member, the count, the
-    page with its counts, and one update when balance notes are given.
+    page with its counts, and updates only for the balance notes given (two at most).
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
