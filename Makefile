@@ -64,6 +64,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.due_query --database sqlite $${NETCOACH_TEST_POSTGRES_URL:+postgres}
 	$(BIN)/python -m benchmarks.dispatch --rate 30
 	$(BIN)/python -m benchmarks.dispatch --rate 1000
+	$(BIN)/python -m benchmarks.isolation parser
+	$(BIN)/python -m benchmarks.isolation flood
+	$(BIN)/python -m benchmarks.isolation contacts
 	if [ -n "$$NETCOACH_TEST_POSTGRES_URL" ]; then \
 		$(BIN)/python -m benchmarks.dispatch --rate 30 --database postgres && \
 		$(BIN)/python -m benchmarks.dispatch --rate 1000 --database postgres; fi
