@@ -8,7 +8,10 @@ traceback from deep inside the driver.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import socket
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -33,19 +36,20 @@ class DatabaseUnavailable(Exception):
 
 
 async def check_database(url: str, *, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
-    """Connect once and open a write transaction; raise `DatabaseUnavailable` if that fails.
+    """Open the database once; raise `DatabaseUnavailable` saying what to check if that fails.
 
-    On SQLite the transaction takes the write lock (`BEGIN IMMEDIATE`), so a file or
-    directory the process may not write is found here, not at the first member's message.
+    PostgreSQL: connect (waiting at most `timeout`) and run a trivial statement. SQLite:
+    the file and its directory must be writable (the journal files go beside it) and the
+    file, if there, a database; no lock is taken, so a migration running in another
+    process does not make this wait.
     """
     parsed = make_url(url)
     if is_sqlite(url):
-        _check_sqlite_path(parsed)
-        engine = create_engine(url)
-    else:
-        engine = create_engine(url, connect_args={"timeout": timeout})
+        await _check_sqlite(parsed)
+        return
+    engine = create_engine(url, connect_args={"timeout": timeout})
     try:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
             await ping(connection)
     except (OSError, DBAPIError) as problem:
         raise DatabaseUnavailable(_explain(parsed, problem, timeout)) from None
@@ -61,27 +65,48 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database).expanduser().absolute()
 
 
-def _check_sqlite_path(url: URL) -> None:
+async def _check_sqlite(url: URL) -> None:
     path = _sqlite_file(url)
     if path is None:
         return
-    if not path.parent.is_dir():
+    directory = path.parent
+    if not directory.is_dir():
         raise DatabaseUnavailable(
-            f"the directory {path.parent} of the SQLite file does not exist: "
+            f"the directory {directory} of the SQLite file does not exist: "
             "create it or correct the path"
         )
     if path.is_dir():
         raise DatabaseUnavailable(f"{path} is a directory; give the path of a file in it")
+    # The write-ahead log and its index are files beside the database.
+    if not os.access(directory, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.R_OK | os.W_OK)
+    ):
+        raise DatabaseUnavailable(_sqlite_advice(path, "permission denied"))
+    try:
+        await asyncio.to_thread(_open_sqlite, path)
+    except sqlite3.Error as problem:
+        raise DatabaseUnavailable(_sqlite_advice(path, _first_line(problem))) from None
+
+
+def _open_sqlite(path: Path) -> None:
+    """Open the file (creating it if missing) and read its header."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    finally:
+        connection.close()
+
+
+def _sqlite_advice(path: Path, reason: str) -> str:
+    if reason == "file is not a database":
+        return f"{path} is not a SQLite database: check the path"
+    return (
+        f"cannot open the SQLite file {path} for writing ({reason}): check that the file "
+        "and its directory are writable by this user and the disk is not full"
+    )
 
 
 def _explain(url: URL, problem: BaseException, timeout: float) -> str:
-    if url.get_backend_name() == "sqlite":
-        path = _sqlite_file(url)
-        reason = _first_line(problem)
-        return (
-            f"cannot open the SQLite file {path} for writing ({reason}): check that the file "
-            "and its directory are writable by this user and the disk is not full"
-        )
     where = f"{url.host or 'localhost'}:{url.port or 5432}"
     if isinstance(problem, socket.gaierror):
         return f"the host {url.host!r} is unknown: check the host name"

@@ -74,9 +74,23 @@ async def test_a_sqlite_file_where_nothing_may_be_written_stops_start_up_in_one_
         tmp_path, "run", database_url="sqlite+aiosqlite:////proc/netcoach.db"
     )
     assert code == 2
+    assert len(lines) == 1, lines
     (line,) = lines
     assert line.startswith("netcoach: NETCOACH_DATABASE_URL: cannot open the SQLite file ")
     assert "writable" in line
+
+
+async def test_a_path_to_something_that_is_no_database_stops_start_up_in_one_line(
+    tmp_path: Path,
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Anna anrufen wegen des Projekts\n" * 40)
+    code, lines = await _netcoach(tmp_path, "run", database_url=f"sqlite+aiosqlite:///{notes}")
+    assert (code, lines) == (
+        2,
+        [f"netcoach: NETCOACH_DATABASE_URL: {notes} is not a SQLite database: check the path"],
+    )
+    assert "Anna" in notes.read_text(), "left as it was"
 
 
 @pytest.mark.parametrize("command", ["run", "run --dispatch-only", "db upgrade"])
