@@ -9,6 +9,7 @@ from typing import cast
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.dispatcher import Dispatcher
 from bot.domain.privacy import apply_retention
@@ -18,6 +19,7 @@ from bot.logs import protect_logs
 from bot.metrics import Metrics
 from bot.pacing import SendPacer
 from bot.rate_limit import PacedRateLimiter
+from bot.telegram_bot import NetcoachBot
 from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
@@ -34,20 +36,24 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     pacer = SendPacer(runtime.settings.max_messages_per_second)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
-    builder = (
-        Application.builder()
-        .token(token)
-        .base_url(base_url)
-        .context_types(CONTEXT_TYPES)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+    bot = NetcoachBot(
+        token,
+        base_url=base_url,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
         # One pacer for everything the bot sends: replies and scheduled sends share
         # Telegram's ceiling, and a 429 pauses both.
-        .rate_limiter(PacedRateLimiter(pacer, metrics=metrics))
+        rate_limiter=PacedRateLimiter(pacer, metrics=metrics),
+        # The connection pools `Application.builder()` gives a bot it builds itself.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
+    builder = (
+        Application.builder()
+        .bot(bot)
+        .context_types(CONTEXT_TYPES)
         # Members' updates at once (database waits overlap, reads are shared), each
         # member's in order.
         .concurrent_updates(PerChatUpdateProcessor(metrics=metrics))

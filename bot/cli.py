@@ -64,13 +64,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and of `python -m bot`."""
+    """Entry point of the console script and of `python -m bot`.
+
+    What an operator can fix stops the program in one line per problem, naming the
+    variable, with exit code 2: bad settings, a database that cannot be used, a token
+    the Bot API refuses, a port that is taken.
+    """
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"netcoach: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"netcoach: {problem}", file=sys.stderr)
         return 2
+    from storage.reachability import DatabaseUnavailable
+
+    try:
+        return _command(args, settings)
+    except DatabaseUnavailable as problem:
+        print(f"netcoach: NETCOACH_DATABASE_URL: {problem}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "report":
         return _report(settings, Path(args.out), args.language or settings.default_language)
     if args.command == "content":
@@ -106,8 +122,10 @@ def _content_check() -> int:
 def _report(settings: Settings, out: Path, language: str) -> int:
     from bot.report import write_report
     from bot.wiring import open_runtime
+    from storage.reachability import check_database
 
     async def write() -> None:
+        await check_database(settings.database_url)
         async with open_runtime(settings, migrate=False, warn_without_key=False) as runtime:
             await write_report(runtime, out, language)
 
@@ -118,8 +136,13 @@ def _report(settings: Settings, out: Path, language: str) -> int:
 
 def _db_upgrade(settings: Settings) -> int:
     from storage.migrate import upgrade_database
+    from storage.reachability import check_database
 
-    asyncio.run(upgrade_database(settings.database_url))
+    async def upgrade() -> None:
+        await check_database(settings.database_url)
+        await upgrade_database(settings.database_url)
+
+    asyncio.run(upgrade())
     print("database is up to date")
     return 0
 
@@ -163,13 +186,14 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
     if settings.webhook_url and settings.webhook_secret is None and not dispatch_only:
         print(
             "netcoach: NETCOACH_WEBHOOK_SECRET: webhook mode needs a secret "
-            "(1-256 characters of A-Z, a-z, 0-9, _ and -)",
+            "(32-256 characters of A-Z, a-z, 0-9, _ and -)",
             file=sys.stderr,
         )
         return 2
     from bot.logs import configure_logging
-    from bot.runner import DEFAULT_WEBHOOK_PORT, RunMode, serve_until_signal
+    from bot.runner import DEFAULT_WEBHOOK_PORT, RunMode, StartUpRefused, serve_until_signal
     from bot.wiring import open_runtime
+    from storage.reachability import check_database
 
     mode: RunMode = "webhook" if settings.webhook_url else "polling"
     if dispatch_only:
@@ -186,6 +210,7 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
 
     async def serve() -> None:
         assert settings.bot_token is not None
+        await check_database(settings.database_url)
         async with open_runtime(settings) as runtime:
             await serve_until_signal(
                 runtime,
@@ -194,5 +219,9 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
                 mode=mode,
             )
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except StartUpRefused as refused:
+        print(f"netcoach: {refused}", file=sys.stderr)
+        return 2
     return 0

@@ -11,6 +11,7 @@ from storage.crypto import FieldCipher, configure_cipher, generate_key
 from storage.engine import create_engine, create_session_factory
 from storage.keyring import rotate_keys
 from storage.migrate import upgrade_database
+from storage.reachability import check_database
 
 __all__ = ["generate", "rotate"]
 
@@ -32,6 +33,9 @@ def rotate(
     """Re-encrypt every stored text under `new` (from `old`, or from plain text).
 
     Safe to interrupt and run again: rows already under the new key are skipped.
+
+    Raises:
+        DatabaseUnavailable: the database cannot be used (`netcoach` says so in one line).
     """
     out = out or sys.stderr
     try:
@@ -49,6 +53,7 @@ def rotate(
         print(f"\r{table:<14} [{bar}] {done}/{total}", end=end, file=out, flush=True)
 
     async def run() -> int:
+        await check_database(settings.database_url)
         await upgrade_database(settings.database_url)
         engine = create_engine(settings.database_url)
         try:

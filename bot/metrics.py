@@ -31,6 +31,7 @@ __all__ = [
     "SEND_KINDS",
     "Metrics",
     "SendResult",
+    "WebhookRejection",
     "send_result",
 ]
 
@@ -58,6 +59,19 @@ class SendResult(enum.StrEnum):
     SERVER_ERROR = "5xx"
     TIMEOUT = "timeout"
     OTHER = "other"
+
+
+class WebhookRejection(enum.StrEnum):
+    """Why the webhook turned a request away (the `reason` label)."""
+
+    NO_SECRET = "no_secret"
+    WRONG_SECRET = "wrong_secret"
+    MALFORMED_SECRET = "malformed_secret"
+    TOO_LARGE = "too_large"
+    NOT_JSON = "not_json"
+    NOT_AN_UPDATE = "not_an_update"
+    UNREADABLE_UPDATE = "unreadable_update"
+    MALFORMED_REQUEST = "malformed_request"
 
 
 def send_result(problem: BaseException | None) -> SendResult:
@@ -136,12 +150,20 @@ class Metrics:
             ["source", "error"],
             registry=self.registry,
         )
+        self.webhook_rejections = Counter(
+            "netcoach_webhook_rejections",
+            "Requests the webhook turned away (not Telegram's, or unreadable), by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         # Every series from the start, so a rate over a fresh process is not empty.
         for kind in SEND_KINDS:
             for outcome in SendResult:
                 self.sends.labels(kind, outcome.value)
         for status in UserStatus:
             self.members.labels(status.value)
+        for reason in WebhookRejection:
+            self.webhook_rejections.labels(reason.value)
 
     def count_send(self, kind: str, problem: BaseException | None) -> None:
         """Count one send attempt of `kind` that ended with `problem` (None: it went)."""

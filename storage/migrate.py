@@ -1,19 +1,34 @@
-"""Apply Alembic migrations from inside the package (`netcoach db upgrade`, `run`, `chat`)."""
+"""Apply Alembic migrations from inside the package (`netcoach db upgrade`, `run`, `chat`).
+
+Several processes may start at once on one database (a bot and its dispatch workers
+after a deploy). Upgrades are serialised across processes, so one migrates and the
+others wait, then find the database at head and go on: on PostgreSQL with an advisory
+lock held by the migrating transaction itself, on SQLite with a lock on a file beside
+the database (`<database>.migrate-lock`), which, unlike SQLite's busy timeout, waits
+for as long as the first upgrade takes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine, is_sqlite
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "MIGRATION_LOCK_ID",
     "BrokenLinksError",
     "alembic_config",
     "check_links",
@@ -22,6 +37,20 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The advisory lock key of migrations on PostgreSQL: any fixed 64-bit number that no
+# other lock of ours uses ("netcoach" in ASCII).
+MIGRATION_LOCK_ID = 0x6E6574636F616368
+
+
+class _OnlyUpgrades(logging.Filter):
+    """Alembic's "Context impl" and "Will assume" lines come at every start and say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Context impl", "Will assume"))
+
+
+# Every `netcoach run` migrates; only an upgrade actually run is worth a log line.
+logging.getLogger("alembic.runtime.migration").addFilter(_OnlyUpgrades())
 
 
 class BrokenLinksError(RuntimeError):
@@ -86,7 +115,13 @@ async def upgrade_database(
     """
     engine = migration_engine(url)
     try:
-        async with engine.begin() as connection:
+        async with _sqlite_file_lock(url), engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held until this transaction ends: whoever waits here then reads the
+                # version the first one committed.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_ID}
+                )
             await connection.run_sync(_upgrade, revision, config or alembic_config())
     finally:
         await engine.dispose()
@@ -95,3 +130,31 @@ async def upgrade_database(
 def _upgrade(connection: Connection, revision: str, config: Config) -> None:
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def _lock_path(url: str) -> Path | None:
+    """The lock file beside a SQLite database file (None for PostgreSQL or in memory)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    file = Path(database).expanduser().absolute()
+    return file.with_name(file.name + ".migrate-lock")
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(url: str) -> AsyncIterator[None]:
+    """Hold an exclusive lock on `<database>.migrate-lock` (SQLite files only)."""
+    path = _lock_path(url)
+    if path is None:
+        yield
+        return
+    with path.open("a") as lock_file:
+        # Waiting blocks a thread, never the event loop.
+        await asyncio.to_thread(fcntl.flock, lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
