@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from storage.crypto import FieldCipher
 
 __all__ = ["TELEGRAM_API_BASE_URL", "Settings", "SettingsError", "load_settings"]
 
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=15.0, gt=0)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     encryption_key: SecretStr | None = None
+    # Earlier keys, comma-separated: only read (texts not yet rotated), never written with.
+    encryption_old_keys: SecretStr | None = None
     default_language: Literal["de", "en"] = "de"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -54,6 +58,8 @@ class Settings(BaseSettings):
     max_messages_per_second: float = Field(default=30.0, gt=0)
     # Reflections and closed commitments older than this many days are deleted daily.
     retention_days: int | None = Field(default=None, gt=0)
+    # An unfinished draft (a commitment, a broadcast, an open question) is dropped after this.
+    draft_days: int = Field(default=3, gt=0)
     # How long a send may stay in flight before another dispatcher takes it over.
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     # Local hours in which follow-ups and check-ins wait (until the end of the window).
@@ -107,6 +113,33 @@ class Settings(BaseSettings):
         secret = value.get_secret_value() if value is not None else ""
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise ValueError("use 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("encryption_old_keys")
+    @classmethod
+    def _check_old_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            FieldCipher.from_setting(value.get_secret_value())
+        except ValueError as problem:
+            # The key help names the main variable; these are the old keys.
+            raise ValueError(
+                str(problem).replace("NETCOACH_ENCRYPTION_KEY must", "each key must")
+            ) from None
+        main: SecretStr | None = info.data.get("encryption_key")
+        if main is None:
+            raise ValueError(
+                "old keys are only read; set NETCOACH_ENCRYPTION_KEY to the key new texts "
+                "are written with"
+            )
+        try:
+            FieldCipher.from_setting(main.get_secret_value(), value.get_secret_value())
+        except ValueError as problem:
+            if "configured twice" in str(problem):
+                raise ValueError(
+                    f"{problem}: a key is either NETCOACH_ENCRYPTION_KEY or an old key"
+                ) from None
         return value
 
     @field_validator("log_format", mode="before")

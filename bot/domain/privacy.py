@@ -20,6 +20,7 @@ from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from content.i18n import catalog, format_local_datetime
+from storage.encrypted import is_unreadable, open_row
 from storage.models import Base, Commitment, Reflection, User
 from storage.users import get_user_by_telegram_id
 
@@ -64,11 +65,15 @@ async def member_rows(session: AsyncSession, user_id: int) -> dict[str, list[dic
         owner = table.c.id if table.name == User.__tablename__ else table.c.user_id
         primary = [column for column in table.primary_key.columns]
         result = await session.execute(select(table).where(owner == user_id).order_by(*primary))
-        rows[table.name] = [dict(row._mapping) for row in result]
+        rows[table.name] = [
+            open_row(table, row._mapping, session=session.sync_session) for row in result
+        ]
     return rows
 
 
-def _plain(value: object) -> object:
+def _plain(value: object, language: str) -> object:
+    if is_unreadable(value):
+        return catalog(language).raw("unreadable.text")
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "value"):  # enums
@@ -76,7 +81,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime) -> bytes:
+def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime, language: str) -> bytes:
     docs = export_field_docs()
     document = {
         "format": EXPORT_FORMAT,
@@ -88,7 +93,10 @@ def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime) -> bytes:
             for table in rows
         },
         "tables": {
-            table: [{field: _plain(value) for field, value in row.items()} for row in table_rows]
+            table: [
+                {field: _plain(value, language) for field, value in row.items()}
+                for row in table_rows
+            ]
             for table, table_rows in rows.items()
         },
     }
@@ -117,7 +125,7 @@ def _as_markdown(
                 if isinstance(value, datetime):
                     shown = format_local_datetime(value, zone, language)
                 else:
-                    shown = "—" if value is None else str(_plain(value))
+                    shown = "—" if value is None else str(_plain(value, language))
                 label = table_docs.get(field, {}).get(language, field)
                 shown = shown.replace("\n", "\n  ")
                 lines.append(f"- **{label}** (`{field}`): {shown}")
@@ -135,7 +143,7 @@ async def export_member(runtime: Runtime, who: Identity) -> MemberExport | None:
         language, zone = user.language, user.timezone or "UTC"
     return MemberExport(
         language=language,
-        json_bytes=_as_json(rows, now),
+        json_bytes=_as_json(rows, now, language),
         markdown_bytes=_as_markdown(rows, now, language, zone),
     )
 

@@ -8,6 +8,7 @@ from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsk
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
 from content.i18n import catalog, format_local_datetime
+from storage.encrypted import is_unreadable
 
 __all__ = [
     "JOURNAL",
@@ -52,7 +53,9 @@ def journal_screen(page: JournalPage) -> Screen:
     lines = [t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)]
     for entry in page.entries:
         text = entry.text
-        if len(text) > _ENTRY_PREVIEW:
+        if is_unreadable(text):
+            text = t("unreadable.entry")
+        elif len(text) > _ENTRY_PREVIEW:
             text = text[: _ENTRY_PREVIEW - 1].rstrip() + "…"
         when = format_local_datetime(entry.written_at, member.timezone or "UTC", member.language)
         lines.append(t("journal.entry", date=when, title=entry.card_title, text=text))
