@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,12 +24,14 @@ from sqlalchemy import String, cast, select, text
 from sqlalchemy.engine import make_url
 
 from bot.clock import ShiftableClock
+from bot.domain.drafts import expire_drafts
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.crypto import FieldCipher, generate_key, using_cipher
-from storage.models import Base
+from storage.models import Base, Commitment, ConversationState
+from tests.support.members import add_members
 
 ADMIN_ID = 4242
 
@@ -36,11 +39,8 @@ ADMIN_ID = 4242
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The test database, with an admin who may broadcast."""
-    return Settings(
-        database_url=database_url,
-        admin_ids=frozenset({ADMIN_ID}),
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    admins = frozenset({ADMIN_ID})
+    return Settings(database_url=database_url, admin_ids=admins, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture(autouse=True)
@@ -251,3 +251,144 @@ async def test_no_word_a_member_typed_is_in_any_database_byte_but_all_are_in_the
         )
     assert control.encode() in await database_bytes(database_url)
     assert control in await every_column_value(runtime)
+
+
+# --- a text moved to another member -----------------------------------------------------
+
+
+async def move_value(runtime: Runtime, table: str, column: str, source: int, target: int) -> None:
+    """What someone with write access but no key can do: copy one row's stored text to another."""
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            text(
+                f"UPDATE {table} SET {column} = (SELECT {column} FROM {table} WHERE id = :source) "
+                "WHERE id = :target"
+            ),
+            {"source": source, "target": target},
+        )
+
+
+async def row_ids(runtime: Runtime, table: str) -> list[int]:
+    async with runtime.sessions() as session:
+        return list((await session.execute(text(f"SELECT id FROM {table} ORDER BY id"))).scalars())
+
+
+async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_else_is_affected(
+    sim: TelegramSimulator,
+    bot: NetcoachApplication,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = sim.user("Alice", language_code="de")
+    bob = sim.user("Bob", language_code="de")
+    await add_members(runtime, [alice.id, bob.id])
+    secret = f"Alices vertrauliche Notiz {uuid.uuid4().hex[:8]}"
+    for member, note, action in (
+        (alice, secret, "Dr. Meier wegen der Diagnose anrufen"),
+        (bob, "Bobs eigene Notiz", "Tom schreiben"),
+    ):
+        await member.send("/next")
+        await with_button(member, "✍️ Gedanken notieren")
+        await say(member, f"/reflect {note}")
+        await say(member, f"/commit {action} in 2 Minuten")
+    alice_note, bob_note = await row_ids(runtime, "reflections")
+    alice_promise, bob_promise = await row_ids(runtime, "commitments")
+    await move_value(runtime, "reflections", "text", alice_note, bob_note)
+    await move_value(runtime, "commitments", "action", alice_promise, bob_promise)
+    caplog.set_level(logging.WARNING)
+
+    (journal,) = await say(bob, "/journal")
+    assert "Dieser Eintrag lässt sich nicht lesen (vielleicht wurde er verändert)." in (
+        journal.text or ""
+    )
+    assert "Alices" not in (journal.text or "")
+    (journal,) = await say(alice, "/journal")
+    assert secret in (journal.text or "")
+    _, item = await say(bob, "/commitments", replies=2)
+    assert "⚠️ (unlesbar – vielleicht wurde es verändert)" in (item.text or "")
+    assert "Meier" not in (item.text or "")
+
+    # The dispatcher follows up on both: Bob's row is shown as unreadable, Alice's as hers.
+    clock.advance(timedelta(minutes=3))
+    await tick(bot)
+    bobs = await bob.next_message(timeout=10, predicate=lambda m: bool(m.buttons))
+    alices = await alice.next_message(timeout=10, predicate=lambda m: bool(m.buttons))
+    assert "unlesbar" in (bobs.text or "") and "Meier" not in (bobs.text or "")
+    assert "Dr. Meier wegen der Diagnose anrufen" in (alices.text or "")
+
+    exposition = bot.bot_data.metrics.exposition().decode()
+    assert 'netcoach_unreadable_texts_total{reason="failed",table="reflections"} 1.0' in exposition
+    assert 'netcoach_unreadable_texts_total{reason="failed",table="commitments"}' in exposition
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"unreadable text in reflections.text, row {bob_note}" in logged
+    assert "Alices" not in logged and "Meier" not in logged
+
+
+# --- drafts expire ---------------------------------------------------------------------
+
+
+async def test_a_draft_left_for_three_days_is_deleted_and_the_member_is_told_once(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    lotte = sim.user("Lotte", language_code="de")
+    await add_members(runtime, [lotte.id])
+    await say(lotte, "/commit")
+    await say(lotte, "Anna")  # the draft now holds who
+    clock.advance(timedelta(days=3, minutes=1))
+
+    (answer,) = await say(lotte, "Blumen schicken")
+    assert answer.text == (
+        "Deine angefangene Abmachung war 3 Tage lang offen, darum habe ich den Entwurf "
+        "gelöscht, wie in /privacy beschrieben. Mit /commit fängst du neu an."
+    )
+    (again,) = await say(lotte, "Blumen schicken")
+    assert "keine offene Frage" in (again.text or "")
+    async with runtime.sessions() as session:
+        assert (await session.execute(select(ConversationState))).scalars().all() == []
+        assert (await session.execute(select(Commitment))).scalars().all() == []
+
+
+async def test_the_hourly_sweep_drops_drafts_and_their_buttons_no_longer_act(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    max_ = sim.user("Max", language_code="en")
+    await add_members(runtime, [max_.id], language="en")
+    (who,) = await say(max_, "/commit")
+    await say(max_, "Anna")
+    clock.advance(timedelta(days=2, hours=23))
+    assert await expire_drafts(runtime) == 0  # not yet
+    clock.advance(timedelta(hours=2))
+    assert await expire_drafts(runtime) == 1
+
+    async with runtime.sessions() as session:
+        (note,) = (await session.execute(select(ConversationState))).scalars()
+    assert (note.flow, note.step, note.data) == ("expired", "commitment", {"reason": "expired"})
+    await max_.wait_callback_answer(await max_.press(who, "Nobody in particular"))
+    assert max_.callback_answers[-1].text == "This button is no longer active."
+    (answer,) = await say(max_, "Send flowers")
+    assert answer.text == (
+        "Your unfinished commitment was left open for 3 days, so I deleted the draft, as "
+        "/privacy says. Start again with /commit."
+    )
+
+    # A note nobody came back for goes a period later.
+    await say(max_, "/commit")
+    clock.advance(timedelta(days=3, hours=1))
+    assert await expire_drafts(runtime) == 1
+    clock.advance(timedelta(days=3))
+    await expire_drafts(runtime)
+    async with runtime.sessions() as session:
+        assert (await session.execute(select(ConversationState))).scalars().all() == []
+
+
+async def test_set_up_waits_for_a_member_however_long_they_take(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    nina = sim.user("Nina", language_code="de")
+    _, language = await say(nina, "/start", replies=2)
+    clock.advance(timedelta(days=10))
+    assert await expire_drafts(runtime) == 0
+    await press(nina, language, "Deutsch")
+    zone = await nina.next_message(timeout=10)
+    assert "Zeitzone" in (zone.text or "")
