@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import String, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -44,6 +40,7 @@ from storage.encrypted import (
 )
 from storage.engine import create_engine, create_session_factory
 from storage.keyring import reencrypt_table
+from tests.support.legacy import legacy_token
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -77,17 +74,6 @@ NOTES = sealed_table(Note.__table__)  # type: ignore[arg-type]
 def marker() -> str:
     """A text that appears nowhere unless we wrote it."""
     return f"Treffen mit Anna Müller {uuid.uuid4().hex}"
-
-
-def legacy_token(key: str, plain: str) -> str:
-    """A token as netcoach wrote them before tokens were bound to their place (``enc1``)."""
-    raw = base64.urlsafe_b64decode(key + "=")
-    purpose = b"netcoach field encryption v1"
-    aead = AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(raw))
-    key_id = key_id_of(key)
-    nonce = os.urandom(12)
-    sealed = aead.encrypt(nonce, plain.encode(), f"enc1:{key_id}".encode())
-    return f"enc1:{key_id}:" + base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
 
 @pytest.fixture(autouse=True)
