@@ -294,8 +294,10 @@ async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_els
         await say(member, f"/commit {action} in 2 Minuten")
     alice_note, bob_note = await row_ids(runtime, "reflections")
     alice_promise, bob_promise = await row_ids(runtime, "commitments")
+    alice_contact, bob_contact = await row_ids(runtime, "contacts")
     await move_value(runtime, "reflections", "text", alice_note, bob_note)
     await move_value(runtime, "commitments", "action", alice_promise, bob_promise)
+    await move_value(runtime, "contacts", "name", alice_contact, bob_contact)
     caplog.set_level(logging.WARNING)
 
     (journal,) = await say(bob, "/journal")
@@ -308,6 +310,8 @@ async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_els
     _, item = await say(bob, "/commitments", replies=2)
     assert "⚠️ (unlesbar – vielleicht wurde es verändert)" in (item.text or "")
     assert "Meier" not in (item.text or "")
+    (who,) = await say(bob, "/commit")  # a name that cannot be read makes no button
+    assert [button.text for button in who.buttons] == ["Niemand Bestimmtes"]
 
     # The dispatcher follows up on both: Bob's row is shown as unreadable, Alice's as hers.
     clock.advance(timedelta(minutes=3))

@@ -28,6 +28,7 @@ from storage.commitments import on_time_counts, open_commitments
 from storage.contacts import get_or_create_contact, user_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
+from storage.encrypted import is_unreadable
 from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
 from storage.users import get_user_by_telegram_id
 
@@ -150,11 +151,9 @@ def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[st
 
 
 async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
-    contacts = sorted(
-        await user_contacts(session, user.id),
-        key=lambda c: c.last_interaction_at or c.created_at,
-        reverse=True,
-    )
+    # A name that cannot be read makes no button (Telegram refuses an empty label).
+    readable = [c for c in await user_contacts(session, user.id) if not is_unreadable(c.name)]
+    contacts = sorted(readable, key=lambda c: c.last_interaction_at or c.created_at, reverse=True)
     return tuple((c.id, c.name) for c in contacts[:_CONTACT_CHOICES])
 
 
