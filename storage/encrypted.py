@@ -473,6 +473,8 @@ def _seal_before_insert(mapper: Mapper[Any], _connection: Connection, target: An
     if seal is None:
         return
     owner, row = _owner(seal, target), getattr(target, seal.row_attribute)
+    if row is None and current_cipher() is None:
+        row = ""  # stored plain: the row's id is not needed, so no sealing UPDATE either
     for key, column in seal.attributes:
         value = getattr(target, key)
         if value is not None:

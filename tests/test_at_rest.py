@@ -312,6 +312,9 @@ async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_els
     assert "Meier" not in (item.text or "")
     (who,) = await say(bob, "/commit")  # a name that cannot be read makes no button
     assert [button.text for button in who.buttons] == ["Niemand Bestimmtes"]
+    await bob.send("/met Tom im Café")  # still his Tom (found by its index), not a new ""
+    await with_button(bob, "Ich habe gegeben")
+    assert len(await row_ids(runtime, "contacts")) == 2
 
     # The dispatcher follows up on both: Bob's row is shown as unreadable, Alice's as hers.
     clock.advance(timedelta(minutes=3))
@@ -356,6 +359,9 @@ async def test_a_draft_left_for_three_days_is_deleted_and_the_member_is_told_onc
 async def test_the_hourly_sweep_drops_drafts_and_their_buttons_no_longer_act(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
+    assert bot.job_queue is not None
+    (sweep,) = [job for job in bot.job_queue.jobs() if job.name == "drafts"]
+    assert sweep.job.trigger.interval == timedelta(hours=1)  # type: ignore[attr-defined]
     max_ = sim.user("Max", language_code="en")
     await add_members(runtime, [max_.id], language="en")
     (who,) = await say(max_, "/commit")
