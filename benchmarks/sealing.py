@@ -2,11 +2,12 @@
 
     .venv/bin/python -m benchmarks.sealing [--rows 20000] [--database sqlite postgres]
 
-For each database: ROWS reflections are written through the ORM in transactions of 100
-(as members write them, one row per INSERT plus the UPDATE that seals it to its row id),
-then read back as pages of 100 rows (the journal's query), without a key and with one;
-wall time per row is printed. Then every row is re-encrypted to a new key with
-`storage.keyring.rotate_keys` (batches of 500) and rows per second are printed; last, the
+For each database: ROWS reflections are written through the ORM in transactions of 100,
+and 1,000 more one per transaction (as members write them: an INSERT, and with a key the
+UPDATE that seals the text to its row id), then all are read back in pages of 100 (the
+journal's query), without a key and with one; wall time per row is printed. Then every
+row is re-encrypted to a new key with `storage.keyring.rotate_keys` (batches of 500) and
+rows per second are printed; last, the
 start-up check of a key against the stored texts (`bot.wiring.check_key_ring`) is timed,
 which samples a fixed number of rows whatever the size. `postgres` means the server in
 `NETCOACH_TEST_POSTGRES_URL`; a scratch database is created and dropped.
@@ -28,6 +29,48 @@ from sqlalchemy import select
 __all__ = ["main"]
 
 BATCH = 100
+SINGLE_ROWS = 1000
+
+
+async def _write(sessions: Any, owner: int, rows: int, per_transaction: int) -> int:
+    """Write `rows` reflections through the ORM; microseconds per row."""
+    from storage.models import Reflection
+
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for first in range(0, rows, per_transaction):
+        async with sessions.begin() as session:
+            session.add_all(
+                Reflection(
+                    user_id=owner,
+                    card_key="intro",
+                    text=f"Notiz {n} über ein Gespräch mit Anna",
+                    created_at=now,
+                )
+                for n in range(first, min(rows, first + per_transaction))
+            )
+    return round(1e6 * (time.perf_counter() - started) / rows)
+
+
+async def _read(sessions: Any, owner: int) -> int:
+    """Read the member's reflections a page at a time (by id); microseconds per row."""
+    from storage.models import Reflection
+
+    started = time.perf_counter()
+    last, count = 0, 0
+    while True:
+        async with sessions() as session:
+            query = (
+                select(Reflection)
+                .where(Reflection.user_id == owner, Reflection.id > last)
+                .order_by(Reflection.id)
+                .limit(BATCH)
+            )
+            page = list((await session.execute(query)).scalars())
+        if not page:
+            return round(1e6 * (time.perf_counter() - started) / count)
+        assert all(row.text.startswith("Notiz") for row in page)
+        last, count = page[-1].id, count + len(page)
 
 
 async def _measure(url: str, rows: int) -> dict[str, Any]:
@@ -36,7 +79,7 @@ async def _measure(url: str, rows: int) -> dict[str, Any]:
     from storage.engine import create_engine, create_session_factory
     from storage.keyring import rotate_keys
     from storage.migrate import upgrade_database
-    from storage.models import Reflection, User
+    from storage.models import User
 
     await upgrade_database(url)
     engine = create_engine(url)
@@ -58,39 +101,18 @@ async def _measure(url: str, rows: int) -> dict[str, Any]:
             ("sealed", FieldCipher(old), sealed_owner),
         ):
             with using_cipher(cipher):
-                started = time.perf_counter()
-                for first in range(0, rows, BATCH):
-                    async with sessions.begin() as session:
-                        session.add_all(
-                            Reflection(
-                                user_id=owner,
-                                card_key="intro",
-                                text=f"Notiz {n} über ein Gespräch mit Anna",
-                                created_at=now,
-                            )
-                            for n in range(first, min(rows, first + BATCH))
-                        )
-                written = time.perf_counter() - started
-                started = time.perf_counter()
-                for offset in range(0, rows, BATCH):
-                    async with sessions() as session:
-                        query = (
-                            select(Reflection)
-                            .where(Reflection.user_id == owner)
-                            .order_by(Reflection.id)
-                            .offset(offset)
-                            .limit(BATCH)
-                        )
-                        texts = [row.text for row in (await session.execute(query)).scalars()]
-                        assert all(text.startswith("Notiz") for text in texts)
-                read = time.perf_counter() - started
-            figures[f"write µs/row ({label})"] = round(1e6 * written / rows)
-            figures[f"read µs/row ({label})"] = round(1e6 * read / rows)
+                figures[f"write µs/row, {BATCH} a transaction ({label})"] = await _write(
+                    sessions, owner, rows, BATCH
+                )
+                figures[f"write µs/row, 1 a transaction ({label})"] = await _write(
+                    sessions, owner, SINGLE_ROWS, 1
+                )
+                figures[f"read µs/row ({label})"] = await _read(sessions, owner)
         ring = FieldCipher(new, old)
         started = time.perf_counter()
         result = await rotate_keys(sessions, ring=ring, batch_size=500)
         took = time.perf_counter() - started
-        assert result.changed == 2 * rows and not result.unreadable
+        assert result.changed == 2 * (rows + SINGLE_ROWS) and not result.unreadable
         figures["rotate rows/s"] = round(result.changed / took)
         with using_cipher(ring):
             started = time.perf_counter()

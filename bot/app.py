@@ -22,7 +22,7 @@ from bot.rate_limit import PacedRateLimiter
 from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
-from storage.encrypted import listen_for_unreadable
+from storage.unreadable import listen_for_unreadable
 
 __all__ = ["DRAFTS_INTERVAL", "RETENTION_INTERVAL", "NetcoachApplication", "build_application"]
 

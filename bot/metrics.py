@@ -23,8 +23,8 @@ from prometheus_client import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from storage.encrypted import UnreadableReport
 from storage.models import DeliveryKind, UserStatus
+from storage.unreadable import UnreadableReport
 
 __all__ = [
     "METRICS_CONTENT_TYPE",

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.encrypted import is_unreadable
 from storage.models import ConversationState
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "EXPIRED_FLOW",

@@ -21,14 +21,12 @@ the stored form (`open_row` opens Core rows).
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from sqlalchemy import JSON, Table, Text, event, update
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapper, Session, attributes, mapped_column
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
@@ -43,6 +41,13 @@ from storage.crypto import (
     to_stored,
     token_key_id,
 )
+from storage.unreadable import (
+    UnreadableData,
+    UnreadableReport,
+    UnreadableText,
+    is_unreadable,
+    report_unreadable,
+)
 
 __all__ = [
     "BLIND_INDEX_OF",
@@ -50,23 +55,14 @@ __all__ = [
     "EncryptedJSON",
     "EncryptedText",
     "SealedTable",
-    "UnreadableData",
-    "UnreadableListener",
-    "UnreadableReport",
-    "UnreadableText",
     "data_from_text",
     "data_to_text",
     "encrypted_json",
     "encrypted_text",
-    "is_unreadable",
-    "listen_for_unreadable",
     "open_row",
     "open_value",
     "sealed_table",
-    "unreadable_info",
 ]
-
-log = logging.getLogger("netcoach")
 
 # `Table.info` key naming the owner column when it is not `user_id`.
 OWNER_COLUMN = "owner_column"
@@ -74,7 +70,6 @@ OWNER_COLUMN = "owner_column"
 BLIND_INDEX_OF = "blind_index_of"
 # What an autoincremented row holds between its INSERT and the UPDATE that seals it.
 _PLACEHOLDER = ""
-_LISTENERS = "netcoach_unreadable_listeners"
 _WRITE_HELP = (
     "encrypted columns are written through the ORM (which binds each value to its row); "
     "a Core insert or update cannot seal a plain value"
@@ -110,39 +105,6 @@ _UNSEARCHABLE = frozenset(
         operators.not_regexp_match_op,
     }
 )
-
-
-class UnreadableText(str):
-    """A stored text that could not be decrypted; empty, with the reason for logs.
-
-    Catalogs show it as their `shown_as` message wherever it fills a placeholder. It is
-    true, unlike an empty text: there is something, it just cannot be shown.
-    """
-
-    reason: str
-    shown_as = "unreadable.text"
-
-    def __new__(cls, reason: str) -> UnreadableText:
-        """An empty text that remembers why it is empty."""
-        made = super().__new__(cls, "")
-        made.reason = reason
-        return made
-
-    def __bool__(self) -> bool:
-        return True
-
-
-class UnreadableData(dict[str, Any]):
-    """A stored draft that could not be decrypted; empty, with the reason for logs."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
-def is_unreadable(value: object) -> bool:
-    """Tell whether a loaded value stands for a text that could not be decrypted."""
-    return isinstance(value, UnreadableText | UnreadableData)
 
 
 class _PendingText(str):
@@ -319,55 +281,6 @@ def sealed_table(table: Table) -> SealedTable | None:
 # --- reading ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class UnreadableReport:
-    """One stored value that could not be decrypted (no text: only where, and why)."""
-
-    table: str
-    column: str
-    row: Any
-    owner: Any
-    key_id: str | None
-    reason: str
-
-
-UnreadableListener = Callable[[UnreadableReport], None]
-
-
-def unreadable_info() -> dict[str, Any]:
-    """Session `info` with an (empty) list of listeners for unreadable values.
-
-    Sessions made by one factory share the list (a sessionmaker copies `info` shallowly),
-    so `listen_for_unreadable` reaches all of them.
-    """
-    return {_LISTENERS: []}
-
-
-def listen_for_unreadable(
-    sessions: async_sessionmaker[AsyncSession], listener: UnreadableListener
-) -> None:
-    """Have `listener` hear of every unreadable value loaded through these sessions."""
-    info: dict[str, Any] = sessions.kw.setdefault("info", {})
-    info.setdefault(_LISTENERS, []).append(listener)
-
-
-def _report(session: Session | None, report: UnreadableReport) -> None:
-    log.warning(
-        "unreadable text in %s.%s, row %s of member %s (key %s): %s",
-        report.table,
-        report.column,
-        report.row,
-        report.owner,
-        report.key_id or "none",
-        report.reason,
-    )
-    listeners: list[UnreadableListener] = (
-        [] if session is None else session.info.get(_LISTENERS, [])
-    )
-    for listener in listeners:
-        listener(report)
-
-
 def open_value(
     spec: SealedTable,
     column: str,
@@ -393,7 +306,7 @@ def open_value(
         return from_stored(stored, cipher, binding)
     except DecryptionError as problem:
         key_id = token_key_id(stored) if isinstance(stored, str) else None
-        _report(
+        report_unreadable(
             session,
             UnreadableReport(spec.table.name, column, row, owner, key_id, problem.reason),
         )

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from storage import sqlite_driver
 from storage.conversations import DraftCutoff, drafts_info
-from storage.encrypted import unreadable_info
 from storage.member_changes import MembersChanged, NotifyingSession, notifying_info
+from storage.unreadable import unreadable_info
 
 __all__ = [
     "READ_ONLY",

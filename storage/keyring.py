@@ -39,14 +39,9 @@ from storage.crypto import (
     is_encrypted,
     token_key_id,
 )
-from storage.encrypted import (
-    SealedTable,
-    UnreadableReport,
-    data_from_text,
-    data_to_text,
-    sealed_table,
-)
+from storage.encrypted import SealedTable, data_from_text, data_to_text, sealed_table
 from storage.models import Base
+from storage.unreadable import UnreadableReport
 
 __all__ = [
     "KeySample",

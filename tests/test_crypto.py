@@ -29,17 +29,15 @@ from storage.crypto import (
     to_stored,
     using_cipher,
 )
-from storage.encrypted import (
-    UnreadableReport,
-    UnreadableText,
-    encrypted_json,
-    encrypted_text,
-    is_unreadable,
-    listen_for_unreadable,
-    sealed_table,
-)
+from storage.encrypted import encrypted_json, encrypted_text, sealed_table
 from storage.engine import create_engine, create_session_factory
 from storage.keyring import reencrypt_table
+from storage.unreadable import (
+    UnreadableReport,
+    UnreadableText,
+    is_unreadable,
+    listen_for_unreadable,
+)
 from tests.support.legacy import legacy_token
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from storage.conversations import clear_state, get_state, set_state
-from storage.encrypted import is_unreadable
 from storage.models import Broadcast, Delivery, DeliveryKind, DeliveryStatus, User, UserStatus
 from storage.types import UTCDateTime
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [

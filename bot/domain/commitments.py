@@ -28,8 +28,8 @@ from storage.commitments import on_time_counts, open_commitments
 from storage.contacts import get_or_create_contact, user_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
-from storage.encrypted import is_unreadable
 from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [

@@ -20,8 +20,9 @@ from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from content.i18n import catalog, format_local_datetime
-from storage.encrypted import is_unreadable, open_row
+from storage.encrypted import open_row
 from storage.models import Base, Commitment, Reflection, User
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [

@@ -8,7 +8,7 @@ from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsk
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
 from content.i18n import catalog, format_local_datetime
-from storage.encrypted import is_unreadable
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "JOURNAL",
