@@ -211,9 +211,17 @@ async def test_no_word_a_member_typed_is_in_any_database_byte_but_all_are_in_the
     await lotte.send("15.12.")
     await lotte.next_message(timeout=10, predicate=lambda m: "15. Dez." in (m.text or ""))
 
-    # Texts the bot answers but never keeps.
+    # Texts the bot answers but never keeps, some typed into an open settings question.
     await say(lotte, f"/timezone {marks.new(kept=False)}")
     await say(lotte, f"/schedule {marks.new(kept=False)}")
+    await say(lotte, f"/pause {marks.new(kept=False)}")
+    await say(lotte, f"/language {marks.new(kept=False)}")
+    await say(lotte, f"/contact {marks.new(kept=False)}")
+    await say(lotte, "/timezone")
+    await say(lotte, f"{marks.new(kept=False)} am See")
+    await nowhere_yet()
+    await lotte.send("Berlin")
+    await lotte.next_message(timeout=10, predicate=lambda m: "Europe/Berlin" in (m.text or ""))
     await say(lotte, f"Nur so: {marks.new(kept=False)}")
 
     # An admin's broadcast: a draft until confirmed, then a broadcast every member gets.
