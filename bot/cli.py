@@ -24,7 +24,8 @@ Rotating to a new key, with no downtime and no order to get wrong:
      NETCOACH_ENCRYPTION_OLD_KEYS=<old key>       (still read; comma-separate several)
      in the bot's environment, then restart the bot (it reads with every key)
   3. netcoach keys rotate                          (same environment; resumable)
-  4. once it reports nothing left under old keys: drop NETCOACH_ENCRYPTION_OLD_KEYS
+  4. once the bot runs with the new key, run it again: when it re-encrypts 0
+     values, drop NETCOACH_ENCRYPTION_OLD_KEYS
 The first key for a database that holds plain text: steps 1-3 without old keys."""
 
 
@@ -65,9 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         "rotate",
         help="re-encrypt every stored text under NETCOACH_ENCRYPTION_KEY (resumable; "
         "reads NETCOACH_ENCRYPTION_OLD_KEYS too)",
-        description="Re-encrypt every stored text under NETCOACH_ENCRYPTION_KEY, bound to its "
-        "row and member, reading with NETCOACH_ENCRYPTION_OLD_KEYS as well. The bot may keep "
-        "running. Safe to interrupt and run again.",
+        description="Re-encrypt every stored text under NETCOACH_ENCRYPTION_KEY, bound to its\n"
+        "row and member, reading with NETCOACH_ENCRYPTION_OLD_KEYS as well. The bot may\n"
+        "keep running. Safe to interrupt and run again.",
         epilog=_ROTATION_STEPS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
