@@ -33,7 +33,7 @@ log = logging.getLogger("netcoach")
 
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
     """Build the application with every handler registered and the runtime attached."""
-    protect_logs()
+    protect_logs(token)
     pacer = SendPacer(runtime.settings.max_messages_per_second)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
@@ -83,9 +83,9 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
 
 
 async def _apply_retention(context: Context) -> None:
-    """Daily: delete reflections and closed commitments past the retention period."""
+    """Daily: delete what is past the retention period (`bot.domain.privacy.apply_retention`)."""
     deleted = await apply_retention(context.bot_data.runtime)
-    log.info("retention: deleted %d old row(s)", deleted)
+    log.info("retention: deleted %s", deleted)
 
 
 async def _expire_drafts(context: Context) -> None:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # Members whose language and open flow this process keeps at hand (0: none). Only
     # when it polls: behind a webhook several processes may share one member's messages.
     member_cache_size: int = Field(default=10_000, ge=0)
+    # Fair limits per member: contacts kept, and commitments open at once.
+    max_contacts: int = Field(default=500, ge=1, le=100_000)
+    max_open_commitments: int = Field(default=100, ge=1, le=10_000)
 
     @property
     def remembered_members(self) -> int:

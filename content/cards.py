@@ -10,10 +10,20 @@ A card file looks like this (every language block has the same four fields)::
     de:
       title: "..."                # at most 64 characters
       explanation: "..."          # 2-4 sentences in our own words
-      questions: ["...", "..."]   # 2-3 reflection questions
-      actions: ["...", "..."]     # 2-3 commitments, at most 40 characters (button labels)
+      questions: ["...", ...]     # 6-12 reflection questions, each ending in "?", at most
+                                  # 200 characters
+      actions: ["...", ...]       # 6-8 commitments (button labels), at most 40 characters;
+                                  # "{contact} anrufen" / "Call {contact}" names a person
     en:
       ...
+
+Six questions per card give a weekly member more than a year of prompts from the nine
+shipped cards without a repeat. `{contact}` is the only placeholder, allowed only in
+actions: it counts as 20 characters (a contact's name) towards the 40, and
+`CardText.action_labels` fills it, with the catalog's "jemanden" / "someone" until a
+contact is known, so write German actions where an accusative fits. Every text must look
+like its block's language (`content.text_language`). No question or action may appear
+twice in a language block.
 
 Card texts are plain text: whoever renders them as Telegram HTML must escape them.
 """
@@ -30,14 +40,24 @@ from typing import Any, Final
 
 import yaml
 
+from content.i18n import catalog
+from content.text_language import language_mismatch
+
 __all__ = [
     "CARDS_DIRECTORY",
     "CARD_KINDS",
+    "CONTACT_NAME_LENGTH",
+    "CONTACT_PLACEHOLDER",
     "DEFAULT_LANGUAGES",
     "FALLBACK_LANGUAGE",
+    "MAX_ACTIONS",
     "MAX_ACTION_LENGTH",
     "MAX_KEY_LENGTH",
+    "MAX_QUESTIONS",
+    "MAX_QUESTION_LENGTH",
     "MAX_TITLE_LENGTH",
+    "MIN_ACTIONS",
+    "MIN_QUESTIONS",
     "PROMPT_RESERVED_CHARACTERS",
     "TELEGRAM_MESSAGE_LIMIT",
     "Card",
@@ -58,8 +78,16 @@ MAX_TITLE_LENGTH: Final = 64
 MAX_ACTION_LENGTH: Final = 40
 # Keys travel in callback data, which Telegram caps at 64 bytes.
 MAX_KEY_LENGTH: Final = 40
-MIN_ITEMS: Final = 2
-MAX_ITEMS: Final = 3
+# Six per card: nine cards hold 54 questions, more than a year of weekly prompts.
+MIN_QUESTIONS: Final = 6
+MAX_QUESTIONS: Final = 12
+MAX_QUESTION_LENGTH: Final = 200
+MIN_ACTIONS: Final = 6
+# All actions are offered at once as one button per row; more than eight crowd the screen.
+MAX_ACTIONS: Final = 8
+CONTACT_PLACEHOLDER: Final = "{contact}"
+# A contact's name as filled into an action: with it the label must still fit a button.
+CONTACT_NAME_LENGTH: Final = 20
 TELEGRAM_MESSAGE_LIMIT: Final = 4096
 # Room for what the renderer adds around a prompt: headings, progress, hints.
 PROMPT_RESERVED_CHARACTERS: Final = 200
@@ -69,6 +97,7 @@ _TEXT_FIELDS: Final = ("title", "explanation", "questions", "actions")
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Any two-letter top-level field is a language block, so a card may carry extra languages.
 _LANGUAGE_CODE: Final = re.compile(r"[a-z]{2}")
+_BRACED: Final = re.compile(r"\{[^{}]*\}")
 
 
 class CardError(Exception):
@@ -87,6 +116,25 @@ class CardText:
     explanation: str
     questions: tuple[str, ...]
     actions: tuple[str, ...]
+    language: str = FALLBACK_LANGUAGE
+
+    def action_labels(self, contact: str | None = None) -> tuple[str, ...]:
+        """The actions as a member reads them, `{contact}` filled in.
+
+        With `contact` None the catalog's neutral word ("jemanden", "someone") stands in,
+        capitalised at the start of a label; a name is filled in as given.
+        """
+        if contact is None:
+            someone = catalog(self.language).raw("commit.someone")
+            return tuple(_fill_contact(action, someone, capitalise=True) for action in self.actions)
+        return tuple(_fill_contact(action, contact) for action in self.actions)
+
+
+def _fill_contact(action: str, contact: str, capitalise: bool = False) -> str:
+    if capitalise and action.startswith(CONTACT_PLACEHOLDER):
+        first = contact[:1].upper() + contact[1:]
+        return first + action[len(CONTACT_PLACEHOLDER) :].replace(CONTACT_PLACEHOLDER, contact)
+    return action.replace(CONTACT_PLACEHOLDER, contact)
 
 
 @dataclass(frozen=True)
@@ -233,26 +281,74 @@ def _read_text(report: _FileReport, where: str, value: object, max_length: int =
 
 
 def _read_items(
-    report: _FileReport, where: str, value: object, max_length: int = 0
-) -> tuple[str, ...]:
+    report: _FileReport, where: str, value: object, minimum: int, maximum: int
+) -> list[tuple[str, str]]:
+    """The list's texts, each with its place ("de.questions[2]"); repeats are reported."""
     if value is _MISSING:
         report.add(where, "is missing")
-        return ()
+        return []
     if not isinstance(value, list):
-        report.add(where, f"must be a list of {MIN_ITEMS} to {MAX_ITEMS} texts")
-        return ()
-    if not MIN_ITEMS <= len(value) <= MAX_ITEMS:
+        report.add(where, f"must be a list of {minimum} to {maximum} texts")
+        return []
+    if not minimum <= len(value) <= maximum:
         entries = "entry" if len(value) == 1 else "entries"
-        report.add(where, f"has {len(value)} {entries}, needs {MIN_ITEMS} to {MAX_ITEMS}")
-    items: list[str] = []
+        report.add(where, f"has {len(value)} {entries}, needs {minimum} to {maximum}")
+    items: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
     for index, raw in enumerate(value):
-        text = _read_text(report, f"{where}[{index}]", raw, max_length)
+        place = f"{where}[{index}]"
+        text = _read_text(report, place, raw)
         if text is None:
             continue
-        if text in items:
-            report.add(f"{where}[{index}]", f"repeats {where}[{items.index(text)}]")
-        items.append(text)
-    return tuple(items)
+        # "Why?" and "why ?" are the same question to a member.
+        folded = " ".join(text.casefold().split()).replace(" ?", "?")
+        if folded in seen:
+            report.add(place, f"repeats {seen[folded]}")
+        seen.setdefault(folded, place)
+        items.append((place, text))
+    return items
+
+
+def _check_no_placeholder(report: _FileReport, where: str, text: str) -> None:
+    found = _BRACED.search(text)
+    if found or "{" in text or "}" in text:
+        shown = found.group() if found else "a brace"
+        report.add(where, f"has {shown}; only actions may use a placeholder")
+
+
+def _check_question(report: _FileReport, where: str, text: str) -> None:
+    if len(text) > MAX_QUESTION_LENGTH:
+        report.add(where, f"is {len(text)} characters long, at most {MAX_QUESTION_LENGTH} allowed")
+    if not text.endswith("?"):
+        report.add(where, "must end with a question mark")
+    _check_no_placeholder(report, where, text)
+
+
+def _check_action(report: _FileReport, where: str, text: str) -> None:
+    uses = text.count(CONTACT_PLACEHOLDER)
+    rest = text.replace(CONTACT_PLACEHOLDER, "")
+    found = _BRACED.search(rest)
+    if found or "{" in rest or "}" in rest:
+        shown = found.group() if found else "a brace"
+        report.add(where, f"has {shown}; the only placeholder allowed is {CONTACT_PLACEHOLDER}")
+    if uses > 1:
+        report.add(where, f"has {CONTACT_PLACEHOLDER} {uses} times, at most once allowed")
+    length = len(rest) + uses * CONTACT_NAME_LENGTH
+    if length > MAX_ACTION_LENGTH:
+        counted = f" with {CONTACT_PLACEHOLDER} counted as {CONTACT_NAME_LENGTH}" if uses else ""
+        report.add(
+            where, f"is {length} characters long{counted}, at most {MAX_ACTION_LENGTH} allowed"
+        )
+
+
+def _check_language(
+    report: _FileReport, language: str, where: str, text: str, sentence: bool = True
+) -> bool:
+    """Report `text` if it does not look like `language`; True if it was reported."""
+    problem = language_mismatch(text, language, sentence=sentence)
+    if problem is not None:
+        report.add(where, problem)
+    return problem is not None
 
 
 def _read_language(report: _FileReport, language: str, block: object) -> CardText | None:
@@ -265,14 +361,45 @@ def _read_language(report: _FileReport, language: str, block: object) -> CardTex
     before = len(report.problems)
     title = _read_text(report, f"{language}.title", block.get("title", _MISSING), MAX_TITLE_LENGTH)
     explanation = _read_text(report, f"{language}.explanation", block.get("explanation", _MISSING))
-    questions = _read_items(report, f"{language}.questions", block.get("questions", _MISSING))
-    actions = _read_items(
-        report, f"{language}.actions", block.get("actions", _MISSING), MAX_ACTION_LENGTH
+    if title is not None:
+        _check_no_placeholder(report, f"{language}.title", title)
+        _check_language(report, language, f"{language}.title", title, sentence=False)
+    if explanation is not None:
+        _check_no_placeholder(report, f"{language}.explanation", explanation)
+        _check_language(report, language, f"{language}.explanation", explanation)
+    questions = _read_items(
+        report,
+        f"{language}.questions",
+        block.get("questions", _MISSING),
+        MIN_QUESTIONS,
+        MAX_QUESTIONS,
     )
+    for where, text in questions:
+        _check_question(report, where, text)
+        _check_language(report, language, where, text)
+    actions = _read_items(
+        report, f"{language}.actions", block.get("actions", _MISSING), MIN_ACTIONS, MAX_ACTIONS
+    )
+    labels_reported = False
+    for where, text in actions:
+        _check_action(report, where, text)
+        labels_reported |= _check_language(report, language, where, text, sentence=False)
+    # One label says little about its language; all of them together say enough.
+    if actions and not labels_reported:
+        together = " ".join(action for _, action in actions)
+        problem = language_mismatch(together, language)
+        if problem is not None:
+            report.add(f"{language}.actions", f"(all together) {problem}")
     if title is None or explanation is None or len(report.problems) > before:
         return None
-    text = CardText(title, explanation, questions, actions)
-    length = prompt_length(text)
+    card_text = CardText(
+        title,
+        explanation,
+        tuple(question for _, question in questions),
+        tuple(action for _, action in actions),
+        language,
+    )
+    length = prompt_length(card_text)
     if length > TELEGRAM_MESSAGE_LIMIT:
         report.add(
             f"{language}.explanation",
@@ -281,7 +408,7 @@ def _read_language(report: _FileReport, language: str, block: object) -> CardTex
             f"Telegram allows {TELEGRAM_MESSAGE_LIMIT}",
         )
         return None
-    return text
+    return card_text
 
 
 def _read_card(path: Path, languages: Sequence[str]) -> tuple[Card | None, list[str]]:

@@ -14,9 +14,18 @@ import yaml
 
 from content.cards import (
     CARDS_DIRECTORY,
+    CONTACT_NAME_LENGTH,
+    CONTACT_PLACEHOLDER,
+    MAX_ACTION_LENGTH,
+    MAX_ACTIONS,
+    MAX_QUESTION_LENGTH,
+    MAX_QUESTIONS,
+    MIN_ACTIONS,
+    MIN_QUESTIONS,
     TELEGRAM_MESSAGE_LIMIT,
     Card,
     CardError,
+    CardText,
     check_cards,
     load_cards,
     prompt_length,
@@ -93,12 +102,68 @@ def test_the_content_check_finds_nothing_wrong_with_the_shipped_cards() -> None:
 
 
 def test_every_card_fits_telegram_and_its_buttons() -> None:
+    a_long_name = "Maximiliane Schmidt-Öztürk"[:CONTACT_NAME_LENGTH]
     for card in load_cards():
         for language, text in card.texts.items():
-            assert 2 <= len(text.questions) <= 3, (card.key, language)
-            assert 2 <= len(text.actions) <= 3, (card.key, language)
-            assert all(len(action) <= 40 for action in text.actions), (card.key, language)
+            assert MIN_QUESTIONS <= len(text.questions) <= MAX_QUESTIONS, (card.key, language)
+            assert MIN_ACTIONS <= len(text.actions) <= MAX_ACTIONS, (card.key, language)
+            assert all(len(q) <= MAX_QUESTION_LENGTH for q in text.questions), card.key
+            for label in text.action_labels(a_long_name):
+                assert len(label) <= MAX_ACTION_LENGTH, (card.key, label)
+            # The longest question is the one the prompt check measures.
             assert prompt_length(text) <= TELEGRAM_MESSAGE_LIMIT
+
+
+def test_a_weekly_member_has_more_than_a_year_of_questions_in_either_language() -> None:
+    curriculum = load_cards()
+
+    assert MIN_QUESTIONS * len(curriculum) >= 52
+    for language in ("de", "en"):
+        questions = [q for card in curriculum for q in card.text(language).questions]
+        assert len(questions) >= 54, language
+        assert len(set(questions)) == len(questions), language
+        assert all(question.endswith("?") for question in questions), language
+
+
+def test_every_card_suggests_at_least_two_actions_about_a_person_in_each_language() -> None:
+    for card in load_cards():
+        for language, text in card.texts.items():
+            personal = [a for a in text.actions if CONTACT_PLACEHOLDER in a]
+            assert len(personal) >= 2, (card.key, language)
+
+
+def test_a_person_slot_takes_a_name_as_typed_or_someone_capitalised_at_the_start() -> None:
+    german = CardText("T", "E", ("F?",), ("{contact} anrufen", "Danke sagen"), "de")
+    english = CardText("T", "E", ("Q?",), ("Call {contact}", "Say thank you"), "en")
+
+    assert german.action_labels() == ("Jemanden anrufen", "Danke sagen")
+    assert german.action_labels("anna") == ("anna anrufen", "Danke sagen")
+    assert english.action_labels() == ("Call someone", "Say thank you")
+    assert english.action_labels("Anna") == ("Call Anna", "Say thank you")
+
+
+def test_until_a_contact_is_known_a_suggested_action_names_someone_not_a_placeholder() -> None:
+    card = load_cards().by_key("intro-relationships")
+
+    assert "{contact} fragen, wie es geht" in card.text("de").actions
+    assert "Jemanden fragen, wie es geht" in card.text("de").action_labels()
+    assert "Check in with someone" in card.text("en").action_labels()
+    assert "Anna fragen, wie es geht" in card.text("de").action_labels("Anna")
+    assert "Check in with Anna" in card.text("en").action_labels("Anna")
+    # Labels without a placeholder stay as written.
+    assert card.text("en").action_labels()[0] == card.text("en").actions[0]
+    for shipped in load_cards():
+        for text in shipped.texts.values():
+            for label in (*text.action_labels(), *text.action_labels("Anna")):
+                assert "{" not in label and "}" not in label, (shipped.key, label)
+
+
+def test_german_actions_put_the_contact_where_jemanden_fits() -> None:
+    # "jemanden" is accusative: "mit jemanden" or "bei jemanden" would be wrong German.
+    dative = re.compile(r"\b(mit|bei|von|zu|nach|aus|seit|gegenüber) jemanden\b", re.IGNORECASE)
+    for card in load_cards():
+        for label in card.text("de").action_labels():
+            assert not dative.search(label), (card.key, label)
 
 
 def test_the_cards_speak_to_the_member_and_do_not_shout() -> None:
@@ -162,8 +227,8 @@ def test_a_card_quoting_the_source_is_caught_whatever_the_case_and_punctuation(
 def test_six_words_in_a_row_from_a_longer_source_sentence_are_caught_five_are_not(
     cards_copy: Path,
 ) -> None:
-    five_shared = "Hier zeigt es sich, wie empfindsam sie sind."
-    six_shared = "In der Praxis zeigt sich, wie empfindsam sie sind."
+    five_shared = "Hier zeigt es sich, wie empfindsam sie sind?"
+    six_shared = "In der Praxis zeigt sich, wie empfindsam sie sind?"
     _edit(cards_copy / "rule-fairness.yaml", _set_item("de", "questions", 0, five_shared))
     _edit(cards_copy / "rule-discretion.yaml", _set_item("de", "questions", 0, six_shared))
 
@@ -203,6 +268,37 @@ def _drop(name: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _keep(language: str, name: str, count: int) -> Callable[[dict[str, Any]], None]:
+    """Keep the first `count` entries of a list, or repeat variants of them up to `count`."""
+
+    def change(data: dict[str, Any]) -> None:
+        items = data[language][name]
+        extra = [f"{n}. {item}" for n in range(2, 4) for item in items]
+        data[language][name] = (items + extra)[:count]
+
+    return change
+
+
+def _copy_item(
+    language: str, name: str, source: int, target: int
+) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data[language][name][target] = data[language][name][source]
+
+    return change
+
+
+A_LONG_QUESTION = "Was hast du dir vorgenommen, und was davon ist dir gelungen? " * 4
+FRENCH_ACTIONS = [
+    "Appeler un ancien collègue",
+    "Partager une information utile",
+    "Remercier sincèrement un contact",
+    "Proposer un compromis honnête",
+    "Inviter quelqu'un à déjeuner",
+    "Écrire un petit message amical",
+]
+
+
 BROKEN_FIELDS = [
     ("empty question", _set_item("en", "questions", 1, "  "), "en.questions[1] is empty"),
     ("empty title", _set("de", "title", ""), "de.title is empty"),
@@ -219,6 +315,87 @@ BROKEN_FIELDS = [
     ("empty source", _set_top("source", ""), "source is empty"),
     ("one question", _set("de", "questions", ["Wem vertraust du?"]), "de.questions has 1 entry"),
     ("four actions", _set("en", "actions", ["a", "b", "c", "d"]), "en.actions has 4 entries"),
+    ("five questions", _keep("de", "questions", 5), "de.questions has 5 entries, needs 6 to 12"),
+    ("13 questions", _keep("en", "questions", 13), "en.questions has 13 entries, needs 6 to 12"),
+    ("five actions", _keep("en", "actions", 5), "en.actions has 5 entries, needs 6 to 8"),
+    ("nine actions", _keep("de", "actions", 9), "de.actions has 9 entries, needs 6 to 8"),
+    (
+        "question without a question mark",
+        _set_item("de", "questions", 0, "Erzähl von deiner Woche."),
+        "de.questions[0] must end with a question mark",
+    ),
+    (
+        "question too long",
+        _set_item("de", "questions", 2, A_LONG_QUESTION[:200] + "?"),
+        "de.questions[2] is 201 characters long, at most 200 allowed",
+    ),
+    # principle-trust's en.questions[1]: "Where are you waiting for someone else to make the
+    # first move?"
+    (
+        "question repeated in other case and spacing",
+        _set_item(
+            "en", "questions", 4, "where are you waiting for someone else  to make the first move ?"
+        ),
+        "en.questions[4] repeats en.questions[1]",
+    ),
+    ("action repeated", _copy_item("de", "actions", 0, 5), "de.actions[5] repeats de.actions[0]"),
+    (
+        "action too long once a name is filled in",
+        _set_item("de", "actions", 3, "{contact} auf einen Kaffee einladen"),
+        "de.actions[3] is 46 characters long with {contact} counted as 20, at most 40 allowed",
+    ),
+    (
+        "unknown placeholder",
+        _set_item("de", "actions", 3, "{name} anrufen"),
+        "de.actions[3] has {name}; the only placeholder allowed is {contact}",
+    ),
+    (
+        "stray brace",
+        _set_item("en", "actions", 3, "Call {contact"),
+        "en.actions[3] has a brace; the only placeholder allowed is {contact}",
+    ),
+    (
+        "contact twice",
+        _set_item("en", "actions", 3, "Thank {contact}, {contact}"),
+        "en.actions[3] has {contact} 2 times, at most once allowed",
+    ),
+    (
+        "placeholder in a question",
+        _set_item("en", "questions", 0, "What did you promise {contact}?"),
+        "en.questions[0] has {contact}; only actions may use a placeholder",
+    ),
+    (
+        "German question in the English block",
+        _set_item(
+            "en", "questions", 2, "Was hält dich davon ab, bei einem Kontakt zuerst etwas zu geben?"
+        ),
+        "en.questions[2] looks German, not English",
+    ),
+    (
+        "French question in the English block",
+        _set_item("en", "questions", 0, "Qu'est-ce qui te retient de faire le premier pas?"),
+        "en.questions[0] does not look English",
+    ),
+    (
+        "English explanation in the German block",
+        _set("de", "explanation", "Trust grows when you give something first and wait to see."),
+        "de.explanation looks English, not German",
+    ),
+    (
+        "English title in the German block",
+        _set("de", "title", "Trust: take the first step"),
+        "de.title looks English, not German",
+    ),
+    (
+        "English action in the German block",
+        _set_item("de", "actions", 1, "Share the news with a friend"),
+        "de.actions[1] looks English, not German",
+    ),
+    (
+        "actions with no German word at all",
+        _set("de", "actions", FRENCH_ACTIONS),
+        "de.actions (all together) does not look German",
+    ),
     ("questions not a list", _set("en", "questions", "Why?"), "en.questions must be a list"),
     ("question repeated", _set("en", "questions", ["Why?", "Why?"]), "en.questions[1] repeats"),
     (
@@ -229,7 +406,7 @@ BROKEN_FIELDS = [
     ("title too long", _set("en", "title", "T" * 65), "en.title is 65 characters long"),
     (
         "prompt too long for Telegram",
-        _set("de", "explanation", "Satz. " * 700),
+        _set("de", "explanation", "Das ist ein Satz. " * 250),
         "de.explanation is too long: the prompt would be",
     ),
 ]
@@ -352,13 +529,37 @@ source: "Pluspunkte – Zuhören"
 de:
   title: "Zuhören"
   explanation: "Wer zuhört, erfährt, was anderen wichtig ist."
-  questions: ["Wem hast du diese Woche zugehört?", "Wer hat dir zugehört?"]
-  actions: ["Eine Frage mehr stellen", "Ausreden lassen"]
+  questions:
+    - "Wem hast du diese Woche zugehört?"
+    - "Wer hat dir zugehört?"
+    - "Wann hast du nur so getan, als ob du zuhörst?"
+    - "Wessen Geschichte würdest du gern einmal ganz hören?"
+    - "Was hilft dir, bei einem Gespräch wirklich dabei zu sein?"
+    - "Wem möchtest du für ein offenes Ohr danken?"
+  actions:
+    - "Eine Frage mehr stellen"
+    - "Ausreden lassen"
+    - "{contact} zuhören"
+    - "Das Handy weglegen"
+    - "Nachfragen, statt zu raten"
+    - "{contact} nach Neuem fragen"
 en:
   title: "Listening"
   explanation: "When you listen, you learn what matters to others."
-  questions: ["Whom did you listen to this week?", "Who listened to you?"]
-  actions: ["Ask one more question", "Let people finish"]
+  questions:
+    - "Whom did you listen to this week?"
+    - "Who listened to you?"
+    - "When did you only pretend to listen?"
+    - "Whose story would you like to hear in full?"
+    - "What helps you to be fully present in a conversation?"
+    - "Who would you like to thank for listening to you?"
+  actions:
+    - "Ask one more question"
+    - "Let people finish"
+    - "Listen to {contact}"
+    - "Put the phone away"
+    - "Ask instead of guessing"
+    - "Ask {contact} what's new"
 """
 
 

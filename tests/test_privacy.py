@@ -18,8 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from bot.clock import ShiftableClock
-from bot.domain.members import Identity
-from bot.domain.privacy import OPERATOR_TABLES, apply_retention, member_rows, member_tables
+from bot.domain.privacy import OPERATOR_TABLES, member_rows, member_tables
 from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from handlers.context import NetcoachApplication
@@ -162,36 +161,6 @@ async def test_with_a_key_a_reflection_is_not_in_the_database_file_but_is_in_the
         exported = await lotte.next_message()
         await lotte.next_message()
         assert exported.document is not None and MARKER.encode() in exported.document.data
-
-
-async def test_retention_deletes_old_reflections_only(runtime: Runtime) -> None:
-    from dataclasses import replace
-
-    from bot.domain import onboarding
-    from bot.domain.prompts import Outcome, SendOutcome, next_prompt_now, record_outcomes
-    from bot.domain.reflections import ask_for_reflection, save_reflection
-
-    who = Identity(77, 77, "en")
-    await onboarding.start(runtime, who)
-    await onboarding.choose_timezone(runtime, who, "Europe/London")
-    await onboarding.set_schedule(runtime, who, "mon 09:00")
-    prompt = await next_prompt_now(runtime, who, timedelta(minutes=1))
-    assert prompt is not None
-    await record_outcomes(runtime, [SendOutcome(prompt.delivery_id, Outcome.SENT, 1)])
-    clock = runtime.clock
-    assert isinstance(clock, ShiftableClock)
-    await ask_for_reflection(runtime, who)
-    await save_reflection(runtime, who, "old thought")
-    clock.advance(timedelta(days=40))
-    await ask_for_reflection(runtime, who)
-    await save_reflection(runtime, who, "new thought")
-
-    assert await apply_retention(runtime) == 0  # off by default
-    kept = replace(runtime, settings=runtime.settings.model_copy(update={"retention_days": 30}))
-    assert await apply_retention(kept) == 1
-    async with runtime.sessions() as session:
-        texts = (await session.execute(select(Reflection.text))).scalars().all()
-    assert texts == ["new thought"]
 
 
 def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 BROADCAST_FLOW = "broadcast"
-# Leaves room under Telegram's 4096 characters for the preview's own lines.
+# Leaves room under Telegram's 4096 characters for the preview's own lines. Counted as
+# Telegram counts, in UTF-16 code units: an emoji outside the BMP takes two.
 MAX_BROADCAST_LENGTH = 3500
 
 
@@ -76,7 +77,7 @@ async def prepare_broadcast(runtime: Runtime, who: Identity, text: str) -> Broad
         user = await get_user_by_telegram_id(session, who.telegram_id)
         assert user is not None  # the handler made sure the admin has a row
         recipients = await _count_recipients(session)
-        if len(text) > MAX_BROADCAST_LENGTH:
+        if len(text.encode("utf-16-le")) // 2 > MAX_BROADCAST_LENGTH:
             return BroadcastPreview(user.language, text, recipients, too_long=True)
         await set_state(
             session, user.id, flow=BROADCAST_FLOW, step="confirm", data={"text": text}, now=now
