@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.updates
 	$(BIN)/python -m benchmarks.size
 	$(BIN)/python -m benchmarks.due_query --database sqlite $${NETCOACH_TEST_POSTGRES_URL:+postgres}
+	$(BIN)/python -m benchmarks.sealing --database sqlite $${NETCOACH_TEST_POSTGRES_URL:+postgres}
 	$(BIN)/python -m benchmarks.dispatch --rate 30
 	$(BIN)/python -m benchmarks.dispatch --rate 1000
 	$(BIN)/python -m benchmarks.isolation parser

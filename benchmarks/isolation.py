@@ -264,7 +264,7 @@ async def _contacts(count: int) -> None:
                     contact = Contact(
                         user_id=user.id,
                         name=name,
-                        name_key=blind_index(name),
+                        name_key=blind_index(name, user.id),
                         checkin_pings=0,
                         created_at=now,
                         last_interaction_at=now - timedelta(minutes=number),

@@ -12,6 +12,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.dispatcher import Dispatcher
+from bot.domain.drafts import expire_drafts
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
 from bot.health import HealthMonitor
@@ -23,10 +24,12 @@ from bot.telegram_bot import NetcoachBot
 from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
+from storage.unreadable import listen_for_unreadable
 
-__all__ = ["RETENTION_INTERVAL", "NetcoachApplication", "build_application"]
+__all__ = ["DRAFTS_INTERVAL", "RETENTION_INTERVAL", "NetcoachApplication", "build_application"]
 
 RETENTION_INTERVAL = timedelta(days=1)
+DRAFTS_INTERVAL = timedelta(hours=1)
 log = logging.getLogger("netcoach")
 
 
@@ -66,6 +69,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
         runtime, application.bot, pacer=pacer, metrics=metrics
     )
     bot_data.metrics = metrics
+    listen_for_unreadable(runtime.sessions, metrics.count_unreadable)
     # Refreshed only where something serves /healthz (see bot.runner).
     bot_data.health = HealthMonitor(runtime, dispatcher, metrics)
     register_handlers(application)
@@ -73,6 +77,9 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     # The one repeating job: everything due is found in the database, not in jobs.
     application.job_queue.run_repeating(
         dispatcher.tick, interval=runtime.settings.tick_seconds, first=0.5, name="dispatch"
+    )
+    application.job_queue.run_repeating(
+        _expire_drafts, interval=DRAFTS_INTERVAL, first=30, name="drafts"
     )
     if runtime.settings.retention_days is not None:
         application.job_queue.run_repeating(
@@ -85,3 +92,10 @@ async def _apply_retention(context: Context) -> None:
     """Daily: delete what is past the retention period (`bot.domain.privacy.apply_retention`)."""
     deleted = await apply_retention(context.bot_data.runtime)
     log.info("retention: deleted %s", deleted)
+
+
+async def _expire_drafts(context: Context) -> None:
+    """Hourly: drop drafts untouched for NETCOACH_DRAFT_DAYS."""
+    expired = await expire_drafts(context.bot_data.runtime)
+    if expired:
+        log.info("drafts: %d expired", expired)

@@ -24,6 +24,7 @@ from prometheus_client import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from storage.models import DeliveryKind, UserStatus
+from storage.unreadable import UnreadableReport
 
 __all__ = [
     "METRICS_CONTENT_TYPE",
@@ -156,6 +157,13 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.unreadable_texts = Counter(
+            "netcoach_unreadable_texts",
+            "Stored texts that could not be decrypted when read (wrong or removed key, "
+            "tampering, a value moved from another row or member), by table and reason",
+            ["table", "reason"],
+            registry=self.registry,
+        )
         # Every series from the start, so a rate over a fresh process is not empty.
         for kind in SEND_KINDS:
             for outcome in SendResult:
@@ -172,6 +180,10 @@ class Metrics:
     def count_database_error(self, source: str, problem: BaseException) -> None:
         """Count a failure by its exception's type only (a message may hold members' data)."""
         self.database_errors.labels(source, type(problem).__name__).inc()
+
+    def count_unreadable(self, report: UnreadableReport) -> None:
+        """Count a stored text that could not be decrypted (where and why, never what)."""
+        self.unreadable_texts.labels(report.table, report.reason).inc()
 
     def set_members(self, counts: dict[UserStatus, int]) -> None:
         """Set the members gauge from a fresh count."""

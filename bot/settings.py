@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=15.0, ge=0.1, le=3600)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     encryption_key: SecretStr | None = None
+    # Earlier keys, comma-separated: only read (texts not yet rotated), never written with.
+    encryption_old_keys: SecretStr | None = None
     default_language: Literal["de", "en"] = "de"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -98,6 +100,8 @@ class Settings(BaseSettings):
     # Reflections and closed commitments older than this many days are deleted daily
     # (at most a century: beyond that the cut-off date is not a date any more).
     retention_days: int | None = Field(default=None, gt=0, le=36_500)
+    # An unfinished draft (a commitment, a broadcast, an open question) is dropped after this.
+    draft_days: int = Field(default=3, gt=0, le=3650)
     # How long a send may stay in flight before another dispatcher takes it over.
     delivery_lease_seconds: float = Field(default=120.0, ge=1, le=86_400)
     # Local hours in which follow-ups and check-ins wait (until the end of the window).
@@ -200,6 +204,33 @@ class Settings(BaseSettings):
             raise ValueError(
                 "use 32 to 256 characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`)"
             )
+        return value
+
+    @field_validator("encryption_old_keys")
+    @classmethod
+    def _check_old_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            FieldCipher.from_setting(value.get_secret_value())
+        except ValueError as problem:
+            # The key help names the main variable; these are the old keys.
+            raise ValueError(
+                str(problem).replace("NETCOACH_ENCRYPTION_KEY must", "each key must")
+            ) from None
+        main: SecretStr | None = info.data.get("encryption_key")
+        if main is None:
+            raise ValueError(
+                "old keys are only read; set NETCOACH_ENCRYPTION_KEY to the key new texts "
+                "are written with"
+            )
+        try:
+            FieldCipher.from_setting(main.get_secret_value(), value.get_secret_value())
+        except ValueError as problem:
+            if "configured twice" in str(problem):
+                raise ValueError(
+                    f"{problem}: a key is either NETCOACH_ENCRYPTION_KEY or an old key"
+                ) from None
         return value
 
     @field_validator("log_format", mode="before")

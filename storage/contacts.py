@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import blind_index
+from storage.crypto import blind_index, blind_index_candidates
 from storage.models import Commitment, CommitmentStatus, Contact, Exchange, Interaction
 
 __all__ = [
@@ -38,8 +38,22 @@ class ContactSummary:
 
 
 async def contact_by_name(session: AsyncSession, user_id: int, name: str) -> Contact | None:
-    """The member's contact with this name, matched case-insensitively by its blind index."""
-    query = select(Contact).where(Contact.user_id == user_id, Contact.name_key == blind_index(name))
+    """The member's contact with this name, matched case-insensitively by its blind index.
+
+    Every index the name may be stored under is tried (each key of the ring, no key,
+    the earlier form without the member), so a contact written before a key was set
+    or under an older key is found, not created again. The oldest wins should an
+    earlier version have left two.
+    """
+    query = (
+        select(Contact)
+        .where(
+            Contact.user_id == user_id,
+            Contact.name_key.in_(blind_index_candidates(name, user_id)),
+        )
+        .order_by(Contact.id)
+        .limit(1)
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -53,7 +67,7 @@ async def get_or_create_contact(
     contact = Contact(
         user_id=user_id,
         name=name.strip(),
-        name_key=blind_index(name),
+        name_key=blind_index(name, user_id),
         checkin_pings=0,
         created_at=now,
     )

@@ -93,7 +93,7 @@ async def test_contacts_are_matched_case_insensitively_by_their_blind_index(
     async with runtime.sessions() as session:
         (contact,) = (await session.execute(select(Contact))).scalars()
     assert contact.name == "Anna Schmidt"
-    assert contact.name_key == blind_index("anna schmidt")
+    assert contact.name_key == blind_index("anna schmidt", contact.user_id)
     assert contact.cadence_days == 14
     listing = await contacts.list_contacts(runtime, who)
     assert listing is not None

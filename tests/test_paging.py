@@ -115,7 +115,7 @@ async def test_a_thousand_contacts_are_paged_each_shown_once_at_a_constant_cost(
             contact = Contact(
                 user_id=user.id,
                 name=_fox_name(number),
-                name_key=blind_index(_fox_name(number)),
+                name_key=blind_index(_fox_name(number), user.id),
                 checkin_pings=0,
                 cadence_days=365,
                 created_at=now - timedelta(days=30),
@@ -192,7 +192,7 @@ async def test_a_hundred_open_commitments_are_paged_and_each_opens_with_its_butt
         contact = Contact(
             user_id=user.id,
             name=_fox_name(0),
-            name_key=blind_index(_fox_name(0)),
+            name_key=blind_index(_fox_name(0), user.id),
             checkin_pings=0,
             created_at=now,
         )

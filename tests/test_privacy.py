@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from bot.clock import ShiftableClock
@@ -22,7 +23,7 @@ from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from handlers.context import NetcoachApplication
 from simulator import SimUser, TelegramSimulator
-from storage.crypto import FieldCipher, generate_key, using_cipher
+from storage.crypto import Binding, FieldCipher, generate_key, using_cipher
 from storage.models import Base, Reflection, User
 from tests.support.harness import chat, texts_until_quiet
 
@@ -168,7 +169,8 @@ def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -
     assert main(["keys", "generate"]) == 0
     key = capsys.readouterr().out.strip()
     cipher = FieldCipher.from_setting(key)
-    assert cipher.decrypt(cipher.encrypt("hallo")) == "hallo"
+    place = Binding("reflections", "text", owner=1, row=1)
+    assert cipher.decrypt(cipher.encrypt("hallo", place), place) == "hallo"
 
 
 async def test_keys_rotate_reencrypts_everything_and_can_run_again(
@@ -180,7 +182,13 @@ async def test_keys_rotate_reencrypts_everything_and_can_run_again(
 
     old, new = generate_key(), generate_key()
     url = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
-    settings = runtime.settings.model_copy(update={"database_url": url})
+    settings = runtime.settings.model_copy(
+        update={
+            "database_url": url,
+            "encryption_key": SecretStr(new),
+            "encryption_old_keys": SecretStr(old),
+        }
+    )
     from storage.migrate import upgrade_database
 
     await upgrade_database(url)
@@ -198,17 +206,18 @@ async def test_keys_rotate_reencrypts_everything_and_can_run_again(
                 session.add(Reflection(user_id=user.id, card_key="x", text=f"t{n}", created_at=now))
     await engine.dispose()
 
-    result = await asyncio.to_thread(keys_cli.rotate, settings, old=old, new=new, batch_size=3)
+    result = await asyncio.to_thread(keys_cli.rotate, settings, batch_size=3)
     assert result == 0
     err = capsys.readouterr().err
     assert "reflections" in err and "7/7" in err and "re-encrypted 7 value(s)" in err
-    again = await asyncio.to_thread(keys_cli.rotate, settings, old=old, new=new, batch_size=3)
+    again = await asyncio.to_thread(keys_cli.rotate, settings, batch_size=3)
     assert again == 0 and "re-encrypted 0 value(s)" in capsys.readouterr().err
 
     engine = create_engine(url)
     with using_cipher(FieldCipher(new)):
         async with create_session_factory(engine)() as session:
-            texts = (await session.execute(select(Reflection.text))).scalars().all()
+            rows = (await session.execute(select(Reflection))).scalars().all()
+            texts = [row.text for row in rows]
     await engine.dispose()
     assert sorted(texts) == [f"t{n}" for n in range(7)]
 
@@ -235,5 +244,7 @@ async def test_privacy_says_what_is_stored_how_it_is_protected_and_for_how_long(
     text = answer.text or ""
     assert "What I store" in text and "/export" in text and "/delete" in text
     assert "not switched on encryption" in text and "until you delete it" in text
-    german = privacy_screen("de", encrypted=True, retention_days=90).text
+    assert "didn't finish (a commitment, say) is deleted after 3 days" in text
+    german = privacy_screen("de", encrypted=True, retention_days=90, draft_days=5).text
     assert "verschlüsselt in der Datenbank" in german and "nach 90 Tagen" in german
+    assert "nicht abgeschlossen hast (etwa eine Abmachung), lösche ich nach 5 Tagen" in german

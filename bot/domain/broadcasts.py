@@ -13,6 +13,7 @@ from bot.domain.runtime import Runtime
 from storage.conversations import clear_state, get_state, set_state
 from storage.models import Broadcast, Delivery, DeliveryKind, DeliveryStatus, User, UserStatus
 from storage.types import UTCDateTime
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -143,11 +144,11 @@ async def cancel_broadcast(runtime: Runtime, who: Identity) -> None:
 async def broadcast_for(
     session: AsyncSession, delivery: Delivery, user: User
 ) -> BroadcastMessage | None:
-    """What a leased broadcast delivery shows; None if the broadcast is gone."""
+    """What a leased broadcast delivery shows; None if the broadcast is gone or unreadable."""
     broadcast = (
         await session.get(Broadcast, delivery.broadcast_id) if delivery.broadcast_id else None
     )
-    if broadcast is None:
+    if broadcast is None or is_unreadable(broadcast.text):
         return None
     return BroadcastMessage(
         delivery.id, user.chat_id, user.language, broadcast.text, slot_at=delivery.slot_at

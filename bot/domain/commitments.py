@@ -41,6 +41,7 @@ from storage.contacts import get_or_create_contact, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -190,7 +191,9 @@ def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[st
 
 
 async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
-    return tuple((c.id, c.name) for c in await recent_contacts(session, user.id, _CONTACT_CHOICES))
+    # A name that cannot be read makes no button (Telegram refuses an empty label).
+    recent = await recent_contacts(session, user.id, _CONTACT_CHOICES)
+    return tuple((c.id, c.name) for c in recent if not is_unreadable(c.name))
 
 
 async def _advance(

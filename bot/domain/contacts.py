@@ -268,16 +268,23 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
         return CadenceResult(member, contact.name, days, contact.next_checkin_at)
 
 
-async def _find_or_name(session: AsyncSession, user_id: int, words: list[str]) -> tuple[str, str]:
-    """Split `/met` text into a contact name and a note: known contacts first, longest match."""
+async def _find_or_name(
+    session: AsyncSession, user_id: int, words: list[str]
+) -> tuple[Contact | None, str, str]:
+    """Split `/met` text into a contact (or a new name) and a note: known contacts first.
+
+    The longest run of words naming a known contact wins; otherwise up to three
+    capitalised words make a new name.
+    """
     for size in range(min(len(words), 4), 0, -1):
-        found = await contact_by_name(session, user_id, " ".join(words[:size]))
+        name = " ".join(words[:size])
+        found = await contact_by_name(session, user_id, name)
         if found is not None:
-            return found.name, " ".join(words[size:])
+            return found, name, " ".join(words[size:])
     size = 1
     while size < len(words) and size < 3 and words[size][:1].isupper():
         size += 1
-    return " ".join(words[:size]), " ".join(words[size:])
+    return None, " ".join(words[:size]), " ".join(words[size:])
 
 
 async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
@@ -293,11 +300,13 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
         words = text.split()
         if not words:
             return MetResult(member)
-        name, note = await _find_or_name(session, user.id, words)
+        found, name, note = await _find_or_name(session, user.id, words)
         refused = over_text_limit(Limit.CONTACT_NAME, name) or over_text_limit(Limit.NOTE, note)
-        refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
+        if found is None:
+            refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
             return MetResult(member, limit=refused)
-        contact = await get_or_create_contact(session, user.id, name, now)
+        # The contact found, not its name again: a name that cannot be read is "".
+        contact = found or await get_or_create_contact(session, user.id, name, now)
         interaction = await log_interaction(session, contact, now, note=note or None)
         return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)

@@ -21,7 +21,9 @@ from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from content.i18n import catalog, format_local_datetime
 from storage import retention
+from storage.encrypted import open_row
 from storage.models import Base, User
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -66,11 +68,15 @@ async def member_rows(session: AsyncSession, user_id: int) -> dict[str, list[dic
         owner = table.c.id if table.name == User.__tablename__ else table.c.user_id
         primary = [column for column in table.primary_key.columns]
         result = await session.execute(select(table).where(owner == user_id).order_by(*primary))
-        rows[table.name] = [dict(row._mapping) for row in result]
+        rows[table.name] = [
+            open_row(table, row._mapping, session=session.sync_session) for row in result
+        ]
     return rows
 
 
-def _plain(value: object) -> object:
+def _plain(value: object, language: str) -> object:
+    if is_unreadable(value):
+        return catalog(language).raw("unreadable.text")
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "value"):  # enums
@@ -78,7 +84,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime) -> bytes:
+def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime, language: str) -> bytes:
     docs = export_field_docs()
     document = {
         "format": EXPORT_FORMAT,
@@ -90,7 +96,10 @@ def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime) -> bytes:
             for table in rows
         },
         "tables": {
-            table: [{field: _plain(value) for field, value in row.items()} for row in table_rows]
+            table: [
+                {field: _plain(value, language) for field, value in row.items()}
+                for row in table_rows
+            ]
             for table, table_rows in rows.items()
         },
     }
@@ -119,7 +128,7 @@ def _as_markdown(
                 if isinstance(value, datetime):
                     shown = format_local_datetime(value, zone, language)
                 else:
-                    shown = "—" if value is None else str(_plain(value))
+                    shown = "—" if value is None else str(_plain(value, language))
                 label = table_docs.get(field, {}).get(language, field)
                 shown = shown.replace("\n", "\n  ")
                 lines.append(f"- **{label}** (`{field}`): {shown}")
@@ -137,7 +146,7 @@ async def export_member(runtime: Runtime, who: Identity) -> MemberExport | None:
         language, zone = user.language, user.timezone or "UTC"
     return MemberExport(
         language=language,
-        json_bytes=_as_json(rows, now),
+        json_bytes=_as_json(rows, now, language),
         markdown_bytes=_as_markdown(rows, now, language, zone),
     )
 

@@ -13,6 +13,7 @@ from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
 from content.i18n import Markup, catalog, format_local_datetime
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "ACTION",
@@ -170,7 +171,9 @@ def commitments_screen(listing: CommitmentList) -> Screen:
     rows: list[tuple[Button, ...]] = []
     for number, item in enumerate(listing.items, start=page.offset + 1):
         blocks.append(f"{number}. {commitment_text(member, item, short=True)}")
-        label = f"{number}. {shorten(item.action, _BUTTON_UNITS)}"
+        # A label is plain text, not a catalog placeholder: say "unreadable" in words.
+        action = t.raw("unreadable.text") if is_unreadable(item.action) else item.action
+        label = f"{number}. {shorten(action, _BUTTON_UNITS)}"
         rows.append((Button(label, encode(OPEN, item.id)),))
     if navigation := page_buttons(member.language, PAGE, page):
         rows.append(navigation)

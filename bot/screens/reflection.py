@@ -10,6 +10,7 @@ from bot.screens.callbacks import encode
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from content.i18n import catalog, format_local_datetime
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "JOURNAL",
@@ -55,7 +56,11 @@ def journal_screen(page: JournalPage) -> Screen:
     first = page.page * JOURNAL_PAGE_SIZE + 1
     lines = [t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)]
     for entry in page.entries:
-        text = shorten(entry.text, _ENTRY_PREVIEW)
+        text = (
+            t("unreadable.entry")
+            if is_unreadable(entry.text)
+            else shorten(entry.text, _ENTRY_PREVIEW)
+        )
         title = shorten(entry.card_title, _TITLE_UNITS)
         when = format_local_datetime(entry.written_at, member.timezone or "UTC", member.language)
         lines.append(t("journal.entry", date=when, title=title, text=text))
