@@ -24,7 +24,7 @@ from bot.logs import (
     redact,
     without_quotes,
 )
-from bot.runner import running_bot
+from bot.runner import StartUpRefused, running_bot
 from simulator import TelegramSimulator
 from storage.engine import create_engine
 from tests.support.harness import bot_against, chat
@@ -166,12 +166,16 @@ async def test_an_invalid_token_at_start_up_is_in_no_log_line_or_traceback(
     # One token shaped like Telegram's, one not: both must go, whatever their shape.
     for wrong in ("424242:WRONG-token_value", "Zephyrine-not-even-token-shaped"):
         async with TelegramSimulator("987654:RIGHT-token_value") as sim:
-            with pytest.raises(InvalidToken) as refused:
+            with pytest.raises(StartUpRefused) as refused:
                 async with running_bot(runtime, token=wrong, base_url=sim.base_url):
                     pass
-            # Answered 401 by the simulator; PTB repeats the token in its error.
-            assert wrong in str(refused.value)
+            assert wrong not in str(refused.value)
+            # Answered 401 by the simulator; PTB repeats the token in its own error, which
+            # the refusal keeps as its context: logging either must not write the token.
+            original = refused.value.__context__
+            assert isinstance(original, InvalidToken) and wrong in str(original)
             logging.getLogger("netcoach").error("start-up failed", exc_info=refused.value)
+            logging.getLogger("netcoach").error("telegram said", exc_info=original)
             assert sim.stats.per_status[401] >= 1
     written = _assert_discreet(caplog.records, "424242:WRONG-token_value", "Zephyrine")
     assert "InvalidToken: The token … was rejected by the server." in written

@@ -23,7 +23,7 @@ COMMANDS = {
     "run --dispatch-only": ["run", "--dispatch-only"],
     "db upgrade": ["db", "upgrade"],
     "report": ["report", "--out", "report.html"],
-    "keys rotate": ["keys", "rotate", "--new", KEY],
+    "keys rotate": ["keys", "rotate"],  # its keys come from the environment (below)
 }
 
 
