@@ -14,6 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.chart_worker import ChartWorker
 from bot.dispatcher import Dispatcher
+from bot.domain.drafts import expire_drafts
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
 from bot.health import HealthMonitor
@@ -21,41 +22,45 @@ from bot.logs import protect_logs
 from bot.metrics import Metrics
 from bot.pacing import SendPacer
 from bot.rate_limit import PacedRateLimiter
+from bot.telegram_bot import NetcoachBot
 from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from handlers.context import CONTEXT_TYPES, BotData, Context, NetcoachApplication
+from storage.unreadable import listen_for_unreadable
 
-__all__ = ["RETENTION_INTERVAL", "NetcoachApplication", "build_application"]
+__all__ = ["DRAFTS_INTERVAL", "RETENTION_INTERVAL", "NetcoachApplication", "build_application"]
 
 RETENTION_INTERVAL = timedelta(days=1)
+DRAFTS_INTERVAL = timedelta(hours=1)
 log = logging.getLogger("netcoach")
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
     """Build the application with every handler registered and the runtime attached."""
-    protect_logs()
+    protect_logs(token)
     pacer = SendPacer(runtime.settings.max_messages_per_second)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
-    # PTB's own two connections (replies, getUpdates) with its default pool sizes, sharing
-    # one TLS context: loading the CA bundle took ~35 ms of start-up each time.
     tls = httpx.create_ssl_context()
-    builder = (
-        Application.builder()
-        .token(token)
-        .base_url(base_url)
-        .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}))
-        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}))
-        .context_types(CONTEXT_TYPES)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+    bot = NetcoachBot(
+        token,
+        base_url=base_url,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
         # One pacer for everything the bot sends: replies and scheduled sends share
         # Telegram's ceiling, and a 429 pauses both.
-        .rate_limiter(PacedRateLimiter(pacer, metrics=metrics))
+        rate_limiter=PacedRateLimiter(pacer, metrics=metrics),
+        # The connection pools `Application.builder()` gives a bot it builds itself,
+        # sharing one TLS context: loading the CA bundle took ~35 ms of start-up each time.
+        request=HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}),
+    )
+    builder = (
+        Application.builder()
+        .bot(bot)
+        .context_types(CONTEXT_TYPES)
         # Members' updates at once (database waits overlap, reads are shared), each
         # member's in order.
         .concurrent_updates(PerChatUpdateProcessor(metrics=metrics))
@@ -68,6 +73,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
         runtime, application.bot, pacer=pacer, metrics=metrics
     )
     bot_data.metrics = metrics
+    listen_for_unreadable(runtime.sessions, metrics.count_unreadable)
     # Refreshed only where something serves /healthz (see bot.runner).
     bot_data.health = HealthMonitor(runtime, dispatcher, metrics)
     # Pictures are drawn in a child process, started on the first one (see bot.chart_worker).
@@ -78,6 +84,9 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     application.job_queue.run_repeating(
         dispatcher.tick, interval=runtime.settings.tick_seconds, first=0.5, name="dispatch"
     )
+    application.job_queue.run_repeating(
+        _expire_drafts, interval=DRAFTS_INTERVAL, first=30, name="drafts"
+    )
     if runtime.settings.retention_days is not None:
         application.job_queue.run_repeating(
             _apply_retention, interval=RETENTION_INTERVAL, first=60, name="retention"
@@ -86,6 +95,13 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
 
 
 async def _apply_retention(context: Context) -> None:
-    """Daily: delete reflections and closed commitments past the retention period."""
+    """Daily: delete what is past the retention period (`bot.domain.privacy.apply_retention`)."""
     deleted = await apply_retention(context.bot_data.runtime)
-    log.info("retention: deleted %d old row(s)", deleted)
+    log.info("retention: deleted %s", deleted)
+
+
+async def _expire_drafts(context: Context) -> None:
+    """Hourly: drop drafts untouched for NETCOACH_DRAFT_DAYS."""
+    expired = await expire_drafts(context.bot_data.runtime)
+    if expired:
+        log.info("drafts: %d expired", expired)

@@ -18,6 +18,17 @@ __all__ = ["main"]
 
 log = logging.getLogger("netcoach")
 
+_ROTATION_STEPS = """\
+Rotating to a new key, with no downtime and no order to get wrong:
+  1. netcoach keys generate                      -> the new key
+  2. NETCOACH_ENCRYPTION_KEY=<new key>            (new texts are written with it)
+     NETCOACH_ENCRYPTION_OLD_KEYS=<old key>       (still read; comma-separate several)
+     in the bot's environment, then restart the bot (it reads with every key)
+  3. netcoach keys rotate                          (same environment; resumable)
+  4. once the bot runs with the new key, run it again: when it re-encrypts 0
+     values, drop NETCOACH_ENCRYPTION_OLD_KEYS
+The first key for a database that holds plain text: steps 1-3 without old keys."""
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,15 +55,28 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
-    keys = commands.add_parser("keys", help="encryption keys for members' texts at rest")
+    keys = commands.add_parser(
+        "keys",
+        help="encryption keys for members' texts at rest",
+        description="Keys come from the environment (never the command line, where ps shows "
+        "them): NETCOACH_ENCRYPTION_KEY writes, NETCOACH_ENCRYPTION_OLD_KEYS are only read.",
+    )
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     key_commands.add_parser("generate", help="print a new key for NETCOACH_ENCRYPTION_KEY")
     rotate = key_commands.add_parser(
-        "rotate", help="re-encrypt everything under a new key (resumable; shows progress)"
+        "rotate",
+        help="re-encrypt every stored text under NETCOACH_ENCRYPTION_KEY (resumable; "
+        "reads NETCOACH_ENCRYPTION_OLD_KEYS too)",
+        description="Re-encrypt every stored text under NETCOACH_ENCRYPTION_KEY, bound to its\n"
+        "row and member, reading with NETCOACH_ENCRYPTION_OLD_KEYS as well. The bot may\n"
+        "keep running. Safe to interrupt and run again.",
+        epilog=_ROTATION_STEPS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    rotate.add_argument("--old", help="the key in use now (omit to encrypt plain text)")
-    rotate.add_argument("--new", required=True, help="the new key")
-    rotate.add_argument("--batch-size", type=int, default=500)
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    # Keys on the command line show in `ps` and shell history: refused with a pointer.
+    rotate.add_argument("--old", help=argparse.SUPPRESS)
+    rotate.add_argument("--new", help=argparse.SUPPRESS)
     content = commands.add_parser("content", help="curriculum cards and message catalogs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("check", help="validate cards and catalogs, list every problem")
@@ -65,13 +89,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and of `python -m bot`."""
+    """Entry point of the console script and of `python -m bot`.
+
+    What an operator can fix stops the program in one line per problem, naming the
+    variable, with exit code 2: bad settings, a database that cannot be used, a token
+    the Bot API refuses, a port that is taken.
+    """
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"netcoach: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"netcoach: {problem}", file=sys.stderr)
         return 2
+    from storage.reachability import DatabaseUnavailable
+
+    try:
+        return _command(args, settings)
+    except DatabaseUnavailable as problem:
+        print(f"netcoach: NETCOACH_DATABASE_URL: {problem}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "report":
         return _report(settings, Path(args.out), args.language or settings.default_language)
     if args.command == "content":
@@ -81,7 +121,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.keys_command == "generate":
             return keys_cli.generate()
-        return keys_cli.rotate(settings, old=args.old, new=args.new, batch_size=args.batch_size)
+        if args.old is not None or args.new is not None:
+            print(
+                "netcoach: keys rotate: keys on the command line show in ps and shell history; "
+                "set NETCOACH_ENCRYPTION_KEY (new) and NETCOACH_ENCRYPTION_OLD_KEYS (old) instead",
+                file=sys.stderr,
+            )
+            return 2
+        return keys_cli.rotate(settings, batch_size=args.batch_size)
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command == "chat":
@@ -107,20 +154,31 @@ def _content_check() -> int:
 def _report(settings: Settings, out: Path, language: str) -> int:
     from bot.report import write_report
     from bot.wiring import open_runtime
+    from storage.reachability import check_database
 
     async def write() -> None:
+        await check_database(settings.database_url)
         async with open_runtime(settings, migrate=False, warn_without_key=False) as runtime:
             await write_report(runtime, out, language)
 
-    asyncio.run(write())
+    try:
+        asyncio.run(write())
+    except SettingsError as exc:  # the keys read none of the stored texts
+        print(f"netcoach: {exc}", file=sys.stderr)
+        return 2
     print(f"report written to {out}")
     return 0
 
 
 def _db_upgrade(settings: Settings) -> int:
     from storage.migrate import upgrade_database
+    from storage.reachability import check_database
 
-    asyncio.run(upgrade_database(settings.database_url))
+    async def upgrade() -> None:
+        await check_database(settings.database_url)
+        await upgrade_database(settings.database_url)
+
+    asyncio.run(upgrade())
     print("database is up to date")
     return 0
 
@@ -164,7 +222,7 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
     if settings.webhook_url and settings.webhook_secret is None and not dispatch_only:
         print(
             "netcoach: NETCOACH_WEBHOOK_SECRET: webhook mode needs a secret "
-            "(1-256 characters of A-Z, a-z, 0-9, _ and -)",
+            "(32-256 characters of A-Z, a-z, 0-9, _ and -)",
             file=sys.stderr,
         )
         return 2
@@ -173,8 +231,9 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
     gc.disable()
     try:
         from bot.logs import configure_logging
-        from bot.runner import DEFAULT_WEBHOOK_PORT, RunMode, serve_until_signal
+        from bot.runner import DEFAULT_WEBHOOK_PORT, RunMode, StartUpRefused, serve_until_signal
         from bot.wiring import open_runtime
+        from storage.reachability import check_database
     finally:
         gc.enable()
 
@@ -193,6 +252,7 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
 
     async def serve() -> None:
         assert settings.bot_token is not None
+        await check_database(settings.database_url)
         async with open_runtime(settings) as runtime:
             await serve_until_signal(
                 runtime,
@@ -201,5 +261,12 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
                 mode=mode,
             )
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except StartUpRefused as refused:
+        print(f"netcoach: {refused}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:  # the keys read none of the stored texts
+        print(f"netcoach: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -15,7 +15,7 @@ from bot.domain.durations import parse_duration
 from bot.runner import running_bot
 from bot.settings import Settings
 from bot.wiring import open_runtime
-from simulator import SimEvent, SimMessage, SimUser, TelegramSimulator
+from simulator import ButtonNotFound, SimEvent, SimMessage, SimUser, TelegramSimulator
 from storage.engine import create_engine
 from storage.users import count_members_except
 
@@ -112,6 +112,13 @@ class DemoConsole:
             if isinstance(b, dict) and b.get("request_location")
         }
         labels += [(message, label, None, True) for row in message.reply_keyboard for label in row]
+        if (
+            edited
+            and not labels
+            and any(shown.message_id == message.message_id for shown, *_ in self._buttons)
+        ):
+            # The message whose buttons were on offer lost them (an answered question).
+            self._buttons = []
         if labels:
             self._buttons = labels
             shown = "  ".join(f"[{i}] {label}" for i, (_, label, _, _) in enumerate(labels, 1))
@@ -184,7 +191,12 @@ class DemoConsole:
         message, label, data, is_reply_button = self._buttons[number - 1]
         self.awaiting_answer = True
         if not is_reply_button:
-            await self.user.press(message, data=data)
+            try:
+                await self.user.press(message, data=data)
+            except ButtonNotFound:
+                # Gone since it was shown (the message changed): Telegram would not offer it.
+                self.awaiting_answer = False
+                self._print("That button is no longer there.")
         elif label in self._location_labels:
             await self.user.send_location(*DEMO_LOCATION)
         else:

@@ -32,6 +32,7 @@ from bot.domain.prompts import (
     schedule_due_prompts,
 )
 from bot.domain.runtime import Runtime
+from bot.logs import without_quotes
 from bot.metrics import Metrics
 from bot.pacing import SendPacer
 from bot.screens import Screen
@@ -206,7 +207,12 @@ class Dispatcher:
             except BadRequest as refused:
                 if "chat not found" in refused.message.lower():
                     return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
-                log.error("Telegram refused delivery %s: %s", prompt.delivery_id, refused.message)
+                # Telegram quotes what it could not parse, which may be a member's words.
+                log.error(
+                    "Telegram refused delivery %s: %s",
+                    prompt.delivery_id,
+                    without_quotes(refused.message),
+                )
                 return SendOutcome(prompt.delivery_id, Outcome.FAILED)
             except NetworkError as problem:  # timeouts and 5xx
                 log.warning(

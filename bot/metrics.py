@@ -24,6 +24,7 @@ from prometheus_client import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from storage.models import DeliveryKind, UserStatus
+from storage.unreadable import UnreadableReport
 
 __all__ = [
     "METRICS_CONTENT_TYPE",
@@ -31,6 +32,7 @@ __all__ = [
     "SEND_KINDS",
     "Metrics",
     "SendResult",
+    "WebhookRejection",
     "send_result",
 ]
 
@@ -58,6 +60,19 @@ class SendResult(enum.StrEnum):
     SERVER_ERROR = "5xx"
     TIMEOUT = "timeout"
     OTHER = "other"
+
+
+class WebhookRejection(enum.StrEnum):
+    """Why the webhook turned a request away (the `reason` label)."""
+
+    NO_SECRET = "no_secret"
+    WRONG_SECRET = "wrong_secret"
+    MALFORMED_SECRET = "malformed_secret"
+    TOO_LARGE = "too_large"
+    NOT_JSON = "not_json"
+    NOT_AN_UPDATE = "not_an_update"
+    UNREADABLE_UPDATE = "unreadable_update"
+    MALFORMED_REQUEST = "malformed_request"
 
 
 def send_result(problem: BaseException | None) -> SendResult:
@@ -136,12 +151,27 @@ class Metrics:
             ["source", "error"],
             registry=self.registry,
         )
+        self.webhook_rejections = Counter(
+            "netcoach_webhook_rejections",
+            "Requests the webhook turned away (not Telegram's, or unreadable), by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.unreadable_texts = Counter(
+            "netcoach_unreadable_texts",
+            "Stored texts that could not be decrypted when read (wrong or removed key, "
+            "tampering, a value moved from another row or member), by table and reason",
+            ["table", "reason"],
+            registry=self.registry,
+        )
         # Every series from the start, so a rate over a fresh process is not empty.
         for kind in SEND_KINDS:
             for outcome in SendResult:
                 self.sends.labels(kind, outcome.value)
         for status in UserStatus:
             self.members.labels(status.value)
+        for reason in WebhookRejection:
+            self.webhook_rejections.labels(reason.value)
 
     def count_send(self, kind: str, problem: BaseException | None) -> None:
         """Count one send attempt of `kind` that ended with `problem` (None: it went)."""
@@ -150,6 +180,10 @@ class Metrics:
     def count_database_error(self, source: str, problem: BaseException) -> None:
         """Count a failure by its exception's type only (a message may hold members' data)."""
         self.database_errors.labels(source, type(problem).__name__).inc()
+
+    def count_unreadable(self, report: UnreadableReport) -> None:
+        """Count a stored text that could not be decrypted (where and why, never what)."""
+        self.unreadable_texts.labels(report.table, report.reason).inc()
 
     def set_members(self, counts: dict[UserStatus, int]) -> None:
         """Set the members gauge from a fresh count."""

@@ -8,37 +8,95 @@ extra processes on one PostgreSQL database can share the weekly dispatch.
 With `NETCOACH_HEALTH_PORT` every mode also serves /healthz and /metrics
 (`bot.health_server`). aiohttp's server is imported only when a port is served, so a
 polling bot without one never loads it.
+
+Once the bot serves, the calls that only dress it (the command menu) are made in the
+background (`bot.dressing`): a Bot API server that refuses them never stops the bot.
+What does stop start-up (a refused token, an unreachable Bot API, a port in use, a
+refused webhook) is raised as `StartUpRefused`, naming the setting to fix.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import NetcoachApplication, build_application
 from bot.domain.city_index import use_cache_dir
 from bot.domain.places import prepare_places
 from bot.domain.runtime import Runtime
+from bot.dressing import FIRST_RETRY_SECONDS, Dresser
 from bot.health import REFRESH_SECONDS
+from bot.logs import redact
 from content.i18n import load_date_names
-from handlers.registry import set_bot_commands
+from handlers.registry import DRESSING
 
 if TYPE_CHECKING:
     from bot.health_server import HealthServer
     from bot.webhook import WebhookServer
 
-__all__ = ["DEFAULT_WEBHOOK_PORT", "RunMode", "running_bot", "serve_until_signal"]
+__all__ = [
+    "DEFAULT_WEBHOOK_PORT",
+    "RunMode",
+    "StartUpRefused",
+    "running_bot",
+    "serve_until_signal",
+]
 
 RunMode = Literal["polling", "webhook", "dispatch"]
 DEFAULT_WEBHOOK_PORT = 8443
 log = logging.getLogger("netcoach")
+
+
+class StartUpRefused(Exception):
+    """The bot cannot start; `setting` names the variable to fix, the message says how."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+
+
+def _listen_refused(setting: str, listen: str, port: int, problem: OSError) -> StartUpRefused:
+    """Why a server could not bind, naming the port or the address setting."""
+    if problem.errno == errno.EADDRNOTAVAIL:
+        setting = setting.replace("_PORT", "_LISTEN")
+        return StartUpRefused(setting, f"{listen} is not an address of this host")
+    reason = "in use by another program" if problem.errno == errno.EADDRINUSE else problem.strerror
+    return StartUpRefused(setting, f"cannot listen on {listen}:{port} ({reason})")
+
+
+@asynccontextmanager
+async def _initialized(application: NetcoachApplication, base_url: str) -> AsyncIterator[None]:
+    """Initialise the application (the Bot API's getMe), naming the setting it refused."""
+    try:
+        await application.initialize()
+    except InvalidToken:
+        # python-telegram-bot's message and traceback carry the whole token: neither goes on.
+        await application.shutdown()
+        raise StartUpRefused(
+            "NETCOACH_BOT_TOKEN", "Telegram refused the token (check it with @BotFather)"
+        ) from None
+    except NetworkError as problem:
+        await application.shutdown()
+        host = urlsplit(base_url).netloc
+        raise StartUpRefused(
+            "NETCOACH_API_BASE_URL",
+            f"no good answer from the Bot API at {host} ({redact(problem.message)}): "
+            "check the network and the URL",
+        ) from None
+    try:
+        yield
+    finally:
+        await application.shutdown()
 
 
 async def _start_webhook(application: NetcoachApplication, runtime: Runtime) -> WebhookServer:
@@ -48,18 +106,33 @@ async def _start_webhook(application: NetcoachApplication, runtime: Runtime) -> 
     settings = runtime.settings
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
+    port = settings.webhook_port or DEFAULT_WEBHOOK_PORT
     server = WebhookServer(
         application,
         secret=secret,
         path=webhook_path(settings.webhook_url),
         listen=settings.webhook_listen,
-        port=settings.webhook_port or DEFAULT_WEBHOOK_PORT,
+        port=port,
         health=application.bot_data.health,
+        metrics=application.bot_data.metrics,
     )
-    await server.start()
-    await application.bot.set_webhook(
-        settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-    )
+    try:
+        await server.start()
+    except OSError as problem:
+        await server.stop()
+        raise _listen_refused(
+            "NETCOACH_WEBHOOK_PORT", settings.webhook_listen, port, problem
+        ) from None
+    try:
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+    except TelegramError as problem:
+        await server.stop()
+        # The Bot API's description says what it disliked (e.g. "bad webhook: ...").
+        raise StartUpRefused(
+            "NETCOACH_WEBHOOK_URL", f"the Bot API refused the webhook ({problem.message})"
+        ) from None
     return server
 
 
@@ -68,13 +141,13 @@ async def _start_health_server(application: NetcoachApplication, port: int) -> H
     from bot.health_server import HealthServer
 
     bot_data = application.bot_data
-    server = HealthServer(
-        bot_data.health,
-        bot_data.metrics,
-        listen=bot_data.runtime.settings.health_listen,
-        port=port,
-    )
-    await server.start()
+    listen = bot_data.runtime.settings.health_listen
+    server = HealthServer(bot_data.health, bot_data.metrics, listen=listen, port=port)
+    try:
+        await server.start()
+    except OSError as problem:
+        await server.stop()
+        raise _listen_refused("NETCOACH_HEALTH_PORT", listen, port, problem) from None
     return server
 
 
@@ -116,17 +189,24 @@ async def running_bot(
     base_url: str,
     poll_timeout: float = 10.0,
     mode: RunMode = "polling",
+    dressing_first_retry: float = FIRST_RETRY_SECONDS,
 ) -> AsyncIterator[NetcoachApplication]:
-    """Start the application in `mode` until the block ends (with the health port if set)."""
+    """Start the application in `mode` until the block ends (with the health port if set).
+
+    Raises:
+        StartUpRefused: the Bot API refused the token or cannot be reached, a port is
+            taken, or the webhook was refused.
+    """
     application = build_application(runtime, token=token, base_url=base_url)
     use_cache_dir(runtime.settings.cache_dir)
     warm_up: asyncio.Task[None] | None = None
     health_port = runtime.settings.health_port
     webhook: WebhookServer | None = None
     health_server: HealthServer | None = None
-    async with application:
-        if mode != "dispatch":
-            await set_bot_commands(application)
+    dresser = Dresser(
+        application, DRESSING if mode != "dispatch" else (), first_retry=dressing_first_retry
+    )
+    async with _initialized(application, base_url):
         await application.start()
         assert application.updater is not None
         try:
@@ -140,6 +220,8 @@ async def running_bot(
                 )
             elif mode == "webhook":
                 webhook = await _start_webhook(application, runtime)
+            # Serving now: what only dresses the bot cannot keep members waiting.
+            dresser.start()
             # After the first poll, not before: it would only slow the start down. A
             # dispatch-only worker never answers a member.
             warm_up = asyncio.create_task(_warm_up(places=mode != "dispatch"))
@@ -147,6 +229,7 @@ async def running_bot(
         finally:
             # Balancers and orchestrators hear it first, while the rest winds down.
             application.bot_data.health.mark_stopping()
+            await dresser.stop()
             if application.updater.running:
                 await application.updater.stop()
             if webhook is not None:

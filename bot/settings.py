@@ -2,23 +2,64 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.quiet_hours import parse_quiet_hours
+from storage.crypto import FieldCipher
+
 __all__ = ["TELEGRAM_API_BASE_URL", "Settings", "SettingsError", "load_settings"]
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+_TELEGRAM_API_HOST = "api.telegram.org"
+# The only ports Telegram's own servers post webhooks to.
+_TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# What Telegram allows in secret_token; 32 characters make guessing hopeless.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
 
 
 class SettingsError(Exception):
-    """A setting has a bad value; the message names the variable and says what is wrong."""
+    """Settings with bad values; each of `problems` names a variable and says what is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+def _is_local_host(host: str) -> bool:
+    """Loopback, a private address or a one-word name (a container or host next to this one)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host
+    return address.is_loopback or address.is_private
+
+
+def _host_of(value: str, *, schemes: tuple[str, ...]) -> str:
+    """The host of an absolute URL with one of `schemes`; ValueError naming what is wrong."""
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValueError(f"{value!r} is not a {wanted} URL with a host")
+    try:
+        parts.port  # noqa: B018  # raises on a port that is not a number in 0-65535
+    except ValueError:
+        raise ValueError(f"{value!r} has a port that is not a number from 1 to 65535") from None
+    return parts.hostname
 
 
 class Settings(BaseSettings):
@@ -37,9 +78,12 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     api_base_url: str = TELEGRAM_API_BASE_URL
     database_url: str = "sqlite+aiosqlite:///netcoach.db"
-    tick_seconds: float = Field(default=15.0, gt=0)
+    # Ticks are cheap but not free; an hour is as late as a due prompt may go out.
+    tick_seconds: float = Field(default=15.0, ge=0.1, le=3600)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     encryption_key: SecretStr | None = None
+    # Earlier keys, comma-separated: only read (texts not yet rotated), never written with.
+    encryption_old_keys: SecretStr | None = None
     default_language: Literal["de", "en"] = "de"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -52,16 +96,23 @@ class Settings(BaseSettings):
     health_listen: str = "127.0.0.1"
     # Plain lines for people, or one JSON object per line for log collectors.
     log_format: Literal["text", "json"] = "text"
-    max_messages_per_second: float = Field(default=30.0, gt=0)
-    # Reflections and closed commitments older than this many days are deleted daily.
-    retention_days: int | None = Field(default=None, gt=0)
+    # Telegram's paid broadcasts go up to 1,000 messages a second; nothing goes faster.
+    max_messages_per_second: float = Field(default=30.0, gt=0, le=1000)
+    # Reflections and closed commitments older than this many days are deleted daily
+    # (at most a century: beyond that the cut-off date is not a date any more).
+    retention_days: int | None = Field(default=None, gt=0, le=36_500)
+    # An unfinished draft (a commitment, a broadcast, an open question) is dropped after this.
+    draft_days: int = Field(default=3, gt=0, le=3650)
     # How long a send may stay in flight before another dispatcher takes it over.
-    delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    delivery_lease_seconds: float = Field(default=120.0, ge=1, le=86_400)
     # Local hours in which follow-ups and check-ins wait (until the end of the window).
-    quiet_hours: str = Field(default="22:00-07:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+    quiet_hours: str = "22:00-07:00"
     # Members whose language and open flow this process keeps at hand (0: none). Only
     # when it polls: behind a webhook several processes may share one member's messages.
-    member_cache_size: int = Field(default=10_000, ge=0)
+    member_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
+    # Fair limits per member: contacts kept, and commitments open at once.
+    max_contacts: int = Field(default=500, ge=1, le=100_000)
+    max_open_commitments: int = Field(default=100, ge=1, le=10_000)
     # Files the bot builds for itself (the city index); None: the user's cache directory.
     cache_dir: Path | None = None
 
@@ -83,7 +134,51 @@ class Settings(BaseSettings):
                     ids.append(int(part))
                 except ValueError:
                     raise ValueError(f"{part!r} is not a Telegram user id (an integer)") from None
+                if ids[-1] <= 0:
+                    # Negative ids are groups and channels, which cannot be admins.
+                    raise ValueError(f"{part!r} is not a Telegram user id (a positive integer)")
             return frozenset(ids)
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # Never quote the value: it is a secret even when it is mistyped.
+        if value is not None and not _BOT_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "not a bot token (digits, a colon, then letters, digits, _ and -; "
+                "copy it again from @BotFather, without spaces or quotes)"
+            )
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _check_encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The very parser the bot encrypts with, so what passes here works there.
+        if value is not None:
+            try:
+                FieldCipher.from_setting(value.get_secret_value())
+            except ValueError as problem:
+                raise ValueError(str(problem).removeprefix("NETCOACH_ENCRYPTION_KEY ")) from None
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        # The domain's own parser: one definition of what quiet hours may be.
+        parse_quiet_hours(value)
+        return value.strip()
+
+    @field_validator("webhook_listen", "health_listen")
+    @classmethod
+    def _check_listen_address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOST_NAME.fullmatch(value):
+                raise ValueError(
+                    f"{value!r} is not an address to listen on (e.g. 127.0.0.1 or 0.0.0.0)"
+                ) from None
         return value
 
     @field_validator("database_url")
@@ -106,10 +201,39 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        # Telegram's rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
-        secret = value.get_secret_value() if value is not None else ""
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-            raise ValueError("use 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        # Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; fewer than 32 can be
+        # guessed by whoever finds the webhook's address.
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "use 32 to 256 characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`)"
+            )
+        return value
+
+    @field_validator("encryption_old_keys")
+    @classmethod
+    def _check_old_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            FieldCipher.from_setting(value.get_secret_value())
+        except ValueError as problem:
+            # The key help names the main variable; these are the old keys.
+            raise ValueError(
+                str(problem).replace("NETCOACH_ENCRYPTION_KEY must", "each key must")
+            ) from None
+        main: SecretStr | None = info.data.get("encryption_key")
+        if main is None:
+            raise ValueError(
+                "old keys are only read; set NETCOACH_ENCRYPTION_KEY to the key new texts "
+                "are written with"
+            )
+        try:
+            FieldCipher.from_setting(main.get_secret_value(), value.get_secret_value())
+        except ValueError as problem:
+            if "configured twice" in str(problem):
+                raise ValueError(
+                    f"{problem}: a key is either NETCOACH_ENCRYPTION_KEY or an old key"
+                ) from None
         return value
 
     @field_validator("log_format", mode="before")
@@ -120,8 +244,39 @@ class Settings(BaseSettings):
     @field_validator("api_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+        host = _host_of(value, schemes=("https", "http"))
+        if value.startswith("http://") and not _is_local_host(host):
+            # The token is part of every request's URL: only https may carry it afar.
+            raise ValueError(
+                f"{value!r} would send the bot token unencrypted; use https:// "
+                "(plain http only to a Bot API server on this host or the local network)"
+            )
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        host = _host_of(value, schemes=("https", "http"))
+        if value.startswith("http://") and not _is_local_host(host):
+            raise ValueError(
+                f"{value!r} is not https://; Telegram only posts to https "
+                "(plain http only to this host or the local network, for a local Bot API server)"
+            )
+        api = info.data.get("api_base_url")
+        if api is not None and urlsplit(api).hostname == _TELEGRAM_API_HOST:
+            parts = urlsplit(value)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            if parts.scheme != "https" or _is_local_host(host):
+                raise ValueError(
+                    f"{value!r} cannot be reached by Telegram; give the public https:// address"
+                )
+            if port not in _TELEGRAM_WEBHOOK_PORTS:
+                raise ValueError(
+                    f"Telegram only posts to ports 443, 80, 88 and 8443, not {port} "
+                    "(NETCOACH_WEBHOOK_PORT may differ behind a proxy)"
+                )
         return value
 
     @property
@@ -131,11 +286,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings, turning a validation error into one line that names the variable."""
+    """Build the settings, turning validation errors into one line per variable, named."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = "NETCOACH_" + str(error["loc"][0]).upper() if error["loc"] else "NETCOACH_*"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {message}") from None
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            name = "NETCOACH_" + str(error["loc"][0]).upper() if error["loc"] else "NETCOACH_*"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            # The first complaint per variable (a union type may add a second about None).
+            problems.setdefault(name, f"{name}: {message}")
+        raise SettingsError(list(problems.values())) from None

@@ -81,11 +81,21 @@ class Catalog:
             raise CatalogError(f"{self.language}: no message {key!r}") from None
 
     def __call__(self, key: str, **values: object) -> Markup:
-        """Format message `key`, escaping every value that is not `Markup`."""
+        """Format message `key`, escaping every value that is not `Markup`.
+
+        A value with a `shown_as` attribute (a stored text that could not be decrypted)
+        is shown as that message of this catalog instead.
+        """
         text = self.raw(key)
         if not values:
             return Markup(text)
-        return Markup(text.format_map({name: _escape(v) for name, v in values.items()}))
+        return Markup(text.format_map({name: self._fill(v) for name, v in values.items()}))
+
+    def _fill(self, value: object) -> str:
+        shown_as = getattr(value, "shown_as", None)
+        if isinstance(shown_as, str):
+            return self.raw(shown_as)
+        return _escape(value)
 
 
 def _load(path: Path) -> dict[str, str]:

@@ -4,10 +4,12 @@
 #   deploy/install-wheel.sh SOURCE_DIR VENV_DIR [EXTRAS]
 #
 # The container image and the test of the installed program both run this, so what the
-# tests drive is what operators run. EXTRAS (e.g. "test") are installed with the wheel;
-# PYTHON (default python3) builds and creates the environment. Quiet unless a step
-# fails (then its output goes to stderr); the last line is `netcoach <version>`, printed
-# by the installed program. Running it again replaces netcoach and keeps its dependencies.
+# tests drive is what operators run. The dependencies are the locked ones, each checked
+# against its hash: requirements-runtime.lock, or requirements.lock with EXTRAS "test";
+# other EXTRAS install with the lock's versions as constraints. PYTHON (default python3)
+# builds and creates the environment. Quiet unless a step fails (then its output goes to
+# stderr); the last line is `netcoach <version>`, printed by the installed program.
+# Running it again replaces netcoach and keeps its dependencies.
 set -eu
 
 if [ "$#" -lt 2 ] || [ "$#" -gt 3 ]; then
@@ -21,6 +23,14 @@ python=${PYTHON:-python3}
 
 if [ ! -f "$source_dir/pyproject.toml" ]; then
     echo "$0: $source_dir has no pyproject.toml" >&2
+    exit 2
+fi
+case $extras in
+    "") lock=$source_dir/requirements-runtime.lock ;;
+    *) lock=$source_dir/requirements.lock ;;
+esac
+if [ ! -f "$lock" ]; then
+    echo "$0: $source_dir has no $(basename "$lock") (make lock writes it)" >&2
     exit 2
 fi
 
@@ -75,6 +85,20 @@ wheel=$1
 quietly "$python" -m venv "$venv_dir"
 # The same version again would count as installed already: take the old one out first.
 quietly "$venv_dir/bin/python" -m pip uninstall --yes netcoach
-quietly "$venv_dir/bin/python" -m pip install "$wheel${extras:+[$extras]}"
+case $extras in
+    "" | test)
+        # Everything the wheel needs is in the lock: install that, hashes checked, then
+        # the wheel alone (pip checks the wheel's requirements against what is there).
+        quietly "$venv_dir/bin/python" -m pip install --require-hashes -r "$lock"
+        quietly "$venv_dir/bin/python" -m pip install --no-deps "$wheel${extras:+[$extras]}"
+        quietly "$venv_dir/bin/python" -m pip check
+        ;;
+    *)
+        # A constraints file may not carry hashes: the lock's pins (and markers) without them.
+        sed -n 's/^\([A-Za-z0-9].*[^ ]\) *\\$/\1/p' "$lock" >"$work/constraints.txt"
+        quietly "$venv_dir/bin/python" -m pip install -c "$work/constraints.txt" \
+            "$wheel[$extras]"
+        ;;
+esac
 
 "$venv_dir/bin/netcoach" --version

@@ -50,12 +50,12 @@ async def commit_command(update: Update, context: Context) -> None:
 
 
 async def commitments_command(update: Update, context: Context) -> None:
-    """Open commitments, each with its buttons, and the share kept on time."""
+    """The first page of open commitments, and the share kept on time."""
     runtime, who = context.bot_data.runtime, identity_of(update)
     await ensure_member(runtime, who)
     listing = await commitments.list_open(runtime, who)
     if listing is not None:
-        await send_screens(context.bot, who.chat_id, screens.commitment_list_screens(listing))
+        await send_screen(context.bot, who.chat_id, screens.commitments_screen(listing))
 
 
 async def kept_command(update: Update, context: Context) -> None:
@@ -68,7 +68,7 @@ async def kept_command(update: Update, context: Context) -> None:
 
 
 async def contacts_command(update: Update, context: Context) -> None:
-    """Each contact with last interaction, open commitments and give-and-take."""
+    """The first page of contacts with last interaction, open commitments and give-and-take."""
     runtime, who = context.bot_data.runtime, identity_of(update)
     await ensure_member(runtime, who)
     listing = await contacts.list_contacts(runtime, who)
@@ -139,6 +139,26 @@ async def _move_due(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | 
     return None if step is None else (None, screens.commit_step_screens(step))
 
 
+async def _commitments_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    page = number(cb.argument)  # out of range: the nearest page; not a number: forged
+    listing = await commitments.list_open(runtime, who, page) if page is not None else None
+    return None if listing is None else (screens.commitments_screen(listing), [])
+
+
+async def _open_commitment(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    parsed = _ids(cb.argument)
+    result = await actions.show_commitment(runtime, who, parsed[0]) if parsed else None
+    if result is None:
+        return None
+    return None, [screens.commitment_screen(result.member, result.commitment)]
+
+
+async def _contacts_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    page = number(cb.argument)
+    listing = await contacts.list_contacts(runtime, who, page) if page is not None else None
+    return None if listing is None else (contact_screens.contacts_screen(listing), [])
+
+
 async def _done(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     parsed = _ids(cb.argument)
     result = await actions.mark_done(runtime, who, parsed[0]) if parsed else None
@@ -199,6 +219,9 @@ _BUTTONS: dict[str, _ButtonAction] = {
     screens.RELEASE: _release,
     screens.SNOOZE: _snooze,
     screens.RENEGOTIATE: _renegotiate,
+    screens.PAGE: _commitments_page,
+    screens.OPEN: _open_commitment,
+    contact_screens.PAGE: _contacts_page,
     followup_screens.LEDGER: _ledger,
     followup_screens.IN_TOUCH: _in_touch,
     followup_screens.CHECKIN_SNOOZE: _checkin_snooze,

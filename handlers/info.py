@@ -40,5 +40,6 @@ async def privacy_command(update: Update, context: Context) -> None:
         member.language,
         encrypted=runtime.settings.encryption_key is not None,
         retention_days=runtime.settings.retention_days,
+        draft_days=runtime.settings.draft_days,
     )
     await send_screen(context.bot, member.chat_id, screen)

@@ -12,6 +12,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
@@ -23,7 +24,7 @@ from handlers import admin, commitments, fallback, info, privacy, prompts, revie
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
-__all__ = ["COMMANDS", "register_handlers", "set_bot_commands"]
+__all__ = ["COMMANDS", "DRESSING", "register_handlers", "set_bot_commands"]
 
 # Commands shown in Telegram's menu, in this order; descriptions come from the catalogs.
 COMMANDS = (
@@ -176,3 +177,8 @@ async def set_bot_commands(application: NetcoachApplication) -> None:
     await application.bot.set_my_commands(
         [BotCommand(name, t.raw(f"command.{name}")) for name in COMMANDS], scope=scope
     )
+
+
+# Calls that only dress the bot: made once it serves, retried in the background until
+# they succeed (`bot.dressing`); a failure never keeps members from their answers.
+DRESSING = (Dressing("the command menu", set_bot_commands),)

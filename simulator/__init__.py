@@ -9,7 +9,7 @@ async with TelegramSimulator() as sim:
 """
 
 from simulator.errors import ApiError
-from simulator.faults import FaultInjector
+from simulator.faults import ESSENTIAL_METHODS, FaultInjector
 from simulator.groups import SimGroup
 from simulator.messages import Button, CallbackAnswer, SimEvent, SimFile, SimMessage
 from simulator.recording import RecordedRequest
@@ -19,6 +19,7 @@ from simulator.users import ButtonNotFound, SimChat, SimUser
 from simulator.webhook import WebhookDelivery
 
 __all__ = [
+    "ESSENTIAL_METHODS",
     "ApiError",
     "Button",
     "ButtonNotFound",

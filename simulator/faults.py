@@ -8,9 +8,22 @@ from dataclasses import dataclass
 
 from simulator.errors import ApiError
 
-__all__ = ["FaultInjector"]
+__all__ = ["ESSENTIAL_METHODS", "FaultInjector"]
+
+# What a bot needs to answer members at all; a Bot API server that knows only these
+# (`FaultInjector.answer_only`) shows what a bot does when everything else fails.
+ESSENTIAL_METHODS = (
+    "getMe",
+    "getUpdates",
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "answerCallbackQuery",
+    "deleteMessage",
+)
 
 _DESCRIPTIONS = {
+    404: "Not Found",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -46,12 +59,29 @@ class FaultInjector:
         self._delays: dict[str | None, float] = {}
         self._storm_remaining = 0
         self._storm_retry_after = 1
+        self._only: frozenset[str] | None = None
+        self._only_status = 404
         self.injected = 0
 
     @property
     def active(self) -> bool:
         """Whether any fault is configured."""
-        return bool(self._failures or self._error_rate or self._delays or self._storm_remaining)
+        return bool(
+            self._failures
+            or self._error_rate
+            or self._delays
+            or self._storm_remaining
+            or self._only is not None
+        )
+
+    def answer_only(self, methods: Iterable[str] | None, *, status: int = 404) -> None:
+        """Answer every method but `methods` with `status` (404, 500...); None lifts it.
+
+        As a Bot API server that does not know (404) or keeps failing (500) every other
+        method; `ESSENTIAL_METHODS` are the ones a bot cannot answer members without.
+        """
+        self._only = _methods(methods)
+        self._only_status = status
 
     def fail_next(
         self,
@@ -99,6 +129,7 @@ class FaultInjector:
         self._error_rate = 0.0
         self._delays.clear()
         self._storm_remaining = 0
+        self._only = None
 
     def delay_for(self, method: str) -> float:
         """Return the delay to apply to method (0 when none)."""
@@ -109,6 +140,10 @@ class FaultInjector:
     def check(self, method: str, *, is_send: bool) -> ApiError | None:
         """Return the injected error for this call, consuming one-shot faults, or None."""
         lowered = method.lower()
+        if self._only is not None and lowered not in self._only:
+            self.injected += 1
+            status = self._only_status
+            return ApiError(status, _DESCRIPTIONS.get(status, f"Error {status}"))
         for failure in self._failures:
             if failure.methods is None or lowered in failure.methods:
                 failure.remaining -= 1

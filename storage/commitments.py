@@ -8,10 +8,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Commitment, CommitmentStatus, Delivery, DeliveryKind, DeliveryStatus
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Contact,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+)
 from storage.upsert import dialect_insert
 
-__all__ = ["add_followup_delivery", "claim_due_followups", "on_time_counts", "open_commitments"]
+__all__ = [
+    "add_followup_delivery",
+    "claim_due_followups",
+    "count_open_commitments",
+    "on_time_counts",
+    "open_commitments_page",
+]
 
 _MAX_SLOT_SHIFT = 600
 
@@ -30,14 +43,29 @@ async def claim_due_followups(
     return (await session.execute(query)).scalars().all()
 
 
-async def open_commitments(session: AsyncSession, user_id: int) -> Sequence[Commitment]:
-    """The member's open commitments, soonest due first."""
+async def count_open_commitments(session: AsyncSession, user_id: int) -> int:
+    """How many commitments the member has open."""
     query = (
-        select(Commitment)
+        select(func.count())
+        .select_from(Commitment)
+        .where(Commitment.user_id == user_id, Commitment.status == CommitmentStatus.OPEN)
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def open_commitments_page(
+    session: AsyncSession, user_id: int, *, offset: int, limit: int
+) -> list[tuple[Commitment, str | None]]:
+    """One page of the member's open commitments, soonest due first, with the contact's name."""
+    query = (
+        select(Commitment, Contact.name)
+        .outerjoin(Contact, Contact.id == Commitment.contact_id)
         .where(Commitment.user_id == user_id, Commitment.status == CommitmentStatus.OPEN)
         .order_by(Commitment.due_at, Commitment.id)
+        .offset(offset)
+        .limit(limit)
     )
-    return (await session.execute(query)).scalars().all()
+    return [(commitment, name) for commitment, name in (await session.execute(query)).all()]
 
 
 async def on_time_counts(session: AsyncSession, user_id: int) -> tuple[int, int]:

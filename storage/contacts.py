@@ -3,28 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import blind_index
+from storage.crypto import blind_index, blind_index_candidates
 from storage.models import Commitment, CommitmentStatus, Contact, Exchange, Interaction
 
 __all__ = [
+    "ContactSummary",
     "add_interaction",
     "claim_due_checkins",
     "contact_by_name",
+    "contacts_page",
+    "count_contacts",
     "exchange_counts",
     "get_or_create_contact",
-    "open_commitment_counts",
+    "recent_contacts",
     "user_contacts",
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class ContactSummary:
+    """A contact with its counts, as one row of a contacts page."""
+
+    contact: Contact
+    open_commitments: int
+    gave: int
+    received: int
+
+
 async def contact_by_name(session: AsyncSession, user_id: int, name: str) -> Contact | None:
-    """The member's contact with this name, matched case-insensitively by its blind index."""
-    query = select(Contact).where(Contact.user_id == user_id, Contact.name_key == blind_index(name))
+    """The member's contact with this name, matched case-insensitively by its blind index.
+
+    Every index the name may be stored under is tried (each key of the ring, no key,
+    the earlier form without the member), so a contact written before a key was set
+    or under an older key is found, not created again. The oldest wins should an
+    earlier version have left two.
+    """
+    query = (
+        select(Contact)
+        .where(
+            Contact.user_id == user_id,
+            Contact.name_key.in_(blind_index_candidates(name, user_id)),
+        )
+        .order_by(Contact.id)
+        .limit(1)
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -38,7 +67,7 @@ async def get_or_create_contact(
     contact = Contact(
         user_id=user_id,
         name=name.strip(),
-        name_key=blind_index(name),
+        name_key=blind_index(name, user_id),
         checkin_pings=0,
         created_at=now,
     )
@@ -54,18 +83,63 @@ async def user_contacts(session: AsyncSession, user_id: int) -> Sequence[Contact
     )
 
 
-async def open_commitment_counts(session: AsyncSession, user_id: int) -> dict[int, int]:
-    """Open commitments per contact id."""
-    rows = await session.execute(
-        select(Commitment.contact_id, func.count())
-        .where(
-            Commitment.user_id == user_id,
-            Commitment.status == CommitmentStatus.OPEN,
-            Commitment.contact_id.is_not(None),
-        )
-        .group_by(Commitment.contact_id)
+async def count_contacts(session: AsyncSession, user_id: int) -> int:
+    """How many contacts the member has."""
+    query = select(func.count()).select_from(Contact).where(Contact.user_id == user_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+def _most_recent_first() -> tuple[ColumnElement[Any], ...]:
+    # Names are encrypted, so SQL cannot sort by them: the latest in touch (or added, if
+    # never met) comes first; the id keeps pages stable.
+    return (
+        func.coalesce(Contact.last_interaction_at, Contact.created_at).desc(),
+        Contact.id.desc(),
     )
-    return {contact_id: int(count) for contact_id, count in rows.all() if contact_id is not None}
+
+
+async def contacts_page(
+    session: AsyncSession, user_id: int, *, offset: int, limit: int
+) -> list[ContactSummary]:
+    """One page of the member's contacts, most recently in touch first, counts included.
+
+    One statement whatever the page holds: the counts are subqueries on indexed columns.
+    """
+
+    def exchanges(kind: Exchange) -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .where(Interaction.contact_id == Contact.id, Interaction.exchange == kind)
+            .scalar_subquery()
+        )
+
+    open_commitments = (
+        select(func.count())
+        .where(Commitment.contact_id == Contact.id, Commitment.status == CommitmentStatus.OPEN)
+        .scalar_subquery()
+    )
+    query = (
+        select(Contact, open_commitments, exchanges(Exchange.GAVE), exchanges(Exchange.RECEIVED))
+        .where(Contact.user_id == user_id)
+        .order_by(*_most_recent_first())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        ContactSummary(contact, int(open_count), int(gave), int(received))
+        for contact, open_count, gave, received in (await session.execute(query)).all()
+    ]
+
+
+async def recent_contacts(session: AsyncSession, user_id: int, limit: int) -> Sequence[Contact]:
+    """The member's `limit` contacts most recently in touch (or added)."""
+    query = (
+        select(Contact)
+        .where(Contact.user_id == user_id)
+        .order_by(*_most_recent_first())
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
 
 
 async def exchange_counts(session: AsyncSession, contact_id: int) -> dict[Exchange, int]:

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from storage import sqlite_driver
+from storage.conversations import DraftCutoff, drafts_info
 from storage.member_changes import MembersChanged, NotifyingSession, notifying_info
+from storage.unreadable import unreadable_info
 
 __all__ = [
     "READ_ONLY",
@@ -78,18 +80,27 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 
 def create_session_factory(
-    engine: AsyncEngine, *, on_members_changed: MembersChanged | None = None
+    engine: AsyncEngine,
+    *,
+    on_members_changed: MembersChanged | None = None,
+    drafts_expire_before: DraftCutoff | None = None,
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit (no lazy reloads in async code).
 
     `on_members_changed` hears which members' rows the sessions change
-    (`storage.member_changes`).
+    (`storage.member_changes`); drafts last touched before `drafts_expire_before()`
+    expire when read (`storage.conversations`); listeners for unreadable texts are
+    added with `storage.encrypted.listen_for_unreadable`.
     """
     return async_sessionmaker(
         engine,
         expire_on_commit=False,
         sync_session_class=NotifyingSession,
-        info=notifying_info(on_members_changed),
+        info={
+            **notifying_info(on_members_changed),
+            **drafts_info(drafts_expire_before),
+            **unreadable_info(),
+        },
     )
 
 

@@ -14,12 +14,11 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.encrypted import encrypted_text
+from storage.encrypted import BLIND_INDEX_OF, OWNER_COLUMN, encrypted_json, encrypted_text
 from storage.types import UTCDateTime, utc_datetime
 
 __all__ = [
@@ -116,7 +115,8 @@ class ConversationState(Base):
     )
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The draft (e.g. a commitment's who and what), encrypted like every text typed.
+    data: Mapped[encrypted_json]
     updated_at: Mapped[utc_datetime]
 
 
@@ -186,9 +186,11 @@ class Broadcast(Base):
     """A message an admin sent to every active member (operator content, not member data)."""
 
     __tablename__ = "broadcasts"
+    # The text is sealed to the admin who wrote it (there is no member row to own it).
+    __table_args__ = ({"info": {OWNER_COLUMN: "sent_by"}},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[encrypted_text]
     sent_by: Mapped[int] = mapped_column(BigInteger)
     recipients: Mapped[int]
     created_at: Mapped[utc_datetime]
@@ -224,7 +226,7 @@ class Contact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[encrypted_text]
-    name_key: Mapped[str] = mapped_column(String(64), info={"blind_index_of": "name"})
+    name_key: Mapped[str] = mapped_column(String(64), info={BLIND_INDEX_OF: "name"})
     cadence_days: Mapped[int | None]
     last_interaction_at: Mapped[datetime | None]
     next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -111,3 +111,21 @@ async def test_the_demo_opens_no_health_port_even_when_one_is_configured() -> No
             await asyncio.open_connection("127.0.0.1", port)
 
     await _session(terminal, settings, steps)
+
+
+async def test_pressing_a_button_twice_in_the_demo_says_it_is_gone_and_the_chat_goes_on() -> None:
+    terminal = _Terminal()
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    async def steps() -> None:
+        await terminal.shows(":wait 7d")
+        terminal.type("/met Anna")
+        await terminal.shows("[1]")  # the give-and-take question
+        terminal.type(":1")
+        await terminal.shows("✎")  # answered: the question is edited, its buttons gone
+        terminal.type(":1")
+        await terminal.shows("There is no button with that number.")
+        terminal.type("/help")
+        await terminal.shows("/commit")  # the demo is still running and answering
+
+    await _session(terminal, settings, steps)

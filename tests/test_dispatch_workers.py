@@ -77,7 +77,8 @@ async def test_two_dispatch_workers_share_thousands_of_prompts_and_nobody_gets_t
                         max_messages_per_second=str(PER_WORKER_RATE),
                     )
                 )
-            await wait_until(lambda: sim.stats.sent_messages >= MEMBERS, timeout=60)
+            # A guard, not a speed check (BENCHMARKS.md measures speed): generous when busy.
+            await wait_until(lambda: sim.stats.sent_messages >= MEMBERS, timeout=240)
             await asyncio.sleep(1.0)  # time enough for any double send to show
 
         shares = [proxy.calls["sendmessage"] for proxy in proxies]

@@ -227,8 +227,13 @@ async def test_snooze_renegotiate_and_release_do_what_they_say(
     (moved,) = await chat(gina, "nächsten Dienstag 14 Uhr")
     assert "Neues Datum Di., 1. Dez., 14:00" in (moved.text or "")
 
-    header, item = await chat(gina, "/commitments", replies=2)
-    assert "Deine offenen Vorhaben (1)" in (header.text or "")
+    (listing,) = await chat(gina, "/commitments")
+    assert "Deine offenen Vorhaben (1)" in (listing.text or "")
+    assert "1. Ben wegen des Angebots anrufen\nBen · fällig Di., 1. Dez., 14:00" in (
+        listing.text or ""
+    )
+    await gina.press(listing, "1. Ben wegen des Angebots anru…")
+    item = await gina.next_message()
     assert "Ben · fällig Di., 1. Dez., 14:00" in (item.text or "")
     assert "✓ Erledigt" in _labels(item)
     assert [s for *_, s in await _commitments(runtime)] == ["open", "released"]
@@ -265,7 +270,9 @@ async def test_a_commitment_released_before_it_falls_due_is_not_followed_up(
 ) -> None:
     ida = await _member(sim, runtime, "Ida", "en")
     await chat(ida, "/commit email Tom in 2 hours")
-    _header, item = await chat(ida, "/commitments", replies=2)
+    (listing,) = await chat(ida, "/commitments")
+    await ida.press(listing, "1. email Tom")
+    item = await ida.next_message()
     await _press(ida, item, "🕊 Release")
     clock.advance(timedelta(hours=3))
     await _tick(bot)

@@ -14,6 +14,7 @@ from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.models import User
 from tests.support.harness import bot_against, chat, texts_until_quiet
+from tests.support.processes import wait_until
 
 
 async def _stored(runtime: Runtime, telegram_id: int) -> User:
@@ -215,6 +216,8 @@ async def test_every_other_kind_of_message_gets_a_clear_answer(
 async def test_the_command_menu_is_registered_in_both_languages(
     sim: TelegramSimulator, bot: NetcoachApplication
 ) -> None:
+    # Set in the background once the bot serves (a refusal must not keep members waiting).
+    await wait_until(lambda: len(sim.requests_for("setMyCommands")) >= 3, timeout=5)
     calls = sim.requests_for("setMyCommands")
     by_language = {call.params.get("language_code"): call.params["commands"] for call in calls}
     assert set(by_language) == {"de", "en", None}

@@ -93,7 +93,7 @@ async def test_contacts_are_matched_case_insensitively_by_their_blind_index(
     async with runtime.sessions() as session:
         (contact,) = (await session.execute(select(Contact))).scalars()
     assert contact.name == "Anna Schmidt"
-    assert contact.name_key == blind_index("anna schmidt")
+    assert contact.name_key == blind_index("anna schmidt", contact.user_id)
     assert contact.cadence_days == 14
     listing = await contacts.list_contacts(runtime, who)
     assert listing is not None
@@ -181,7 +181,19 @@ def test_quiet_hours_hold_until_seven_local_time(
 
 def test_quiet_hours_can_be_switched_off_or_moved() -> None:
     now = datetime(2026, 11, 26, 22, 30, tzinfo=UTC)
-    assert parse_quiet_hours("00:00-00:00").held_until(now, "UTC") is None
+    assert parse_quiet_hours("off").held_until(now, "UTC") is None
     assert parse_quiet_hours("13:00-15:00").held_until(now, "UTC") is None
     with pytest.raises(ValueError, match="22:00-07:00"):
         parse_quiet_hours("late")
+
+
+@pytest.mark.parametrize("nonsense", ["25:99-07:00", "22:00-24:00", "22:60-07:00", "22:00", "-"])
+def test_quiet_hours_outside_the_clock_are_refused(nonsense: str) -> None:
+    with pytest.raises(ValueError, match="hours 0-23, minutes 0-59"):
+        parse_quiet_hours(nonsense)
+
+
+def test_quiet_hours_that_end_where_they_start_are_refused_as_unclear() -> None:
+    # Empty or all day? Neither is guessed; "off" says the first.
+    with pytest.raises(ValueError, match="write off for none"):
+        parse_quiet_hours("08:00-08:00")

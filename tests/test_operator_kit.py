@@ -262,6 +262,7 @@ def test_secrets_databases_and_environments_stay_out_of_the_image(path: str) -> 
 
 def test_what_the_wheel_is_built_from_goes_into_the_image() -> None:
     needed = ["pyproject.toml", "README.md", "LICENSE", "deploy/install-wheel.sh"]
+    needed += ["requirements.lock", "requirements-runtime.lock"]
     needed += [str(path.relative_to(ROOT)) for path in (ROOT / "storage").rglob("*.py")]
     needed += [str(path.relative_to(ROOT)) for path in (ROOT / "content").rglob("*.yaml")]
     assert [path for path in needed if _ignored_by_docker(path)] == []

@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from bot.clock import ShiftableClock
 from bot.domain.members import Identity
-from bot.domain.privacy import OPERATOR_TABLES, apply_retention, member_rows, member_tables
+from bot.domain.privacy import OPERATOR_TABLES, member_rows, member_tables
 from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from handlers.context import NetcoachApplication
 from simulator import SimUser, TelegramSimulator
-from storage.crypto import FieldCipher, generate_key, using_cipher
+from storage.crypto import Binding, FieldCipher, generate_key, using_cipher
 from storage.models import Base, Reflection, User
 from tests.support.harness import chat, texts_until_quiet
 
@@ -190,43 +191,14 @@ async def test_with_a_key_a_reflection_is_not_in_the_database_file_but_is_in_the
         assert exported.document is not None and MARKER.encode() in exported.document.data
 
 
-async def test_retention_deletes_old_reflections_only(runtime: Runtime) -> None:
-    from dataclasses import replace
-
-    from bot.domain import onboarding
-    from bot.domain.prompts import Outcome, SendOutcome, next_prompt_now, record_outcomes
-    from bot.domain.reflections import ask_for_reflection, save_reflection
-
-    who = Identity(77, 77, "en")
-    await onboarding.start(runtime, who)
-    await onboarding.choose_timezone(runtime, who, "Europe/London")
-    await onboarding.set_schedule(runtime, who, "mon 09:00")
-    prompt = await next_prompt_now(runtime, who, timedelta(minutes=1))
-    assert prompt is not None
-    await record_outcomes(runtime, [SendOutcome(prompt.delivery_id, Outcome.SENT, 1)])
-    clock = runtime.clock
-    assert isinstance(clock, ShiftableClock)
-    await ask_for_reflection(runtime, who)
-    await save_reflection(runtime, who, "old thought")
-    clock.advance(timedelta(days=40))
-    await ask_for_reflection(runtime, who)
-    await save_reflection(runtime, who, "new thought")
-
-    assert await apply_retention(runtime) == 0  # off by default
-    kept = replace(runtime, settings=runtime.settings.model_copy(update={"retention_days": 30}))
-    assert await apply_retention(kept) == 1
-    async with runtime.sessions() as session:
-        texts = (await session.execute(select(Reflection.text))).scalars().all()
-    assert texts == ["new thought"]
-
-
 def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
     from bot.cli import main
 
     assert main(["keys", "generate"]) == 0
     key = capsys.readouterr().out.strip()
     cipher = FieldCipher.from_setting(key)
-    assert cipher.decrypt(cipher.encrypt("hallo")) == "hallo"
+    place = Binding("reflections", "text", owner=1, row=1)
+    assert cipher.decrypt(cipher.encrypt("hallo", place), place) == "hallo"
 
 
 async def test_keys_rotate_reencrypts_everything_and_can_run_again(
@@ -238,7 +210,13 @@ async def test_keys_rotate_reencrypts_everything_and_can_run_again(
 
     old, new = generate_key(), generate_key()
     url = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
-    settings = runtime.settings.model_copy(update={"database_url": url})
+    settings = runtime.settings.model_copy(
+        update={
+            "database_url": url,
+            "encryption_key": SecretStr(new),
+            "encryption_old_keys": SecretStr(old),
+        }
+    )
     from storage.migrate import upgrade_database
 
     await upgrade_database(url)
@@ -256,17 +234,18 @@ async def test_keys_rotate_reencrypts_everything_and_can_run_again(
                 session.add(Reflection(user_id=user.id, card_key="x", text=f"t{n}", created_at=now))
     await engine.dispose()
 
-    result = await asyncio.to_thread(keys_cli.rotate, settings, old=old, new=new, batch_size=3)
+    result = await asyncio.to_thread(keys_cli.rotate, settings, batch_size=3)
     assert result == 0
     err = capsys.readouterr().err
     assert "reflections" in err and "7/7" in err and "re-encrypted 7 value(s)" in err
-    again = await asyncio.to_thread(keys_cli.rotate, settings, old=old, new=new, batch_size=3)
+    again = await asyncio.to_thread(keys_cli.rotate, settings, batch_size=3)
     assert again == 0 and "re-encrypted 0 value(s)" in capsys.readouterr().err
 
     engine = create_engine(url)
     with using_cipher(FieldCipher(new)):
         async with create_session_factory(engine)() as session:
-            texts = (await session.execute(select(Reflection.text))).scalars().all()
+            rows = (await session.execute(select(Reflection))).scalars().all()
+            texts = [row.text for row in rows]
     await engine.dispose()
     assert sorted(texts) == [f"t{n}" for n in range(7)]
 
@@ -293,5 +272,7 @@ async def test_privacy_says_what_is_stored_how_it_is_protected_and_for_how_long(
     text = answer.text or ""
     assert "What I store" in text and "/export" in text and "/delete" in text
     assert "not switched on encryption" in text and "until you delete it" in text
-    german = privacy_screen("de", encrypted=True, retention_days=90).text
+    assert "didn't finish (a commitment, say) is deleted after 3 days" in text
+    german = privacy_screen("de", encrypted=True, retention_days=90, draft_days=5).text
     assert "verschlüsselt in der Datenbank" in german and "nach 90 Tagen" in german
+    assert "nicht abgeschlossen hast (etwa eine Abmachung), lösche ich nach 5 Tagen" in german

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,8 +17,9 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.domain.runtime import Runtime
+from bot.metrics import Metrics, WebhookRejection
 from bot.runner import running_bot
-from bot.webhook import SECRET_HEADER
+from bot.webhook import SECRET_HEADER, RejectionLog
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.engine import create_engine, create_session_factory
@@ -24,7 +27,7 @@ from storage.models import User
 from tests.support.harness import chat
 from tests.support.monitoring import health
 
-SECRET = "s3cret-Token_for-the-test"
+SECRET = "s3cret-Token_for-the-test_32chars"
 
 
 def _free_port() -> int:
@@ -124,11 +127,155 @@ async def test_posts_without_or_with_a_wrong_secret_are_refused_and_change_nothi
     assert not mallory.messages
     assert all(call.params.get("chat_id") != mallory.id for call in sim.requests)
     assert await _members(runtime) <= 1  # only the probe, never Mallory
-    rejections = [r for r in caplog.records if r.name == "netcoach.webhook" and "rejected" in r.msg]
-    assert len(rejections) == 5
+    assert _rejected_in_log(caplog) == 5
     assert all(
         SECRET not in r.getMessage() and "guessed" not in r.getMessage() for r in caplog.records
     )
+
+
+def _rejected_in_log(caplog: pytest.LogCaptureFixture) -> int:
+    """How many rejections the webhook's log lines add up to."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "netcoach.webhook"]
+    return sum(int(line.split()[0]) for line in lines if "rejected in the last minute" in line)
+
+
+def _no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    logged = [r for r in caplog.records if r.exc_info or r.levelno >= 40]
+    assert not logged, [r.getMessage() for r in logged]
+
+
+async def _raw_post(root: str, path: str, headers: bytes, body: bytes) -> int:
+    """POST with header bytes exactly as given (no client would send them); the status."""
+    host, port = root.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            b"POST "
+            + path.encode()
+            + b" HTTP/1.1\r\nHost: "
+            + host.encode()
+            + b"\r\n"
+            + headers
+            + b"Content-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\nConnection: close\r\n\r\n"
+            + body
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
+async def test_headers_and_bodies_no_client_should_send_get_a_4xx_and_no_traceback(
+    sim: TelegramSimulator, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = f"{SECRET_HEADER}: {SECRET}\r\n".encode()
+    update = b'{"update_id": 1, "message": {"message_id": 1}}'
+    attempts = {
+        # A secret header that is not UTF-8 (it was a 500 with a traceback).
+        "secret not UTF-8": (f"{SECRET_HEADER}: ".encode() + b"\xff\xfe\r\n", update),
+        "secret in Latin-1": (
+            f"{SECRET_HEADER}: ".encode() + SECRET.encode() + b"\xe9\r\n",
+            update,
+        ),
+        "control character in a header": (secret + b"X-Note: a\x01b\r\n", update),
+        "body not UTF-8": (secret, b'{"update_id": 1, "x": "\xff"}'),
+        "body nested too deep": (secret, b"[" * 100_000 + b"]" * 100_000),
+        "body is a list": (secret, b"[1, 2, 3]"),
+        "update without an id": (secret, b'{"message": {}}'),
+        "update that is no update": (secret, b'{"update_id": 1, "message": "hello"}'),
+        "body larger than an update": (
+            secret,
+            b'{"update_id": 1, "x": "' + b"a" * 2_000_000 + b'"}',
+        ),
+    }
+    async with webhook_bot(sim, runtime) as (app, root):
+        statuses = {
+            name: await _raw_post(root, "/telegram/netcoach", headers, body)
+            for name, (headers, body) in attempts.items()
+        }
+        # Still serving Telegram's own deliveries.
+        await chat(sim.user("Probe", language_code="en"), "/help")
+        metrics = app.bot_data.metrics.exposition().decode()
+
+    assert statuses == {
+        "secret not UTF-8": 400,
+        "secret in Latin-1": 400,
+        "control character in a header": 400,
+        "body not UTF-8": 400,
+        "body nested too deep": 400,
+        "body is a list": 400,
+        "update without an id": 400,
+        "update that is no update": 400,
+        "body larger than an update": 413,
+    }
+    _no_tracebacks(caplog)
+    assert _rejected_in_log(caplog) == len(attempts)
+    for reason, count in {
+        "malformed_secret": 2,
+        "malformed_request": 1,
+        "not_json": 2,
+        "not_an_update": 2,
+        "unreadable_update": 1,
+        "too_large": 1,
+    }.items():
+        assert f'netcoach_webhook_rejections_total{{reason="{reason}"}} {count}.0' in metrics
+
+
+async def test_a_flood_of_rejected_requests_is_logged_once_a_minute_as_counts(
+    sim: TelegramSimulator, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with webhook_bot(sim, runtime) as (app, root), aiohttp.ClientSession() as http:
+        url = f"{root}/telegram/netcoach"
+        for _ in range(11):
+            async with http.post(url, json={"update_id": 1}, headers={SECRET_HEADER: "guess"}):
+                pass
+        async with http.post(url, data=b"not json", headers={SECRET_HEADER: SECRET}):
+            pass
+        # Within the minute: the first one at once, the rest wait for the minute's end.
+        lines = [r.getMessage() for r in caplog.records if r.name == "netcoach.webhook"]
+        assert [line for line in lines if "rejected" in line] == [
+            "1 webhook request rejected in the last minute: wrong secret token 1"
+        ]
+        metrics = app.bot_data.metrics.exposition().decode()
+    # On stopping, what was still counted is written out, in one line.
+    lines = [r.getMessage() for r in caplog.records if r.name == "netcoach.webhook"]
+    assert [line for line in lines if "rejected" in line][1:] == [
+        "11 webhook requests rejected in the last minute: wrong secret token 10, body is not JSON 1"
+    ]
+    assert 'netcoach_webhook_rejections_total{reason="wrong_secret"} 11.0' in metrics
+    assert 'netcoach_webhook_rejections_total{reason="not_json"} 1.0' in metrics
+
+
+async def test_rejections_are_summed_up_at_most_once_per_interval() -> None:
+    metrics = Metrics()
+    rejections = RejectionLog(metrics, every=0.2)
+    with _captured("netcoach.webhook") as lines:
+        for _ in range(30):
+            rejections.note(WebhookRejection.WRONG_SECRET)
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+    # 30 rejections over 0.6 s, logged every 0.2 s: the first, then two or three sums.
+    assert 3 <= len(lines) <= 5
+    assert sum(int(line.split()[0]) for line in lines) == 30
+
+
+@contextmanager
+def _captured(logger: str) -> Iterator[list[str]]:
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    logging.getLogger(logger).addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logging.getLogger(logger).removeHandler(handler)
 
 
 async def test_the_health_endpoint_answers_503_while_the_database_is_unreachable(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.durations import parse_duration
+from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row, reschedule
 from bot.domain.prompts import mark_blocked
 from bot.domain.runtime import Runtime
@@ -17,21 +18,25 @@ __all__ = ["PauseOutcome", "bot_blocked", "pause", "resume"]
 
 @dataclass(frozen=True, slots=True)
 class PauseOutcome:
-    """The result of `/pause`; `bad_duration` means nothing changed."""
+    """The result of `/pause`; `bad_duration` or `limit` mean nothing changed."""
 
     member: Member
     until: datetime | None = None
     bad_duration: bool = False
+    limit: LimitReached | None = None
 
 
 async def pause(runtime: Runtime, who: Identity, duration_text: str | None) -> PauseOutcome | None:
     """Stop prompts until `/resume`, or for a while (`/pause 3w`). None for unknown members."""
-    duration = parse_duration(duration_text) if duration_text else None
+    too_long = over_text_limit(Limit.PAUSE_TEXT, duration_text) if duration_text else None
+    duration = parse_duration(duration_text) if duration_text and too_long is None else None
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
             return None
+        if too_long is not None:
+            return PauseOutcome(member_from_row(user), limit=too_long)
         if duration_text and duration is None:
             return PauseOutcome(member_from_row(user), bad_duration=True)
         until = now + duration if duration else None

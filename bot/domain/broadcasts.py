@@ -13,6 +13,7 @@ from bot.domain.runtime import Runtime
 from storage.conversations import clear_state, get_state, set_state
 from storage.models import Broadcast, Delivery, DeliveryKind, DeliveryStatus, User, UserStatus
 from storage.types import UTCDateTime
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -27,7 +28,8 @@ __all__ = [
 ]
 
 BROADCAST_FLOW = "broadcast"
-# Leaves room under Telegram's 4096 characters for the preview's own lines.
+# Leaves room under Telegram's 4096 characters for the preview's own lines. Counted as
+# Telegram counts, in UTF-16 code units: an emoji outside the BMP takes two.
 MAX_BROADCAST_LENGTH = 3500
 
 
@@ -75,7 +77,7 @@ async def prepare_broadcast(runtime: Runtime, who: Identity, text: str) -> Broad
         user = await get_user_by_telegram_id(session, who.telegram_id)
         assert user is not None  # the handler made sure the admin has a row
         recipients = await _count_recipients(session)
-        if len(text) > MAX_BROADCAST_LENGTH:
+        if len(text.encode("utf-16-le")) // 2 > MAX_BROADCAST_LENGTH:
             return BroadcastPreview(user.language, text, recipients, too_long=True)
         await set_state(
             session, user.id, flow=BROADCAST_FLOW, step="confirm", data={"text": text}, now=now
@@ -142,11 +144,11 @@ async def cancel_broadcast(runtime: Runtime, who: Identity) -> None:
 async def broadcast_for(
     session: AsyncSession, delivery: Delivery, user: User
 ) -> BroadcastMessage | None:
-    """What a leased broadcast delivery shows; None if the broadcast is gone."""
+    """What a leased broadcast delivery shows; None if the broadcast is gone or unreadable."""
     broadcast = (
         await session.get(Broadcast, delivery.broadcast_id) if delivery.broadcast_id else None
     )
-    if broadcast is None:
+    if broadcast is None or is_unreadable(broadcast.text):
         return None
     return BroadcastMessage(
         delivery.id, user.chat_id, user.language, broadcast.text, slot_at=delivery.slot_at

@@ -27,6 +27,10 @@ Rules of the reading:
   still given); a bare number ("bis 15"), a date like 3/4 that reads two ways, or two
   competing dates without one marked as the deadline ("bis", "by") -> AMBIGUOUS.
 
+Bounded work: only the first `MAX_READ_LENGTH` characters are read (callers refuse longer
+text before), and a line with more than `MAX_PHRASES` dates is AMBIGUOUS without reading
+any of them, so no input makes dateparser run more than a few times.
+
 Who the commitment is about is read by `bot.domain.contact_names.find_contact`.
 """
 
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from itertools import islice
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -47,6 +52,8 @@ from bot.domain.durations import parse_duration
 from bot.domain.schedule import parse_time_of_day, parse_weekday, slot_on
 
 __all__ = [
+    "MAX_PHRASES",
+    "MAX_READ_LENGTH",
     "QUICK_DUE_CHOICES",
     "DueProblem",
     "ParsedCommitment",
@@ -59,6 +66,12 @@ QUICK_DUE_CHOICES: Final = ("tomorrow", "in3days", "nextweek")
 """Button choices understood by `quick_due`."""
 
 END_OF_DAY_MINUTE: Final = 23 * 60 + 59
+MAX_READ_LENGTH: Final = 300
+"""Characters read of any text; the rest is ignored (the domain refuses longer text)."""
+MAX_PHRASES: Final = 6
+"""More date phrases than this in one line are no single deadline."""
+# How far before a date its lead ("bis spätestens zum", "no later than") may start.
+_LEAD_REACH: Final = 40
 
 
 class DueProblem(StrEnum):
@@ -229,9 +242,15 @@ def _is_strong_clock(match: re.Match[str]) -> bool:
     return led or ":" in clock or clock[-1].isalpha()
 
 
-def _find_phrases(text: str) -> list[_Phrase]:
-    """Locate every due phrase: a date core with its lead and clock time, or a time alone."""
-    cores = list(_date_core().finditer(text))
+def _find_phrases(text: str) -> list[_Phrase] | None:
+    """Locate every due phrase: a date core with its lead and clock time, or a time alone.
+
+    None when there are more than `MAX_PHRASES` dates: that many are no single deadline,
+    and reading each could cost a dateparser call. (Times cost no such call.)
+    """
+    cores = list(islice(_date_core().finditer(text), MAX_PHRASES + 1))
+    if len(cores) > MAX_PHRASES:
+        return None
     clocks = [
         t
         for t in _TIME.finditer(text)
@@ -241,7 +260,7 @@ def _find_phrases(text: str) -> list[_Phrase]:
     phrases: list[_Phrase] = []
     for core in cores:
         start, end = core.span()
-        lead = _LEAD.search(text, 0, start)
+        lead = _LEAD.search(text, max(0, start - _LEAD_REACH), start)
         deadline = lead is not None and lead["deadline"] is not None
         if lead is not None:
             start = lead.start()
@@ -440,8 +459,11 @@ def _resolve(ctx: _Context, phrase: _Phrase) -> tuple[datetime, bool] | DueProbl
 
 def _find_due(ctx: _Context, text: str) -> _Due:
     """Pick the due phrase of a text and resolve it (see the module rules)."""
+    found = _find_phrases(text)
+    if found is None:
+        return _Due((), None, DueProblem.AMBIGUOUS, False)
     phrases = []
-    for phrase in _find_phrases(text):
+    for phrase in found:
         outcome = _resolve(ctx, phrase)
         if outcome is not None:
             phrases.append((phrase, outcome))
@@ -517,7 +539,7 @@ def parse_commitment(
         ValueError: if `now` is naive or `default_minute_of_day` is out of range.
     """
     ctx = _context(now, timezone, language, default_minute_of_day)
-    body = _COMMAND.sub("", text.strip(), count=1)
+    body = _COMMAND.sub("", text.strip(), count=1)[:MAX_READ_LENGTH]
     due = _find_due(ctx, body)
     phrase = " ".join(body[start:end] for start, end in sorted(due.spans)) or None
     action = _remove_spans(body, due.spans)
@@ -540,6 +562,7 @@ def parse_due(
     grammar does not know go to dateparser as a whole ("nächsten Monat").
     """
     ctx = _context(now, timezone, language, default_minute_of_day)
+    text = text[:MAX_READ_LENGTH]
     due = _find_due(ctx, text)
     if due.problem is None and due.due_at is not None:
         return due.due_at
@@ -568,5 +591,6 @@ def quick_due(choice: str, *, now: datetime, timezone: str, default_minute_of_da
     today = ctx.today
     days = {"tomorrow": 1, "in3days": 3, "nextweek": 7 - today.weekday()}.get(choice)
     if days is None:
-        raise ValueError(f"unknown quick due choice {choice!r}; expected {QUICK_DUE_CHOICES}")
+        # The choice comes from callback data a client may forge: it stays out of the message.
+        raise ValueError(f"unknown quick due choice; expected one of {QUICK_DUE_CHOICES}")
     return slot_on(today + timedelta(days=days), ctx.zone, default_minute_of_day)

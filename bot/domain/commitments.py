@@ -4,37 +4,50 @@
 member's zone and language. Whatever is missing or unclear is asked for, never guessed:
 the draft waits in `conversation_states` (flow "commitment"), so a restart loses
 nothing. The same flow takes the new date when a commitment is renegotiated.
+
+Fair limits (`bot.domain.limits`): every text is measured before it is read, a new
+contact or commitment beyond the member's limit is refused before anything is saved, and
+dates are read in the reading thread (`bot.domain.off_loop`), outside any transaction.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commitment_text import (
     QUICK_DUE_CHOICES,
     DueProblem,
+    ParsedCommitment,
     parse_commitment,
     parse_due,
     quick_due,
 )
+from bot.domain.contacts import new_contact_refused
+from bot.domain.limits import Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
+from bot.domain.off_loop import off_loop
+from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
-from storage.commitments import on_time_counts, open_commitments
-from storage.contacts import get_or_create_contact, user_contacts
+from storage.commitments import count_open_commitments, on_time_counts, open_commitments_page
+from storage.contacts import get_or_create_contact, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
+    "COMMITMENTS_PAGE_SIZE",
     "COMMITMENT_FLOW",
     "DEFAULT_MINUTE",
-    "MAX_ACTION_LENGTH",
     "Ask",
     "CommitStep",
     "CommitmentList",
@@ -52,9 +65,11 @@ __all__ = [
 COMMITMENT_FLOW = "commitment"
 # Without a weekly slot, a date without a time means 09:00.
 DEFAULT_MINUTE = 9 * 60
-MAX_ACTION_LENGTH = 300
-_MAX_NAME_LENGTH = 64
+COMMITMENTS_PAGE_SIZE = 5
 _CONTACT_CHOICES = 4
+
+log = logging.getLogger("netcoach.commitments")
+_T = TypeVar("_T")
 
 
 class Ask(enum.StrEnum):
@@ -86,7 +101,8 @@ class CommitStep:
 
     member: Member
     ask: Ask | None = None
-    problem: str | None = None  # not_ready, past, ambiguous, unclear, too_long
+    problem: str | None = None  # not_ready, past, ambiguous, unclear
+    limit: LimitReached | None = None
     contact: str | None = None
     action: str | None = None
     suggestions: tuple[str, ...] = ()
@@ -98,24 +114,47 @@ class CommitStep:
 
 @dataclass(frozen=True, slots=True)
 class CommitmentList:
-    """The member's open commitments and how reliably they kept earlier ones."""
+    """A page of the member's open commitments and how reliably they kept earlier ones."""
 
     member: Member
     items: tuple[CommitmentView, ...]
     kept: int
     decided: int
+    page: Page
 
 
 def view_of(commitment: Commitment, contact: Contact | None) -> CommitmentView:
     """Copy a commitment into a plain object."""
+    return _view(commitment, contact.name if contact is not None else None)
+
+
+def _view(commitment: Commitment, contact_name: str | None) -> CommitmentView:
     return CommitmentView(
         id=commitment.id,
         action=commitment.action,
-        contact=contact.name if contact is not None else None,
+        contact=contact_name,
         due_at=commitment.due_at,
         status=commitment.status,
         followup_at=commitment.followup_at,
     )
+
+
+async def _read(reading: Callable[[], _T]) -> _T | None:
+    """Read a member's text in the reading thread; None when it overran its budget."""
+    try:
+        return await off_loop(reading)
+    except TimeoutError:
+        log.warning("reading a commitment text overran its time budget")
+        return None
+
+
+async def _commitments_full(
+    session: AsyncSession, runtime: Runtime, user: User
+) -> LimitReached | None:
+    """The refusal when the member already has as many open commitments as allowed."""
+    if await count_open_commitments(session, user.id) < runtime.settings.max_open_commitments:
+        return None
+    return count_limit(runtime.settings, Limit.OPEN_COMMITMENTS)
 
 
 def _ready(user: User | None) -> bool:
@@ -152,12 +191,9 @@ def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[st
 
 
 async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
-    contacts = sorted(
-        await user_contacts(session, user.id),
-        key=lambda c: c.last_interaction_at or c.created_at,
-        reverse=True,
-    )
-    return tuple((c.id, c.name) for c in contacts[:_CONTACT_CHOICES])
+    # A name that cannot be read makes no button (Telegram refuses an empty label).
+    recent = await recent_contacts(session, user.id, _CONTACT_CHOICES)
+    return tuple((c.id, c.name) for c in recent if not is_unreadable(c.name))
 
 
 async def _advance(
@@ -168,9 +204,19 @@ async def _advance(
     now: datetime,
     problem: str | None = None,
 ) -> CommitStep:
-    """Ask for the next missing part of the draft, or make the commitment."""
+    """Ask for the next missing part of the draft, or make the commitment.
+
+    A new contact beyond the member's limit is not taken: "who?" is asked again, with
+    the limit said. At the open-commitments limit nothing is made and the draft ends.
+    """
     member = member_from_row(user)
     contact, action = draft.get("contact"), draft.get("action")
+    limit: LimitReached | None = None
+    if draft.get("contact_set") and contact:
+        limit = await new_contact_refused(session, runtime.settings, user.id, str(contact))
+        if limit is not None:
+            draft.update(contact=None, contact_set=False)
+            contact = None
     ask: Ask | None = None
     if not draft.get("contact_set"):
         ask = Ask.WHO
@@ -184,6 +230,7 @@ async def _advance(
             member,
             ask=ask,
             problem=problem,
+            limit=limit,
             contact=contact,
             action=action,
             suggestions=_suggestions(runtime, user, draft.get("card_key"))
@@ -191,6 +238,10 @@ async def _advance(
             else (),
             contacts=await _contact_choices(session, user) if ask is Ask.WHO else (),
         )
+    full = await _commitments_full(session, runtime, user)
+    if full is not None:
+        await clear_state(session, user.id)
+        return CommitStep(member, limit=full)
     due_at = datetime.fromisoformat(draft["due"])
     found = await get_or_create_contact(session, user.id, contact, now) if contact else None
     commitment = Commitment(
@@ -220,18 +271,32 @@ async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep 
     if not text.strip():
         return await start_guided(runtime, who)
     now = runtime.clock.now()
-    async with runtime.sessions.begin() as session:
+    async with runtime.sessions() as session:  # read only: the line is read after it closed
         user = await _user(session, who)
         if user is None:
             return None
+        member = member_from_row(user)
         if not _ready(user):
-            return CommitStep(member_from_row(user), problem="not_ready")
-        if len(text) > MAX_ACTION_LENGTH:
-            return CommitStep(member_from_row(user), problem="too_long")
-        parsed = parse_commitment(text, **_parse_frame(user, now))
+            return CommitStep(member, problem="not_ready")
+        refused = over_text_limit(Limit.COMMITMENT_TEXT, text)
+        refused = refused or await _commitments_full(session, runtime, user)
+        if refused is not None:
+            return CommitStep(member, limit=refused)
+        frame = _parse_frame(user, now)
+    parsed = await _read(partial(parse_commitment, text, **frame))
+    if parsed is None:
+        return CommitStep(member, problem="unclear")
+    # A "name" longer than any name is a misreading: ask who it is about instead.
+    contact = parsed.contact
+    if contact is not None and over_text_limit(Limit.CONTACT_NAME, contact) is not None:
+        contact = None
+    async with runtime.sessions.begin() as session:
+        user = await _user(session, who)
+        if user is None or not _ready(user):
+            return None
         draft: dict[str, Any] = {
-            "contact": parsed.contact,
-            "contact_set": parsed.contact is not None,
+            "contact": contact,
+            "contact_set": contact is not None,
             "action": parsed.action or None,
             "card_key": await _card_key(session, user, None),
         }
@@ -260,19 +325,22 @@ async def start_guided(
             return None
         if not _ready(user):
             return CommitStep(member_from_row(user), problem="not_ready")
+        full = await _commitments_full(session, runtime, user)
+        if full is not None:
+            return CommitStep(member_from_row(user), limit=full)
         return await _advance(session, runtime, user, {"card_key": card_key}, now)
 
 
 async def _draft(
     session: AsyncSession, who: Identity, *steps: Ask
-) -> tuple[User, dict[str, Any]] | None:
+) -> tuple[User, dict[str, Any], Ask] | None:
     user = await _user(session, who)
     if user is None:
         return None
     state = await get_state(session, user.id)
     if state is None or state.flow != COMMITMENT_FLOW or state.step not in steps:
         return None
-    return user, dict(state.data)
+    return user, dict(state.data), Ask(state.step)
 
 
 async def choose_contact(runtime: Runtime, who: Identity, contact_id: int) -> CommitStep | None:
@@ -282,7 +350,7 @@ async def choose_contact(runtime: Runtime, who: Identity, contact_id: int) -> Co
         found = await _draft(session, who, Ask.WHO)
         if found is None:
             return None
-        user, draft = found
+        user, draft, _ = found
         name = None
         if contact_id:
             contact = await session.get(Contact, contact_id)
@@ -300,7 +368,7 @@ async def choose_action(runtime: Runtime, who: Identity, index: int) -> CommitSt
         found = await _draft(session, who, Ask.WHAT)
         if found is None:
             return None
-        user, draft = found
+        user, draft, _ = found
         actions = _suggestions(runtime, user, draft.get("card_key"))
         if not 0 <= index < len(actions):
             return None
@@ -321,7 +389,7 @@ async def choose_due(
         found = await _draft(session, who, *steps)
         if found is None:
             return None
-        user, draft = found
+        user, draft, _ = found
         if commitment_id is not None and draft.get("commitment_id") != commitment_id:
             return None
         if choice == "other":
@@ -366,34 +434,55 @@ async def _set_due(
     return CommitStep(member_from_row(user), moved=view_of(commitment, contact))
 
 
+_TEXT_LIMIT_OF_STEP = {
+    Ask.WHO: Limit.CONTACT_NAME,
+    Ask.WHAT: Limit.COMMITMENT_TEXT,
+    Ask.WHEN: Limit.DUE_TEXT,
+    Ask.WHEN_TEXT: Limit.DUE_TEXT,
+    Ask.MOVE: Limit.DUE_TEXT,
+    Ask.MOVE_TEXT: Limit.DUE_TEXT,
+}
+
+
 async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep | None:
-    """Free text answers the open commitment question; None when none is open."""
+    """Free text answers the open commitment question; None when none is open.
+
+    The text is measured first (a refusal keeps the question open) and read in the
+    reading thread between two short transactions, so no write waits for dateparser.
+    """
     now = runtime.clock.now()
-    async with runtime.sessions.begin() as session:
+    text = text.strip()
+    async with runtime.sessions() as session:
         found = await _draft(session, who, *Ask)
         if found is None:
             return None
-        user, draft = found
-        state = await get_state(session, user.id)
-        assert state is not None
-        step = Ask(state.step)
-        text = text.strip()
+        user, draft, step = found
+        member = member_from_row(user)
+        frame = _parse_frame(user, now)
+    refused = over_text_limit(_TEXT_LIMIT_OF_STEP[step], text)
+    if refused is not None:
+        return CommitStep(member, limit=refused)
+    parsed: ParsedCommitment | None = None
+    due: datetime | DueProblem | None = None
+    if step is Ask.WHAT:
+        parsed = await _read(partial(parse_commitment, text, **frame))
+    elif step is not Ask.WHO:
+        due = await _read(partial(parse_due, text, **frame))  # None: not read in time
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, step)
+        if found is None:
+            return None  # the question changed meanwhile (another process took a button)
+        user, draft, _ = found
         if step is Ask.WHO:
-            if len(text) > _MAX_NAME_LENGTH:
-                return CommitStep(member_from_row(user), ask=step, problem="too_long")
             draft.update(contact=text or None, contact_set=True)
             return await _advance(session, runtime, user, draft, now)
         if step is Ask.WHAT:
-            if len(text) > MAX_ACTION_LENGTH:
-                return CommitStep(member_from_row(user), ask=step, problem="too_long")
-            parsed = parse_commitment(text, **_parse_frame(user, now))
-            draft["action"] = parsed.action or text
-            if parsed.problem is None and parsed.due_at is not None:
+            draft["action"] = (parsed.action if parsed is not None else "") or text
+            if parsed is not None and parsed.problem is None and parsed.due_at is not None:
                 draft["due"] = parsed.due_at.isoformat()
             return await _advance(session, runtime, user, draft, now)
-        due = parse_due(text, **_parse_frame(user, now))
-        if isinstance(due, DueProblem):
-            problem = "unclear" if due is DueProblem.MISSING else due.value
+        if not isinstance(due, datetime):
+            problem = "unclear" if due is None or due is DueProblem.MISSING else due.value
             moving = step in (Ask.MOVE, Ask.MOVE_TEXT)
             return CommitStep(
                 member_from_row(user),
@@ -404,14 +493,18 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
         return await _set_due(session, runtime, user, draft, due, now)
 
 
-async def list_open(runtime: Runtime, who: Identity) -> CommitmentList | None:
-    """`/commitments` and `/kept`: open commitments, and the share kept or renegotiated on time."""
+async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> CommitmentList | None:
+    """`/commitments` and `/kept`: a page of open commitments, and the share kept on time.
+
+    Four statements whatever the member has: the member, the count, the page and the kept
+    counts.
+    """
     async with runtime.sessions() as session:
         user = await _user(session, who)
         if user is None:
             return None
-        rows = await open_commitments(session, user.id)
-        contacts = {c.id: c for c in await user_contacts(session, user.id)}
+        shown = page_of(page, await count_open_commitments(session, user.id), COMMITMENTS_PAGE_SIZE)
+        rows = await open_commitments_page(session, user.id, offset=shown.offset, limit=shown.size)
         kept, decided = await on_time_counts(session, user.id)
-        items = tuple(view_of(c, contacts.get(c.contact_id or 0)) for c in rows)
-        return CommitmentList(member_from_row(user), items, kept, decided)
+        items = tuple(_view(commitment, name) for commitment, name in rows)
+        return CommitmentList(member_from_row(user), items, kept, decided, shown)

@@ -2,7 +2,9 @@
 
 Names are stored encrypted; a contact is found again by the blind index of its name, so
 "anna" and "Anna" are one contact. Any logged interaction (a kept commitment, `/met`,
-"we were in touch" on a check-in) restarts the cadence.
+"we were in touch" on a check-in) restarts the cadence. A member keeps at most
+`NETCOACH_MAX_CONTACTS` contacts; names and notes have their length limits
+(`bot.domain.limits`), measured before anything is read or saved.
 """
 
 from __future__ import annotations
@@ -14,20 +16,24 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.limits import TEXT_LIMITS, Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
+from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
+from bot.settings import Settings
 from storage.contacts import (
     add_interaction,
     contact_by_name,
+    contacts_page,
+    count_contacts,
     exchange_counts,
     get_or_create_contact,
-    open_commitment_counts,
-    user_contacts,
 )
 from storage.models import Contact, Exchange, Interaction
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
+    "CONTACTS_PAGE_SIZE",
     "LOPSIDED_AFTER",
     "NOTE_INTERVAL",
     "BalanceNote",
@@ -39,6 +45,7 @@ __all__ = [
     "list_contacts",
     "log_interaction",
     "met",
+    "new_contact_refused",
     "parse_cadence",
     "set_cadence",
 ]
@@ -47,7 +54,11 @@ __all__ = [
 LOPSIDED_AFTER = 2
 NOTE_INTERVAL = timedelta(days=30)
 MAX_CADENCE_DAYS = 365
-_MAX_NAME_LENGTH = 64
+CONTACTS_PAGE_SIZE = 10
+# A page shows at most this many balance notes; the others wait for a later look.
+_NOTES_PER_PAGE = 2
+# `/contact Anna alle 4 Wochen`: the name and at most this much more.
+_CADENCE_WORDS_LENGTH = 32
 
 _UNIT_DAYS: Final = {"day": 1, "tag": 1, "week": 7, "woche": 7, "month": 30, "monat": 30}
 _NUMBERS: Final = {
@@ -85,11 +96,17 @@ class ContactLine:
 
 @dataclass(frozen=True, slots=True)
 class ContactList:
-    """All contacts, and the notes due on lopsided balances."""
+    """A page of contacts, and the notes due on lopsided balances among them."""
 
     member: Member
     contacts: tuple[ContactLine, ...]
     notes: tuple[BalanceNote, ...]
+    page: Page
+
+    @property
+    def has_next(self) -> bool:
+        """There is a page after this one."""
+        return self.page.has_next
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +118,7 @@ class CadenceResult:
     cadence_days: int | None = None
     next_checkin_at: datetime | None = None
     bad_input: bool = False
+    limit: LimitReached | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,7 @@ class MetResult:
     contact: str | None = None
     interaction_id: int | None = None
     next_checkin_at: datetime | None = None
+    limit: LimitReached | None = None
 
 
 def parse_cadence(text: str) -> tuple[str, int | None] | None:
@@ -153,12 +172,8 @@ def _lopsided(gave: int, received: int) -> bool:
     return abs(gave - received) >= LOPSIDED_AFTER
 
 
-async def balance_note(
-    session: AsyncSession, contact: Contact, now: datetime
-) -> BalanceNote | None:
-    """A note on a lopsided balance, unless one was given for this contact within a month."""
-    counts = await exchange_counts(session, contact.id)
-    gave, received = counts.get(Exchange.GAVE, 0), counts.get(Exchange.RECEIVED, 0)
+def _note_due(contact: Contact, gave: int, received: int, now: datetime) -> BalanceNote | None:
+    """A note on a lopsided balance (marked as given), unless one was given within a month."""
     if not _lopsided(gave, received):
         return None
     if contact.balance_noted_at is not None and now - contact.balance_noted_at < NOTE_INTERVAL:
@@ -167,32 +182,60 @@ async def balance_note(
     return BalanceNote(contact.name, gave, received)
 
 
-async def list_contacts(runtime: Runtime, who: Identity) -> ContactList | None:
-    """`/contacts`: every contact with last interaction, open commitments and balance."""
+async def balance_note(
+    session: AsyncSession, contact: Contact, now: datetime
+) -> BalanceNote | None:
+    """A note on a lopsided balance, unless one was given for this contact within a month."""
+    counts = await exchange_counts(session, contact.id)
+    return _note_due(contact, counts.get(Exchange.GAVE, 0), counts.get(Exchange.RECEIVED, 0), now)
+
+
+async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> ContactList | None:
+    """`/contacts`: a page of contacts with last interaction, open commitments and balance.
+
+    A constant number of statements whatever the member has: the member, the count, the
+    page with its counts, and updates only for the balance notes given (two at most).
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
             return None
-        contacts = sorted(await user_contacts(session, user.id), key=lambda c: c.name.casefold())
-        open_counts = await open_commitment_counts(session, user.id)
-        lines, notes = [], []
-        for contact in contacts:
-            counts = await exchange_counts(session, contact.id)
+        shown = page_of(page, await count_contacts(session, user.id), CONTACTS_PAGE_SIZE)
+        rows = await contacts_page(session, user.id, offset=shown.offset, limit=shown.size)
+        lines: list[ContactLine] = []
+        notes: list[BalanceNote] = []
+        for row in rows:
+            contact = row.contact
             lines.append(
                 ContactLine(
                     name=contact.name,
                     last_interaction_at=contact.last_interaction_at,
-                    open_commitments=open_counts.get(contact.id, 0),
-                    gave=counts.get(Exchange.GAVE, 0),
-                    received=counts.get(Exchange.RECEIVED, 0),
+                    open_commitments=row.open_commitments,
+                    gave=row.gave,
+                    received=row.received,
                     cadence_days=contact.cadence_days,
                 )
             )
-            note = await balance_note(session, contact, now)
+            note = (
+                _note_due(contact, row.gave, row.received, now)
+                if len(notes) < _NOTES_PER_PAGE
+                else None
+            )
             if note is not None:
                 notes.append(note)
-        return ContactList(member_from_row(user), tuple(lines), tuple(notes))
+        return ContactList(member_from_row(user), tuple(lines), tuple(notes), shown)
+
+
+async def new_contact_refused(
+    session: AsyncSession, settings: Settings, user_id: int, name: str
+) -> LimitReached | None:
+    """The refusal when `name` would be a new contact beyond the member's limit, else None."""
+    if await contact_by_name(session, user_id, name) is not None:
+        return None
+    if await count_contacts(session, user_id) < settings.max_contacts:
+        return None
+    return count_limit(settings, Limit.CONTACTS)
 
 
 async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResult | None:
@@ -203,10 +246,17 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
         if user is None:
             return None
         member = member_from_row(user)
+        name_limit = TEXT_LIMITS[Limit.CONTACT_NAME]
+        if len(text) > name_limit + _CADENCE_WORDS_LENGTH:  # only the name can be long
+            return CadenceResult(member, limit=LimitReached(Limit.CONTACT_NAME, name_limit))
         parsed = parse_cadence(text)
-        if parsed is None or len(parsed[0]) > _MAX_NAME_LENGTH:
+        if parsed is None:
             return CadenceResult(member, bad_input=True)
         name, days = parsed
+        refused = over_text_limit(Limit.CONTACT_NAME, name)
+        refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
+        if refused is not None:
+            return CadenceResult(member, limit=refused)
         contact = await get_or_create_contact(session, user.id, name, now)
         contact.cadence_days = days
         contact.checkin_pings = 0
@@ -218,16 +268,23 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
         return CadenceResult(member, contact.name, days, contact.next_checkin_at)
 
 
-async def _find_or_name(session: AsyncSession, user_id: int, words: list[str]) -> tuple[str, str]:
-    """Split `/met` text into a contact name and a note: known contacts first, longest match."""
+async def _find_or_name(
+    session: AsyncSession, user_id: int, words: list[str]
+) -> tuple[Contact | None, str, str]:
+    """Split `/met` text into a contact (or a new name) and a note: known contacts first.
+
+    The longest run of words naming a known contact wins; otherwise up to three
+    capitalised words make a new name.
+    """
     for size in range(min(len(words), 4), 0, -1):
-        found = await contact_by_name(session, user_id, " ".join(words[:size]))
+        name = " ".join(words[:size])
+        found = await contact_by_name(session, user_id, name)
         if found is not None:
-            return found.name, " ".join(words[size:])
+            return found, name, " ".join(words[size:])
     size = 1
     while size < len(words) and size < 3 and words[size][:1].isupper():
         size += 1
-    return " ".join(words[:size]), " ".join(words[size:])
+    return None, " ".join(words[:size]), " ".join(words[size:])
 
 
 async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
@@ -237,14 +294,19 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
             return None
+        member = member_from_row(user)
+        if len(text) > TEXT_LIMITS[Limit.CONTACT_NAME] + TEXT_LIMITS[Limit.NOTE]:
+            return MetResult(member, limit=LimitReached(Limit.NOTE, TEXT_LIMITS[Limit.NOTE]))
         words = text.split()
         if not words:
-            return MetResult(member_from_row(user))
-        name, note = await _find_or_name(session, user.id, words)
-        if len(name) > _MAX_NAME_LENGTH:
-            return MetResult(member_from_row(user))
-        contact = await get_or_create_contact(session, user.id, name, now)
+            return MetResult(member)
+        found, name, note = await _find_or_name(session, user.id, words)
+        refused = over_text_limit(Limit.CONTACT_NAME, name) or over_text_limit(Limit.NOTE, note)
+        if found is None:
+            refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
+        if refused is not None:
+            return MetResult(member, limit=refused)
+        # The contact found, not its name again: a name that cannot be read is "".
+        contact = found or await get_or_create_contact(session, user.id, name, now)
         interaction = await log_interaction(session, contact, now, note=note or None)
-        return MetResult(
-            member_from_row(user), contact.name, interaction.id, contact.next_checkin_at
-        )
+        return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain import commitments, onboarding, reflections
+from bot.domain import commitments, drafts, onboarding, reflections
 from bot.domain.commitments import CommitStep
+from bot.domain.drafts import DraftExpired
 from bot.domain.known_members import recall_member
 from bot.domain.members import Identity
 from bot.domain.onboarding import FlowOutcome
@@ -15,13 +16,14 @@ __all__ = ["handle_text"]
 
 async def handle_text(
     runtime: Runtime, who: Identity, text: str, *, reply_to_message_id: int | None = None
-) -> FlowOutcome | ReflectionSaved | CommitStep | None:
+) -> FlowOutcome | ReflectionSaved | CommitStep | DraftExpired | None:
     """Route free text; None when nothing was waiting for it.
 
     A reply to a prompt is a reflection on that prompt, whatever else is open. Otherwise
     the open question of onboarding or settings takes it, then an open commitment
-    question (who, what, by when), then an open reflection. A member known to have no
-    flow open is answered without reading anything more.
+    question (who, what, by when), then an open reflection; text written into a draft
+    that expired is told so. A member known to have no flow open is answered without
+    reading anything more.
     """
     if reply_to_message_id is None:
         known = await recall_member(runtime, who)
@@ -39,4 +41,7 @@ async def handle_text(
     step = await commitments.answer_text(runtime, who, text)
     if step is not None:
         return step
-    return await reflections.save_reflection(runtime, who, text)
+    saved = await reflections.save_reflection(runtime, who, text)
+    if saved is not None:
+        return saved
+    return await drafts.expired_draft(runtime, who)

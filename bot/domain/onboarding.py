@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row, reschedule
 from bot.domain.places import (
     ZoneMatch,
@@ -82,13 +83,15 @@ class FlowOutcome:
     """The result of one step, for the handler to render.
 
     `ask` is the step to ask for next (None when nothing is pending), `problem`
-    says why the answer was refused (and then nothing changed), `zone_choices`
-    lists places when a name matched several time zones.
+    says why the answer was refused (and then nothing changed; `limit` when it was
+    too long to read), `zone_choices` lists places when a name matched several time
+    zones.
     """
 
     member: Member
     ask: Step | None = None
     problem: Problem | None = None
+    limit: LimitReached | None = None
     zone_choices: tuple[ZoneMatch, ...] = ()
     is_new: bool = False
     finished_onboarding: bool = False
@@ -239,15 +242,20 @@ async def choose_language(runtime: Runtime, who: Identity, language: str) -> Flo
 async def choose_timezone(runtime: Runtime, who: Identity, text: str) -> FlowOutcome:
     """Set the time zone from an IANA name or a place; several matches come back as choices."""
     candidate = text.strip()
+    too_long = over_text_limit(Limit.PLACE, candidate)
     # A look-up reads a file (and the very first one may wait for it to be built): keep it
     # off the event loop and outside the transaction.
     matches = (
-        [ZoneMatch(candidate, candidate)]
+        []
+        if too_long is not None
+        else [ZoneMatch(candidate, candidate)]
         if is_valid_timezone(candidate)
         else most_likely(await asyncio.to_thread(resolve_timezone, candidate))
     )
     async with runtime.sessions.begin() as session:
         user, _ = await _member_row(session, runtime, who)
+        if too_long is not None:
+            return await _refuse(session, user, Problem.TIMEZONE, too_long)
         if not matches:
             return await _refuse(session, user, Problem.TIMEZONE)
         if len(matches) > 1:
@@ -361,7 +369,9 @@ def _language_from_text(text: str) -> str:
     return lowered
 
 
-async def _refuse(session: AsyncSession, user: User, problem: Problem) -> FlowOutcome:
+async def _refuse(
+    session: AsyncSession, user: User, problem: Problem, limit: LimitReached | None = None
+) -> FlowOutcome:
     state = await get_state(session, user.id)
     if state is not None and state.flow not in (ONBOARDING, SETTINGS):
         # An old setup button pressed in the middle of another flow (a commitment, say).
@@ -369,6 +379,7 @@ async def _refuse(session: AsyncSession, user: User, problem: Problem) -> FlowOu
     return FlowOutcome(
         member=member_from_row(user),
         problem=problem,
+        limit=limit,
         ask=Step(state.step) if state is not None else None,
         flow=state.flow if state is not None else None,
         pending_weekday=state.data.get("weekday") if state is not None else None,

@@ -8,7 +8,7 @@ and deleted without anyone remembering to add it here (a test checks that rule).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,13 +20,17 @@ from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from content.export_fields import export_field_docs
 from content.i18n import catalog, format_local_datetime
-from storage.models import Base, Commitment, Reflection, User
+from storage import retention
+from storage.encrypted import open_row
+from storage.models import Base, User
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "EXPORT_FORMAT",
     "OPERATOR_TABLES",
     "MemberExport",
+    "RetentionReport",
     "apply_retention",
     "delete_member",
     "export_member",
@@ -64,11 +68,15 @@ async def member_rows(session: AsyncSession, user_id: int) -> dict[str, list[dic
         owner = table.c.id if table.name == User.__tablename__ else table.c.user_id
         primary = [column for column in table.primary_key.columns]
         result = await session.execute(select(table).where(owner == user_id).order_by(*primary))
-        rows[table.name] = [dict(row._mapping) for row in result]
+        rows[table.name] = [
+            open_row(table, row._mapping, session=session.sync_session) for row in result
+        ]
     return rows
 
 
-def _plain(value: object) -> object:
+def _plain(value: object, language: str) -> object:
+    if is_unreadable(value):
+        return catalog(language).raw("unreadable.text")
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "value"):  # enums
@@ -76,7 +84,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime) -> bytes:
+def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime, language: str) -> bytes:
     docs = export_field_docs()
     document = {
         "format": EXPORT_FORMAT,
@@ -88,7 +96,10 @@ def _as_json(rows: Mapping[str, list[dict[str, Any]]], now: datetime) -> bytes:
             for table in rows
         },
         "tables": {
-            table: [{field: _plain(value) for field, value in row.items()} for row in table_rows]
+            table: [
+                {field: _plain(value, language) for field, value in row.items()}
+                for row in table_rows
+            ]
             for table, table_rows in rows.items()
         },
     }
@@ -117,7 +128,7 @@ def _as_markdown(
                 if isinstance(value, datetime):
                     shown = format_local_datetime(value, zone, language)
                 else:
-                    shown = "—" if value is None else str(_plain(value))
+                    shown = "—" if value is None else str(_plain(value, language))
                 label = table_docs.get(field, {}).get(language, field)
                 shown = shown.replace("\n", "\n  ")
                 lines.append(f"- **{label}** (`{field}`): {shown}")
@@ -135,9 +146,16 @@ async def export_member(runtime: Runtime, who: Identity) -> MemberExport | None:
         language, zone = user.language, user.timezone or "UTC"
     return MemberExport(
         language=language,
-        json_bytes=_as_json(rows, now),
+        json_bytes=_as_json(rows, now, language),
         markdown_bytes=_as_markdown(rows, now, language, zone),
     )
+
+
+async def _delete_member_rows(session: AsyncSession, user_id: int) -> None:
+    """Every row about the member, children first (not relying on ON DELETE CASCADE)."""
+    for table in reversed(member_tables()):
+        owner = table.c.id if table.name == User.__tablename__ else table.c.user_id
+        await session.execute(delete(table).where(owner == user_id))
 
 
 async def delete_member(runtime: Runtime, who: Identity) -> str | None:
@@ -150,30 +168,67 @@ async def delete_member(runtime: Runtime, who: Identity) -> str | None:
         if user is None:
             return None
         language, user_id = user.language, user.id
-        # Children first, so this works without relying on ON DELETE CASCADE.
-        for table in reversed(member_tables()):
-            owner = table.c.id if table.name == User.__tablename__ else table.c.user_id
-            await session.execute(delete(table).where(owner == user_id))
+        await _delete_member_rows(session, user_id)
         session.expunge(user)
         return language
 
 
-async def apply_retention(runtime: Runtime) -> int:
-    """Delete reflections and closed commitments older than the retention period.
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """How many records of each kind one retention run deleted."""
 
-    Returns how many rows went; nothing happens while retention is off.
+    members: int = 0
+    reflections: int = 0
+    commitments: int = 0
+    interactions: int = 0
+    contacts: int = 0
+    drafts: int = 0
+    deliveries: int = 0
+
+    @property
+    def total(self) -> int:
+        """All records deleted (a member counts once, however many rows they had)."""
+        return sum(getattr(self, name) for name in self.__slots__)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {getattr(self, name)}" for name in self.__slots__)
+
+
+_RETENTION_STEPS: tuple[tuple[str, Callable[[AsyncSession, datetime], Awaitable[int]]], ...] = (
+    ("reflections", retention.delete_reflections),
+    ("commitments", retention.delete_closed_commitments),
+    ("interactions", retention.delete_interactions),
+    # After the commitments: a contact whose last commitment just went may go too.
+    ("contacts", retention.delete_quiet_contacts),
+    ("drafts", retention.delete_stale_drafts),
+    ("deliveries", retention.delete_delivery_history),
+)
+
+
+async def apply_retention(runtime: Runtime) -> RetentionReport:
+    """Delete what is older than the retention period (`NETCOACH_RETENTION_DAYS`).
+
+    Members blocked for longer than the period go entirely, as with /delete; of the
+    others: reflections, closed commitments, ledger entries with their notes, contacts
+    no longer followed with their history, unfinished flows, and delivery history
+    (`storage.retention` says what each keeps). Nothing happens while retention is off.
+    One transaction per kind, so the write lock is never held for long.
     """
     days = runtime.settings.retention_days
     if days is None:
-        return 0
+        return RetentionReport()
     cutoff = runtime.clock.now() - timedelta(days=days)
-    async with runtime.sessions.begin() as session:
-        reflections = await session.execute(
-            delete(Reflection).where(Reflection.created_at < cutoff)
-        )
-        commitments = await session.execute(
-            delete(Commitment).where(
-                Commitment.closed_at.is_not(None), Commitment.closed_at < cutoff
-            )
-        )
-    return int(reflections.rowcount or 0) + int(commitments.rowcount or 0)  # type: ignore[attr-defined]
+    async with runtime.sessions() as session:
+        gone = await retention.long_blocked_member_ids(session, cutoff)
+    members = 0
+    for user_id in gone:
+        async with runtime.sessions.begin() as session:
+            # They may have come back since the look-up.
+            if await retention.still_long_blocked(session, user_id, cutoff):
+                await _delete_member_rows(session, user_id)
+                members += 1
+    counts = {"members": members}
+    for kind, step in _RETENTION_STEPS:
+        async with runtime.sessions.begin() as session:
+            counts[kind] = await step(session, cutoff)
+    return RetentionReport(**counts)

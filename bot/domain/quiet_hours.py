@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.schedule import parse_time_of_day, slot_on
 
-__all__ = ["QuietHours", "parse_quiet_hours"]
+__all__ = ["OFF", "QuietHours", "parse_quiet_hours"]
+
+# What an operator writes for no quiet hours at all.
+OFF = "off"
 
 
 class QuietHours:
@@ -38,9 +41,17 @@ class QuietHours:
 
 
 def parse_quiet_hours(text: str) -> QuietHours:
-    """Read "22:00-07:00"; raises ValueError for anything else."""
-    start_text, _, end_text = text.partition("-")
+    """Read "22:00-07:00" (hours 0-23, minutes 0-59), or "off"; raises ValueError otherwise."""
+    if text.strip().casefold() == OFF:
+        return QuietHours(0, 0)
+    start_text, dash, end_text = text.partition("-")
     start, end = parse_time_of_day(start_text.strip()), parse_time_of_day(end_text.strip())
-    if start is None or end is None:
-        raise ValueError(f"quiet hours must look like 22:00-07:00, not {text!r}")
+    if not dash or start is None or end is None:
+        raise ValueError(
+            f"quiet hours must look like 22:00-07:00 (hours 0-23, minutes 0-59) or {OFF}, "
+            f"not {text!r}"
+        )
+    if start == end:
+        # An empty window and a whole day read alike; say which is meant.
+        raise ValueError(f"quiet hours {text!r} start when they end; write {OFF} for none")
     return QuietHours(start, end)

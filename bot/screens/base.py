@@ -18,7 +18,8 @@ class Button:
 
     def __post_init__(self) -> None:
         if len(self.data.encode()) > CALLBACK_DATA_LIMIT:
-            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
+            # The data is left out: a message that may end up in a log holds no content.
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes for one button")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,11 @@ from bot.domain.commitments import Ask, CommitmentList, CommitmentView, CommitSt
 from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.fitting import shorten
+from bot.screens.limits import limit_screen
+from bot.screens.paging import page_buttons, page_line
 from content.i18n import Markup, catalog, format_local_datetime
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "ACTION",
@@ -17,12 +21,15 @@ __all__ = [
     "DONE",
     "MOVE_DUE",
     "NEW_DUE",
+    "OPEN",
+    "PAGE",
     "RELEASE",
     "RENEGOTIATE",
     "SNOOZE",
     "commit_step_screens",
-    "commitment_list_screens",
+    "commitment_screen",
     "commitment_text",
+    "commitments_screen",
     "due_buttons",
     "followup_buttons",
     "kept_screen",
@@ -37,8 +44,14 @@ DONE = "cd"
 RENEGOTIATE = "cr"
 RELEASE = "cx"
 SNOOZE = "cs"
+PAGE = "cp"  # a page of /commitments
+OPEN = "co"  # one commitment of the list, sent with its buttons
 _DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
-_LIST_LIMIT = 5
+# In the list, an action and a name show at most this many UTF-16 units (emoji count
+# twice), so five items and the header stay far under Telegram's 4,096.
+_ACTION_UNITS = 200
+_NAME_UNITS = 128
+_BUTTON_UNITS = 28
 
 
 def when(member: Member, moment: datetime) -> str:
@@ -61,13 +74,18 @@ def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[
     )
 
 
-def commitment_text(member: Member, item: CommitmentView) -> Markup:
-    """A commitment in one or two lines: the action, the contact and the due moment."""
+def commitment_text(member: Member, item: CommitmentView, *, short: bool = False) -> Markup:
+    """A commitment in one or two lines: the action, the contact and the due moment.
+
+    `short` cuts a long action and name, as the list shows them.
+    """
     t = catalog(member.language)
     due = when(member, item.due_at)
+    action = shorten(item.action, _ACTION_UNITS) if short else item.action
     if item.contact:
-        return t("commitments.item", action=item.action, contact=item.contact, when=due)
-    return t("commitments.item_nobody", action=item.action, when=due)
+        contact = shorten(item.contact, _NAME_UNITS) if short else item.contact
+        return t("commitments.item", action=action, contact=contact, when=due)
+    return t("commitments.item_nobody", action=action, when=due)
 
 
 def _question(step: CommitStep) -> Screen:
@@ -103,6 +121,8 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
     screens: list[Screen] = []
     if step.problem is not None:
         screens.append(Screen(t(f"commit.{step.problem}")))
+    if step.limit is not None:
+        screens.append(limit_screen(member.language, step.limit))
     if step.created is not None:
         screens.append(Screen(t("commit.created", commitment=_markup(member, step.created))))
     elif step.moved is not None:
@@ -134,23 +154,35 @@ def followup_buttons(language: str, commitment_id: int) -> tuple[tuple[Button, .
     )
 
 
-def commitment_list_screens(listing: CommitmentList) -> list[Screen]:
-    """`/commitments`: a header with the kept line, then each open commitment with its buttons."""
+def commitments_screen(listing: CommitmentList) -> Screen:
+    """`/commitments`: the kept line and one page of open commitments, numbered.
+
+    A button per commitment sends it with its own buttons (done, renegotiate, …);
+    ◀ / ▶ page through in place.
+    """
     member = listing.member
     t = catalog(member.language)
     if not listing.items:
-        return [Screen(t("commitments.empty") + "\n\n" + kept_screen(listing).text)]
-    header = t("commitments.title", count=len(listing.items)) + "\n" + kept_screen(listing).text
-    screens = [Screen(header)]
-    for item in listing.items[:_LIST_LIMIT]:
-        screens.append(
-            Screen(
-                commitment_text(member, item), buttons=followup_buttons(member.language, item.id)
-            )
-        )
-    if len(listing.items) > _LIST_LIMIT:
-        screens.append(Screen(t("commitments.more", count=len(listing.items) - _LIST_LIMIT)))
-    return screens
+        return Screen(t("commitments.empty") + "\n\n" + kept_screen(listing).text)
+    page = listing.page
+    header = [t("commitments.title", count=page.total), kept_screen(listing).text]
+    header += [line] if (line := page_line(member.language, page)) else []
+    blocks = ["\n".join(header)]
+    rows: list[tuple[Button, ...]] = []
+    for number, item in enumerate(listing.items, start=page.offset + 1):
+        blocks.append(f"{number}. {commitment_text(member, item, short=True)}")
+        # A label is plain text, not a catalog placeholder: say "unreadable" in words.
+        action = t.raw("unreadable.text") if is_unreadable(item.action) else item.action
+        label = f"{number}. {shorten(action, _BUTTON_UNITS)}"
+        rows.append((Button(label, encode(OPEN, item.id)),))
+    if navigation := page_buttons(member.language, PAGE, page):
+        rows.append(navigation)
+    return Screen(Markup("\n\n".join(blocks)), buttons=tuple(rows))
+
+
+def commitment_screen(member: Member, item: CommitmentView) -> Screen:
+    """One open commitment with its buttons: done, renegotiate, release, snooze."""
+    return Screen(commitment_text(member, item), buttons=followup_buttons(member.language, item.id))
 
 
 def kept_screen(listing: CommitmentList) -> Screen:

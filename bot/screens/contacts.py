@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.contacts import CadenceResult, ContactList, MetResult
 from bot.screens.base import Screen
 from bot.screens.commitments import when
+from bot.screens.fitting import shorten
 from bot.screens.followups import balance_note_text, ledger_buttons
+from bot.screens.limits import limit_screen
+from bot.screens.paging import page_buttons, page_line
 from content.i18n import Markup, catalog
 
-__all__ = ["cadence_screen", "contacts_screen", "met_screen"]
+__all__ = ["PAGE", "cadence_screen", "contacts_screen", "met_screen"]
+
+PAGE = "kp"
+# Names are at most 64 characters; older ones may be longer, and emoji count twice.
+_NAME_UNITS = 128
 
 
 def contacts_screen(listing: ContactList) -> Screen:
-    """Each contact: last interaction, open commitments, give and take; then any gentle note."""
+    """A page of contacts: last interaction, open commitments, give and take; gentle notes.
+
+    Ten contacts of the longest names, two notes and the header stay well under
+    Telegram's 4,096 characters; ◀ / ▶ page through in place.
+    """
     member = listing.member
     t = catalog(member.language)
     if not listing.contacts:
         return Screen(t("contacts.empty"))
-    blocks = [str(t("contacts.title", count=len(listing.contacts)))]
+    title = str(t("contacts.title", count=listing.page.total))
+    page = page_line(member.language, listing.page)
+    blocks = [f"{title}\n{page}" if page else title]
     for line in listing.contacts:
         last = (
             when(member, line.last_interaction_at)
@@ -26,7 +41,7 @@ def contacts_screen(listing: ContactList) -> Screen:
         )
         text = t(
             "contacts.line",
-            name=line.name,
+            name=shorten(line.name, _NAME_UNITS),
             last=last,
             open=line.open_commitments,
             gave=line.gave,
@@ -35,14 +50,20 @@ def contacts_screen(listing: ContactList) -> Screen:
         if line.cadence_days is not None:
             text = Markup(text + "\n" + t("contacts.cadence", days=line.cadence_days))
         blocks.append(text)
-    blocks += [balance_note_text(member, note) for note in listing.notes]
-    return Screen(Markup("\n\n".join(blocks)))
+    blocks += [
+        balance_note_text(member, replace(note, contact=shorten(note.contact, _NAME_UNITS)))
+        for note in listing.notes
+    ]
+    row = page_buttons(member.language, PAGE, listing.page)
+    return Screen(Markup("\n\n".join(blocks)), buttons=(row,) if row else ())
 
 
 def cadence_screen(result: CadenceResult) -> Screen:
     """Confirm a stay-in-touch cadence (or its end), or show how to set one."""
     member = result.member
     t = catalog(member.language)
+    if result.limit is not None:
+        return limit_screen(member.language, result.limit)
     if result.bad_input or result.contact is None:
         return Screen(t("contact.usage"))
     if result.cadence_days is None or result.next_checkin_at is None:
@@ -61,6 +82,8 @@ def met_screen(result: MetResult) -> Screen:
     """Confirm a logged interaction, with the optional ledger tap."""
     member = result.member
     t = catalog(member.language)
+    if result.limit is not None:
+        return limit_screen(member.language, result.limit)
     if result.contact is None or result.interaction_id is None:
         return Screen(t("met.usage"))
     text = Markup(

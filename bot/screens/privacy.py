@@ -51,7 +51,9 @@ def export_caption(language: str, kind: str) -> str:
     return str(catalog(language)(f"export.caption_{kind}"))
 
 
-def privacy_screen(language: str, *, encrypted: bool, retention_days: int | None) -> Screen:
+def privacy_screen(
+    language: str, *, encrypted: bool, retention_days: int | None, draft_days: int
+) -> Screen:
     """What is stored, why, who sees it, how it is protected and for how long."""
     t = catalog(language)
     retention = (
@@ -60,4 +62,7 @@ def privacy_screen(language: str, *, encrypted: bool, retention_days: int | None
         else t("privacy.retention_off")
     )
     encryption = t("privacy.encrypted") if encrypted else t("privacy.not_encrypted")
-    return Screen("\n\n".join((t("privacy.text"), encryption, retention, t("privacy.commands"))))
+    drafts = t("privacy.drafts", days=draft_days)
+    return Screen(
+        "\n\n".join((t("privacy.text"), encryption, retention, drafts, t("privacy.commands")))
+    )

@@ -7,7 +7,10 @@ from bot.domain.members import Member
 from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsked, ReflectionSaved
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.fitting import shorten
+from bot.screens.limits import limit_screen
 from content.i18n import catalog, format_local_datetime
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "JOURNAL",
@@ -20,8 +23,10 @@ __all__ = [
 ]
 
 JOURNAL = "jr"
-# Long reflections are shortened in the list so a page always fits one message.
+# Long reflections are shortened in the list so a page always fits one message: five
+# previews of 600 UTF-16 units (emoji count twice), titles and dates stay under 4,096.
 _ENTRY_PREVIEW = 600
+_TITLE_UNITS = 128
 
 
 def reflection_asked(asked: ReflectionAsked) -> Screen:
@@ -51,11 +56,14 @@ def journal_screen(page: JournalPage) -> Screen:
     first = page.page * JOURNAL_PAGE_SIZE + 1
     lines = [t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)]
     for entry in page.entries:
-        text = entry.text
-        if len(text) > _ENTRY_PREVIEW:
-            text = text[: _ENTRY_PREVIEW - 1].rstrip() + "…"
+        text = (
+            t("unreadable.entry")
+            if is_unreadable(entry.text)
+            else shorten(entry.text, _ENTRY_PREVIEW)
+        )
+        title = shorten(entry.card_title, _TITLE_UNITS)
         when = format_local_datetime(entry.written_at, member.timezone or "UTC", member.language)
-        lines.append(t("journal.entry", date=when, title=entry.card_title, text=text))
+        lines.append(t("journal.entry", date=when, title=title, text=text))
     row = []
     if page.has_newer:
         row.append(Button(t("button.newer"), encode(JOURNAL, page.page - 1)))
@@ -68,6 +76,8 @@ def pause_screen(outcome: PauseOutcome) -> Screen:
     """Confirm a pause, or explain how to give its length."""
     member = outcome.member
     t = catalog(member.language)
+    if outcome.limit is not None:
+        return limit_screen(member.language, outcome.limit)
     if outcome.bad_duration:
         return Screen(t("pause.bad_duration"))
     if outcome.until is None:

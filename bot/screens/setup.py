@@ -10,6 +10,7 @@ from bot.domain.places import ZoneMatch
 from bot.domain.schedule import format_minute_of_day
 from bot.screens.base import Button, ReplyButton, Screen
 from bot.screens.callbacks import encode
+from bot.screens.limits import limit_screen
 from bot.screens.review import REVIEW_PLACEMENT
 from content.i18n import LANGUAGES, catalog, format_local_datetime, format_local_time, weekday_name
 from storage.models import ReviewPlacement
@@ -148,7 +149,11 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     member = outcome.member
     t = catalog(member.language)
     if outcome.problem is not None:
-        screens = [Screen(t(f"problem.{outcome.problem}"))]
+        screens = [
+            limit_screen(member.language, outcome.limit)
+            if outcome.limit is not None
+            else Screen(t(f"problem.{outcome.problem}"))
+        ]
         if outcome.ask is not None:
             screens.append(question(outcome.ask, member, outcome.pending_weekday))
         return screens

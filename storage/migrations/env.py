@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.engine import create_engine
+from storage.migrate import check_links, migration_engine
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -22,14 +22,16 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        # Before the commit: a link lost on the way fails the upgrade and changes nothing.
+        check_links(connection)
 
 
 async def _run_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL given to Alembic")
-    engine = create_engine(url)
-    async with engine.connect() as connection:
+    engine = migration_engine(url)
+    async with engine.begin() as connection:  # one transaction, as in storage.migrate
         await connection.run_sync(_run)
     await engine.dispose()
 

@@ -15,6 +15,7 @@ from storage.models import Base
 
 __all__ = [
     "POSTGRES_ENV",
+    "create_empty_postgres_database",
     "create_postgres_database",
     "drop_postgres_database",
     "postgres_url",
@@ -33,15 +34,20 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def create_postgres_database(server_url: str) -> str:
-    """Create a new, migrated database on the server and return its URL."""
+async def create_empty_postgres_database(server_url: str) -> str:
+    """Create a new database without any table on the server and return its URL."""
     name = f"netcoach_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def create_postgres_database(server_url: str) -> str:
+    """Create a new, migrated database on the server and return its URL."""
+    url = await create_empty_postgres_database(server_url)
     await upgrade_database(url)
     return url
 

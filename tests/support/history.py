@@ -142,7 +142,7 @@ class HistoryBuilder:
             found.next_checkin_at = next_checkin
 
     async def _contact(self, session: AsyncSession, name: str, now: datetime) -> Contact:
-        key = blind_index(name)
+        key = blind_index(name, self.user_id)
         query = select(Contact).where(Contact.user_id == self.user_id, Contact.name_key == key)
         found = (await session.execute(query)).scalar_one_or_none()
         if found is None:

@@ -1,0 +1,33 @@
+"""Shortening members' text so a screen stays within Telegram's message limit.
+
+Telegram counts a message's text in UTF-16 code units after its HTML is parsed (an emoji
+outside the Basic Multilingual Plane counts twice) and allows 4,096 of them; screens
+that show members' texts cut each to a budget in those units.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["shorten", "utf16_length"]
+
+_ELLIPSIS: Final = "…"
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts it."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def shorten(text: str, units: int) -> str:
+    """`text` cut to at most `units` UTF-16 code units, an ellipsis marking the cut."""
+    if utf16_length(text) <= units:
+        return text
+    budget = units - utf16_length(_ELLIPSIS)
+    kept: list[str] = []
+    for char in text:
+        budget -= 2 if ord(char) > 0xFFFF else 1
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + _ELLIPSIS
