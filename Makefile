@@ -61,6 +61,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.updates
 	$(BIN)/python -m benchmarks.size
+	$(BIN)/python -m benchmarks.startup_imports
 	$(BIN)/python -m benchmarks.due_query --database sqlite $${NETCOACH_TEST_POSTGRES_URL:+postgres}
 	$(BIN)/python -m benchmarks.sealing --database sqlite $${NETCOACH_TEST_POSTGRES_URL:+postgres}
 	$(BIN)/python -m benchmarks.dispatch --rate 30
