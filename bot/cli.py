@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 
 from bot import __version__
 from bot.settings import Settings, SettingsError, load_settings
@@ -96,12 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     the Bot API refuses, a port that is taken.
     """
     args = _parser().parse_args(argv)
+    sys.excepthook = _unexpected_error
     try:
         settings = load_settings()
     except SettingsError as exc:
         for problem in exc.problems:
             print(f"netcoach: {problem}", file=sys.stderr)
         return 2
+    from storage.migrate import BrokenLinksError
     from storage.reachability import DatabaseUnavailable
 
     try:
@@ -109,6 +112,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as problem:
         print(f"netcoach: NETCOACH_DATABASE_URL: {problem}", file=sys.stderr)
         return 2
+    except BrokenLinksError as problem:
+        print(f"netcoach: NETCOACH_DATABASE_URL: upgrade refused: {problem}", file=sys.stderr)
+        return 2
+
+
+def _unexpected_error(
+    kind: type[BaseException], problem: BaseException, tb: TracebackType | None
+) -> None:
+    """A crash nobody foresaw: its traceback scrubbed like a log line's, then one line."""
+    from bot.logs import format_traceback
+
+    print(format_traceback(problem, kind, tb), file=sys.stderr)
+    print(
+        f"netcoach: unexpected error ({kind.__name__}); the lines above say where "
+        "(no member's words or tokens are in them)",
+        file=sys.stderr,
+    )
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> int:
@@ -158,7 +178,7 @@ def _report(settings: Settings, out: Path, language: str) -> int:
 
     async def write() -> None:
         await check_database(settings.database_url)
-        async with open_runtime(settings, migrate=False, warn_without_key=False) as runtime:
+        async with open_runtime(settings, warn_without_key=False) as runtime:
             await write_report(runtime, out, language)
 
     try:
@@ -204,9 +224,11 @@ def _run(settings: Settings, *, dispatch_only: bool = False) -> int:
         if dispatch_only:
             print("netcoach: NETCOACH_BOT_TOKEN: a dispatch-only worker needs it", file=sys.stderr)
             return 2
-        if "database_url" in settings.model_fields_set:
-            # A configured database holds real members; the demo would message them through
-            # the simulator and mark them as gone. Only a bot with a token may serve them.
+        if settings.database_url != Settings.model_fields["database_url"].default:
+            # A database of the operator's holds real members, and they deserve a bot with
+            # a token, not a refusal later. (The demo itself never opens it: it runs on a
+            # throw-away file of its own, so the default URL, as in a copied .env.example,
+            # still starts it.)
             print(
                 "netcoach: NETCOACH_BOT_TOKEN: not set, and the bot needs it to serve the members "
                 "of NETCOACH_DATABASE_URL (the local demo runs on a database of its own: "

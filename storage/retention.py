@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, CursorResult, Delete, and_, delete, exists
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.conversations import KEPT_FLOWS
 from storage.deliveries import PROMPT_KINDS
 from storage.models import (
     Commitment,
@@ -92,9 +93,16 @@ async def delete_quiet_contacts(session: AsyncSession, cutoff: datetime) -> int:
 
 
 async def delete_stale_drafts(session: AsyncSession, cutoff: datetime) -> int:
-    """Guided flows (and what was typed into them) left untouched since before the cutoff."""
+    """Guided flows (and what was typed into them) left untouched since before the cutoff.
+
+    Set-up is kept until it is finished (`KEPT_FLOWS`): it holds nothing typed, and a
+    member who comes back after months goes on where they stopped.
+    """
     return await _deleted(
-        session, delete(ConversationState).where(ConversationState.updated_at < cutoff)
+        session,
+        delete(ConversationState).where(
+            ConversationState.updated_at < cutoff, ConversationState.flow.not_in(KEPT_FLOWS)
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from storage.migrate import upgrade_database
 from storage.models import User, UserStatus
 
 MEMBERS = 3
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 async def _database_with_due_members(path: Path) -> None:
@@ -148,3 +149,18 @@ async def test_the_demo_keeps_its_own_database_between_sessions(tmp_path: Path) 
     assert "wo wir waren" in out
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM users").fetchone() == (1,)
+
+
+async def test_make_run_with_a_copied_env_example_and_no_token_starts_the_demo(
+    tmp_path: Path,
+) -> None:
+    # The newcomer follows .env.example's header: copy it to .env, fill in nothing yet.
+    (tmp_path / ".env").write_text((REPOSITORY / ".env.example").read_text())
+
+    code, out, err = await _netcoach(
+        "run", cwd=tmp_path, env=_environment(), typed="/start\n:quit\n"
+    )
+
+    assert code == 0, err
+    assert "starting the local demo on a throw-away database" in out
+    assert "netcoach ▸ Hallo Alex!" in out

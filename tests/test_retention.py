@@ -183,6 +183,18 @@ async def test_an_unfinished_flow_goes_after_the_period(runtime: Runtime) -> Non
     assert left == [late_id]
 
 
+async def test_a_set_up_left_half_way_is_kept_past_the_period(runtime: Runtime) -> None:
+    # Set-up holds nothing typed; someone who comes back after months goes on from there.
+    newcomer = Identity(3, 3, "de")
+    await onboarding.start(runtime, newcomer)
+    _clock(runtime).advance(timedelta(days=PERIOD + 30))
+
+    assert (await apply_retention(runtime)).drafts == 0
+    async with runtime.sessions() as session:
+        flows = (await session.execute(select(ConversationState.flow))).scalars().all()
+    assert flows == ["onboarding"]
+
+
 async def test_delivery_history_goes_after_the_period_and_the_rotation_goes_on_where_it_was(
     runtime: Runtime,
 ) -> None:

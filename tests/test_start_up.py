@@ -168,3 +168,25 @@ async def test_a_webhook_port_in_use_stops_start_up_in_one_line(
         "(in use by another program)"
     )
     assert not any("Traceback" in line for line in lines)
+
+
+async def test_an_unforeseen_crash_ends_with_one_line_and_a_scrubbed_traceback(
+    tmp_path: Path,
+) -> None:
+    # Nobody foresaw a report written into a folder that does not exist.
+    target = tmp_path / "no-such-folder" / "report-for-Anna.html"
+    code, lines = await _netcoach(
+        tmp_path,
+        "report",
+        "--out",
+        str(target),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'netcoach.db'}",
+    )
+    assert code == 1
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1] == (
+        "netcoach: unexpected error (FileNotFoundError); the lines above say where "
+        "(no member's words or tokens are in them)"
+    )
+    # OSError messages name files, which may carry anything: they are left out.
+    assert not any("report-for-Anna" in line for line in lines)
