@@ -205,10 +205,12 @@ def _build_in_child(path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-    except (OSError, subprocess.SubprocessError) as failed:
+    except (FileNotFoundError, PermissionError) as failed:
         # Without a usable interpreter of our own (an embedded Python, say) the answer
-        # still comes, only the memory of the build stays until the process ends.
-        log.warning("building the city index in a child failed (%s); building it here", failed)
+        # still comes, only the memory of the build stays until the process ends. A
+        # build that ran and failed (a full disk, a timeout) would fail here too, only
+        # slower and inside the bot: that error goes up as it is.
+        log.warning("cannot start a child to build the city index (%s); building it here", failed)
         build_city_index(path)
 
 
