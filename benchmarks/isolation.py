@@ -198,12 +198,12 @@ def _flood_simulator(conn: Connection) -> None:
 
 
 async def _flood(rounds: int) -> None:
-    from bot.domain.places import warm_up_places
+    from bot.domain.places import prepare_places
     from bot.runner import running_bot
     from tests.support.members import add_members
 
-    # The city index the bot loads in a thread at start is not what is measured here.
-    await asyncio.to_thread(warm_up_places)
+    # The city index the bot builds on disk at start is not what is measured here.
+    await asyncio.to_thread(prepare_places)
     texts = [text for _ in range(rounds) for text in WORST_ANSWERS.values()]
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("spawn").Process(

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from bot.domain import commitment_text
 from bot.domain.commitment_text import MAX_PHRASES, MAX_READ_LENGTH, parse_commitment, parse_due
 from bot.domain.off_loop import off_loop
-from bot.domain.places import warm_up_places
+from bot.domain.places import prepare_places
 from bot.domain.runtime import Runtime
 from bot.runner import running_bot
 from simulator import SimUser, TelegramSimulator
@@ -71,9 +71,9 @@ async def test_another_members_help_is_answered_within_half_a_second_while_one_f
         others = [sim.user(f"Olga {n}", language_code="en") for n in range(3)]
         await add_members(runtime, [flo.id], next_prompt_at=LATER)
         await add_members(runtime, [o.id for o in others], language="en", next_prompt_at=LATER)
-        # The bot loads its city index in a thread at start (a long JSON parse that holds
-        # the interpreter): done beforehand, it is not part of what is measured.
-        await asyncio.to_thread(warm_up_places)
+        # The bot builds its city index on disk at start if it is missing (a long build that
+        # takes a core): done beforehand, it is not part of what is measured.
+        await asyncio.to_thread(prepare_places)
         async with running_bot(fast, token=sim.token, base_url=sim.base_url, poll_timeout=1):
             for other in others:
                 await chat(other, "/help")
