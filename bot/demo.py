@@ -37,6 +37,7 @@ You are chatting with netcoach through a local Telegram simulator.
   :wait 7d                  move the bot's clock forward (also 2h, 30m, 1w)
   :location LAT LON         share a location (a location button shares Berlin)
   :sticker                  send a sticker
+  :edit TEXT                edit the last text you sent (as Telegram's "Edit")
   :help                     this text
   :quit                     leave (Ctrl-D works too)"""
 
@@ -84,6 +85,7 @@ class DemoConsole:
         self.awaiting_answer = False
         self._buttons: list[tuple[SimMessage, str, str | None, bool]] = []
         self._location_labels: set[str] = set()
+        self._last_sent: SimMessage | None = None
 
     def show(self, event: SimEvent) -> None:
         """Print what the bot did."""
@@ -156,14 +158,23 @@ class DemoConsole:
         elif line == ":sticker":
             self.awaiting_answer = True
             await self.user.send_sticker()
+        elif line.startswith(":edit"):
+            await self._edit(line.removeprefix(":edit").strip())
         elif line[1:].isdigit() and line.startswith(":"):
             await self._press(int(line[1:]))
         elif line.startswith(":"):
             self._print("Unknown demo command. :help lists them.")
         else:
             self.awaiting_answer = True
-            await self.user.send(line)
+            self._last_sent = await self.user.send(line)
         return True
+
+    async def _edit(self, text: str) -> None:
+        if self._last_sent is None or not text:
+            self._print("Send a text first, then :edit NEW TEXT")
+            return
+        await self.user.edit(self._last_sent, text)
+        self._print(f"(you edited your message to: {text})")
 
     async def _wait(self, argument: str) -> None:
         delta = parse_duration(argument)

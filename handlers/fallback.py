@@ -42,6 +42,7 @@ async def text_message(update: Update, context: Context) -> None:
         who,
         message.text,
         reply_to_message_id=replied.message_id if replied is not None else None,
+        message_id=message.message_id,
     )
     if isinstance(result, ReflectionSaved):
         await send_screen(context.bot, who.chat_id, reflection_saved(result))

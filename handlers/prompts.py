@@ -47,7 +47,10 @@ async def reflect_command(update: Update, context: Context) -> None:
         asked = reflections.ReflectionAsked(await load_member(runtime, who), None)
     if context.args and asked.prompt is not None:
         text = " ".join(context.args)
-        saved = await reflections.save_reflection(runtime, who, text)
+        message = update.effective_message
+        saved = await reflections.save_reflection(
+            runtime, who, text, message_id=message.message_id if message else None
+        )
         if saved is not None:
             await send_screen(context.bot, who.chat_id, screens.reflection_saved(saved))
             return

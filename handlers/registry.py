@@ -14,13 +14,14 @@ from telegram.ext import (
 
 from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
+from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from content.i18n import LANGUAGES, catalog
-from handlers import admin, commitments, fallback, info, privacy, prompts, review, setup
+from handlers import admin, commitments, fallback, info, journal, privacy, prompts, review, setup
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
@@ -124,6 +125,11 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(
+            journal.entry_button, pattern=rf"^(?:{'|'.join(journal_screens.BUTTON_KINDS)}):"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
             commitments.commitment_button, pattern=rf"^(?:{'|'.join(commitments.BUTTON_KINDS)}):"
         )
     )
@@ -146,6 +152,12 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     # Any other callback data is forged or from an old version: answered, never acted on.
     application.add_handler(CallbackQueryHandler(fallback.unknown_button))
+    # An edited message changes the reflection kept from it (nothing else looks at edits).
+    application.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, journal.edited_message
+        )
+    )
     application.add_handler(
         MessageHandler(private & new_message & filters.LOCATION, setup.location_message)
     )

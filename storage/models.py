@@ -200,7 +200,10 @@ class Reflection(Base):
     """What a member wrote in answer to a prompt."""
 
     __tablename__ = "reflections"
-    __table_args__ = (Index("ix_reflections_user_id_created_at", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_reflections_user_id_created_at", "user_id", "created_at"),
+        Index("ix_reflections_user_id_telegram_message_id", "user_id", "telegram_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -211,6 +214,9 @@ class Reflection(Base):
     question_index: Mapped[int | None]
     text: Mapped[encrypted_text]
     created_at: Mapped[utc_datetime]
+    # The member's own message (None for `/reflect` answers kept before 0.2 and imports):
+    # editing it in Telegram edits the reflection.
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Contact(Base):

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Reflection
 
-__all__ = ["add_reflection", "count_reflections", "reflections_page"]
+__all__ = [
+    "add_reflection",
+    "count_newer_reflections",
+    "count_reflections",
+    "member_reflection",
+    "reflection_by_message",
+    "reflections_page",
+]
 
 
 async def add_reflection(
@@ -22,8 +29,9 @@ async def add_reflection(
     question_index: int | None,
     text: str,
     now: datetime,
+    telegram_message_id: int | None = None,
 ) -> Reflection:
-    """Keep what the member wrote."""
+    """Keep what the member wrote (and which of their messages it came from)."""
     reflection = Reflection(
         user_id=user_id,
         delivery_id=delivery_id,
@@ -31,6 +39,7 @@ async def add_reflection(
         question_index=question_index,
         text=text,
         created_at=now,
+        telegram_message_id=telegram_message_id,
     )
     session.add(reflection)
     await session.flush()
@@ -55,3 +64,43 @@ async def reflections_page(
         .limit(limit)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def member_reflection(
+    session: AsyncSession, user_id: int, reflection_id: int
+) -> Reflection | None:
+    """The reflection with this id, only if it is the member's."""
+    reflection = await session.get(Reflection, reflection_id)
+    return reflection if reflection is not None and reflection.user_id == user_id else None
+
+
+async def reflection_by_message(
+    session: AsyncSession, user_id: int, telegram_message_id: int
+) -> Reflection | None:
+    """The member's reflection kept from this Telegram message of theirs."""
+    query = (
+        select(Reflection)
+        .where(Reflection.user_id == user_id, Reflection.telegram_message_id == telegram_message_id)
+        .order_by(Reflection.id)
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def count_newer_reflections(session: AsyncSession, reflection: Reflection) -> int:
+    """How many of the member's reflections the journal lists before this one."""
+    query = (
+        select(func.count())
+        .select_from(Reflection)
+        .where(
+            Reflection.user_id == reflection.user_id,
+            or_(
+                Reflection.created_at > reflection.created_at,
+                and_(
+                    Reflection.created_at == reflection.created_at,
+                    Reflection.id > reflection.id,
+                ),
+            ),
+        )
+    )
+    return int((await session.execute(query)).scalar_one())

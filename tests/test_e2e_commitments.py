@@ -7,7 +7,6 @@ set up already (weekly slot Thursday 09:00 local).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, CommitmentStatus, Contact
 from tests.support.harness import bot_against, chat, texts_until_quiet
+from tests.support.harness import press_and_see_edit as _press
 from tests.support.members import add_members
 
 _LATER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -40,18 +40,6 @@ async def _member(sim: TelegramSimulator, runtime: Runtime, name: str, language:
 
 def _labels(message: SimMessage) -> list[str]:
     return [button.text for button in message.buttons]
-
-
-async def _press(user: SimUser, message: SimMessage, label: str) -> SimMessage:
-    """Press a button and return the message once the bot has edited it."""
-    before = (message.text, list(message.buttons))
-    await user.press(message, label)
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        current = next(m for m in user.messages if m.message_id == message.message_id)
-        if (current.text, list(current.buttons)) != before:
-            return current
-    raise AssertionError(f"{message!r} was not edited")
 
 
 async def _commitments(runtime: Runtime) -> list[tuple[str, str | None, datetime, str]]:

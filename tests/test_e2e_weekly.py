@@ -159,12 +159,14 @@ async def test_the_journal_pages_through_many_reflections(
         clock.advance(timedelta(hours=1))
     (page,) = await chat(eva, "/journal")
     assert "notes 1 to 5 of 12" in (page.text or "") and "Note number 12" in (page.text or "")
-    assert [b.text for b in page.buttons] == ["Older ▶"]
+    opens = ["📖 1", "📖 2", "📖 3", "📖 4", "📖 5"]
+    assert [b.text for b in page.buttons] == [*opens, "Older ▶"]
     await eva.press(page, "Older ▶")
     await asyncio.sleep(0.2)
     page = next(m for m in eva.messages if m.message_id == page.message_id)
     assert "notes 6 to 10 of 12" in (page.text or "")
-    assert [b.text for b in page.buttons] == ["◀ Newer", "Older ▶"]
+    opens = ["📖 6", "📖 7", "📖 8", "📖 9", "📖 10"]
+    assert [b.text for b in page.buttons] == [*opens, "◀ Newer", "Older ▶"]
 
 
 async def test_skip_closes_the_prompt_and_nothing_else_changes(

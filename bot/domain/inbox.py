@@ -15,7 +15,12 @@ __all__ = ["handle_text"]
 
 
 async def handle_text(
-    runtime: Runtime, who: Identity, text: str, *, reply_to_message_id: int | None = None
+    runtime: Runtime,
+    who: Identity,
+    text: str,
+    *,
+    reply_to_message_id: int | None = None,
+    message_id: int | None = None,
 ) -> FlowOutcome | ReflectionSaved | CommitStep | DraftExpired | None:
     """Route free text; None when nothing was waiting for it.
 
@@ -31,7 +36,7 @@ async def handle_text(
             return None
     else:
         saved = await reflections.save_reflection(
-            runtime, who, text, reply_to_message_id=reply_to_message_id
+            runtime, who, text, reply_to_message_id=reply_to_message_id, message_id=message_id
         )
         if saved is not None:
             return saved
@@ -41,7 +46,7 @@ async def handle_text(
     step = await commitments.answer_text(runtime, who, text)
     if step is not None:
         return step
-    saved = await reflections.save_reflection(runtime, who, text)
+    saved = await reflections.save_reflection(runtime, who, text, message_id=message_id)
     if saved is not None:
         return saved
     return await drafts.expired_draft(runtime, who)

@@ -66,6 +66,7 @@ class JournalEntry:
     written_at: datetime
     card_title: str
     text: str
+    reflection_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +138,17 @@ async def ask_for_reflection(
 
 
 async def save_reflection(
-    runtime: Runtime, who: Identity, text: str, *, reply_to_message_id: int | None = None
+    runtime: Runtime,
+    who: Identity,
+    text: str,
+    *,
+    reply_to_message_id: int | None = None,
+    message_id: int | None = None,
 ) -> ReflectionSaved | None:
     """Keep `text` as a reflection if the member is writing one or replied to a prompt.
 
-    None when the text is neither (the caller answers it some other way).
+    `message_id` is the member's message it came from: editing that message later edits
+    the reflection. None when the text is neither (the caller answers it some other way).
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
@@ -164,6 +171,7 @@ async def save_reflection(
             question_index=question_index,
             text=text.strip(),
             now=now,
+            telegram_message_id=message_id,
         )
         await clear_state(session, user.id)
         return ReflectionSaved(
@@ -240,5 +248,5 @@ async def journal_page(runtime: Runtime, who: Identity, page: int = 0) -> Journa
         for row in rows:
             card = runtime.curriculum.get(row.card_key)
             title = card.text(user.language).title if card else row.card_key
-            entries.append(JournalEntry(row.created_at, title, row.text))
+            entries.append(JournalEntry(row.created_at, title, row.text, row.id))
         return JournalPage(member_from_row(user), tuple(entries), page, total)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["shorten", "utf16_length"]
+__all__ = ["shorten", "split_to_fit", "utf16_length"]
 
 _ELLIPSIS: Final = "…"
 
@@ -31,3 +31,25 @@ def shorten(text: str, units: int) -> str:
             break
         kept.append(char)
     return "".join(kept).rstrip() + _ELLIPSIS
+
+
+def split_to_fit(text: str, units: int) -> list[str]:
+    """`text` in pieces of at most `units` UTF-16 code units, cut at line breaks or spaces
+    where one is near, so nothing is lost when it cannot be shown in one message."""
+    pieces: list[str] = []
+    rest = text
+    while utf16_length(rest) > units:
+        cut, used = 0, 0
+        for index, char in enumerate(rest):
+            used += 2 if ord(char) > 0xFFFF else 1
+            if used > units:
+                break
+            cut = index + 1
+        # Prefer a break in the last fifth of the piece; else cut mid-word.
+        gap = max(rest.rfind("\n", 0, cut), rest.rfind(" ", 0, cut))
+        if gap > cut * 4 // 5:
+            cut = gap + 1
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return pieces

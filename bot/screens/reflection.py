@@ -14,6 +14,7 @@ from storage.unreadable import is_unreadable
 
 __all__ = [
     "JOURNAL",
+    "OPEN_ENTRY",
     "journal_screen",
     "next_not_ready",
     "pause_screen",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 JOURNAL = "jr"
+# Opens one entry in full (`bot.screens.journal` has its other buttons).
+OPEN_ENTRY = "jo"
 # Long reflections are shortened in the list so a page always fits one message: five
 # previews of 600 UTF-16 units (emoji count twice), titles and dates stay under 4,096.
 _ENTRY_PREVIEW = 600
@@ -54,8 +57,11 @@ def journal_screen(page: JournalPage) -> Screen:
     if not page.entries:
         return Screen(t("journal.empty"))
     first = page.page * JOURNAL_PAGE_SIZE + 1
-    lines = [t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)]
-    for entry in page.entries:
+    lines: list[str] = [
+        t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)
+    ]
+    opens = []
+    for number, entry in enumerate(page.entries, start=first):
         text = (
             t("unreadable.entry")
             if is_unreadable(entry.text)
@@ -63,13 +69,18 @@ def journal_screen(page: JournalPage) -> Screen:
         )
         title = shorten(entry.card_title, _TITLE_UNITS)
         when = format_local_datetime(entry.written_at, member.timezone or "UTC", member.language)
-        lines.append(t("journal.entry", date=when, title=title, text=text))
+        lines.append(f"<b>{number}.</b> " + t("journal.entry", date=when, title=title, text=text))
+        # Each entry opens in full (and can be deleted there): "📖 3".
+        opens.append(
+            Button(t("button.open_entry", number=number), encode(OPEN_ENTRY, entry.reflection_id))
+        )
     row = []
     if page.has_newer:
         row.append(Button(t("button.newer"), encode(JOURNAL, page.page - 1)))
     if page.has_older:
         row.append(Button(t("button.older"), encode(JOURNAL, page.page + 1)))
-    return Screen("\n\n".join(lines), buttons=(tuple(row),) if row else ())
+    rows = (tuple(opens), tuple(row)) if row else (tuple(opens),)
+    return Screen("\n\n".join(lines), buttons=rows)
 
 
 def pause_screen(outcome: PauseOutcome) -> Screen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from bot.runner import running_bot
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 
-__all__ = ["bot_against", "chat", "texts_until_quiet"]
+__all__ = ["bot_against", "chat", "labels", "press_and_see_edit", "texts_until_quiet"]
 
 
 @asynccontextmanager
@@ -39,3 +40,20 @@ async def texts_until_quiet(user: SimUser, quiet: float = 0.3) -> list[str]:
         except TimeoutError:
             return texts
         texts.append(message.text or "")
+
+
+def labels(message: SimMessage) -> list[str]:
+    """The labels of a message's inline buttons, row by row."""
+    return [button.text for button in message.buttons]
+
+
+async def press_and_see_edit(user: SimUser, message: SimMessage, label: str) -> SimMessage:
+    """Press a button and return the message once the bot has edited it in place."""
+    before = (message.text, list(message.buttons))
+    await user.press(message, label)
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        current = next(m for m in user.messages if m.message_id == message.message_id)
+        if (current.text, list(current.buttons)) != before:
+            return current
+    raise AssertionError(f"{message!r} was not edited")
