@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from telegram import Message, Update
 
 from bot.domain import commitment_actions as actions
-from bot.domain import commitments, contacts
+from bot.domain import commitments, contact_page, contacts
 from bot.domain.known_members import ensure_member
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from bot.screens import Screen
 from bot.screens import commitments as screens
+from bot.screens import contact_page as contact_page_screens
 from bot.screens import contacts as contact_screens
 from bot.screens import followups as followup_screens
 from bot.screens.callbacks import Callback, number, parse
@@ -77,12 +78,13 @@ async def contacts_command(update: Update, context: Context) -> None:
 
 
 async def contact_command(update: Update, context: Context) -> None:
-    """`/contact Anna every 4 weeks` (or `alle 4 Wochen`; `Anna off` stops the check-ins)."""
+    """`/contact Anna every 4 weeks` (or `alle 4 Wochen`; `Anna off` stops the check-ins);
+    `/contact Anna` alone shows Anna's page."""
     runtime, who = context.bot_data.runtime, identity_of(update)
     await ensure_member(runtime, who)
-    result = await contacts.set_cadence(runtime, who, _args(context))
+    result = await contact_page.contact_line(runtime, who, _args(context))
     if result is not None:
-        await send_screen(context.bot, who.chat_id, contact_screens.cadence_screen(result))
+        await send_screen(context.bot, who.chat_id, contact_page_screens.render(result))
 
 
 async def met_command(update: Update, context: Context) -> None:

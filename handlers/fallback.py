@@ -7,12 +7,14 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.domain.commitments import CommitStep
+from bot.domain.contact_page import ContactChanged
 from bot.domain.drafts import DraftExpired
 from bot.domain.inbox import handle_text
 from bot.domain.reflections import ReflectionSaved
 from bot.screens import Screen
 from bot.screens import setup as screens
 from bot.screens.commitments import commit_step_screens
+from bot.screens.contact_page import changed_screen
 from bot.screens.drafts import draft_expired_screen
 from bot.screens.reflection import reflection_saved
 from bot.telegram_out import send_screen, send_screens
@@ -48,6 +50,8 @@ async def text_message(update: Update, context: Context) -> None:
         await send_screen(context.bot, who.chat_id, reflection_saved(result))
     elif isinstance(result, CommitStep):
         await send_screens(context.bot, who.chat_id, commit_step_screens(result))
+    elif isinstance(result, ContactChanged):
+        await send_screen(context.bot, who.chat_id, changed_screen(result))
     elif isinstance(result, DraftExpired):
         await send_screen(context.bot, who.chat_id, draft_expired_screen(result))
     elif result is not None:

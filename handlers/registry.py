@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
+from bot.screens import contact_page as contact_page_screens
 from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
@@ -21,7 +22,18 @@ from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from content.i18n import LANGUAGES, catalog
-from handlers import admin, commitments, fallback, info, journal, privacy, prompts, review, setup
+from handlers import (
+    admin,
+    commitments,
+    contacts,
+    fallback,
+    info,
+    journal,
+    privacy,
+    prompts,
+    review,
+    setup,
+)
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
@@ -126,6 +138,12 @@ def register_handlers(application: NetcoachApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(
             journal.entry_button, pattern=rf"^(?:{'|'.join(journal_screens.BUTTON_KINDS)}):"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            contacts.contact_button,
+            pattern=rf"^(?:{'|'.join(contact_page_screens.BUTTON_KINDS)}):",
         )
     )
     application.add_handler(

@@ -31,6 +31,7 @@ from bot.domain.commitments import COMMITMENT_FLOW
 from bot.domain.runtime import Runtime
 from bot.runner import running_bot
 from bot.screens import admin as admin_screens
+from bot.screens import contact_page as contact_page_screens
 from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
@@ -65,6 +66,7 @@ BUTTON_KINDS = sorted(
         prompt_screens.COMMIT,
         reflection_screens.JOURNAL,
         *journal_screens.BUTTON_KINDS,
+        *contact_page_screens.BUTTON_KINDS,
         privacy_screens.DELETE,
         admin_screens.BROADCAST,
         review_screens.REVIEW_PLACEMENT,

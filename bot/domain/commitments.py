@@ -309,11 +309,12 @@ async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep 
 
 
 async def start_guided(
-    runtime: Runtime, who: Identity, delivery_id: int | None = None
+    runtime: Runtime, who: Identity, delivery_id: int | None = None, contact_id: int | None = None
 ) -> CommitStep | None:
-    """Ask who, what and by when; from a prompt's button the card's actions are offered.
+    """Ask who, what and by when; from a prompt's button the card's actions are offered,
+    from a contact's page "who" is that contact.
 
-    None when the button names a delivery that is not the member's.
+    None when the button names a delivery or contact that is not the member's.
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
@@ -328,7 +329,13 @@ async def start_guided(
         full = await _commitments_full(session, runtime, user)
         if full is not None:
             return CommitStep(member_from_row(user), limit=full)
-        return await _advance(session, runtime, user, {"card_key": card_key}, now)
+        draft: dict[str, Any] = {"card_key": card_key}
+        if contact_id is not None:
+            contact = await session.get(Contact, contact_id)
+            if contact is None or contact.user_id != user.id:
+                return None
+            draft.update(contact=contact.name, contact_set=True)
+        return await _advance(session, runtime, user, draft, now)
 
 
 async def _draft(

@@ -41,6 +41,7 @@ __all__ = [
     "ContactLine",
     "ContactList",
     "MetResult",
+    "apply_cadence",
     "balance_note",
     "list_contacts",
     "log_interaction",
@@ -258,14 +259,19 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
         if refused is not None:
             return CadenceResult(member, limit=refused)
         contact = await get_or_create_contact(session, user.id, name, now)
-        contact.cadence_days = days
-        contact.checkin_pings = 0
-        contact.next_checkin_at = (
-            max(now, (contact.last_interaction_at or now) + timedelta(days=days))
-            if days is not None
-            else None
-        )
+        apply_cadence(contact, days, now)
         return CadenceResult(member, contact.name, days, contact.next_checkin_at)
+
+
+def apply_cadence(contact: Contact, days: int | None, now: datetime) -> None:
+    """Check in every `days` days from the last interaction (None: no more check-ins)."""
+    contact.cadence_days = days
+    contact.checkin_pings = 0
+    contact.next_checkin_at = (
+        max(now, (contact.last_interaction_at or now) + timedelta(days=days))
+        if days is not None
+        else None
+    )
 
 
 async def _find_or_name(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain import commitments, drafts, onboarding, reflections
+from bot.domain import commitments, contact_page, drafts, onboarding, reflections
 from bot.domain.commitments import CommitStep
+from bot.domain.contact_page import ContactChanged
 from bot.domain.drafts import DraftExpired
 from bot.domain.known_members import recall_member
 from bot.domain.members import Identity
@@ -21,14 +22,14 @@ async def handle_text(
     *,
     reply_to_message_id: int | None = None,
     message_id: int | None = None,
-) -> FlowOutcome | ReflectionSaved | CommitStep | DraftExpired | None:
+) -> FlowOutcome | ReflectionSaved | CommitStep | ContactChanged | DraftExpired | None:
     """Route free text; None when nothing was waiting for it.
 
     A reply to a prompt is a reflection on that prompt, whatever else is open. Otherwise
     the open question of onboarding or settings takes it, then an open commitment
-    question (who, what, by when), then an open reflection; text written into a draft
-    that expired is told so. A member known to have no flow open is answered without
-    reading anything more.
+    question (who, what, by when), a contact's new name, then an open reflection; text
+    written into a draft that expired is told so. A member known to have no flow open is
+    answered without reading anything more.
     """
     if reply_to_message_id is None:
         known = await recall_member(runtime, who)
@@ -46,6 +47,9 @@ async def handle_text(
     step = await commitments.answer_text(runtime, who, text)
     if step is not None:
         return step
+    renamed = await contact_page.answer_text(runtime, who, text)
+    if renamed is not None:
+        return renamed
     saved = await reflections.save_reflection(runtime, who, text, message_id=message_id)
     if saved is not None:
         return saved
