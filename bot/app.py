@@ -17,6 +17,7 @@ from bot.dispatcher import Dispatcher
 from bot.domain.drafts import expire_drafts
 from bot.domain.privacy import apply_retention
 from bot.domain.runtime import Runtime
+from bot.domain.undo import forget_old_taps
 from bot.health import HealthMonitor
 from bot.logs import protect_logs
 from bot.metrics import Metrics
@@ -101,7 +102,8 @@ async def _apply_retention(context: Context) -> None:
 
 
 async def _expire_drafts(context: Context) -> None:
-    """Hourly: drop drafts untouched for NETCOACH_DRAFT_DAYS."""
+    """Hourly: drop drafts untouched for NETCOACH_DRAFT_DAYS, and taps too old to undo."""
     expired = await expire_drafts(context.bot_data.runtime)
     if expired:
         log.info("drafts: %d expired", expired)
+    await forget_old_taps(context.bot_data.runtime)

@@ -18,6 +18,7 @@ from bot.screens import contacts as contact_screens
 from bot.screens import followups as followup_screens
 from bot.screens.callbacks import Callback, number, parse
 from bot.screens.prompt import COMMIT
+from bot.screens.undo import with_undo
 from bot.telegram_out import edit_screen, send_screen, send_screens
 from handlers.context import Context, identity_of
 from handlers.fallback import unknown_button
@@ -164,19 +165,34 @@ async def _contacts_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answ
 async def _done(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     parsed = _ids(cb.argument)
     result = await actions.mark_done(runtime, who, parsed[0]) if parsed else None
-    return None if result is None else (followup_screens.done_screen(result), [])
+    return (
+        None
+        if result is None
+        else (with_undo(followup_screens.done_screen(result), result.member, result.undo), [])
+    )
 
 
 async def _release(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     parsed = _ids(cb.argument)
     result = await actions.release(runtime, who, parsed[0]) if parsed else None
-    return None if result is None else (followup_screens.released_screen(result), [])
+    return (
+        None
+        if result is None
+        else (
+            with_undo(followup_screens.released_screen(result), result.member, result.undo),
+            [],
+        )
+    )
 
 
 async def _snooze(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     parsed = _ids(cb.argument)
     result = await actions.snooze(runtime, who, parsed[0], _days(parsed[1])) if parsed else None
-    return None if result is None else (followup_screens.snoozed_screen(result), [])
+    return (
+        None
+        if result is None
+        else (with_undo(followup_screens.snoozed_screen(result), result.member, result.undo), [])
+    )
 
 
 async def _renegotiate(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
@@ -188,7 +204,11 @@ async def _renegotiate(runtime: Runtime, who: Identity, cb: Callback) -> _Answer
 async def _ledger(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     parsed = _ids(cb.argument)
     result = await actions.record_exchange(runtime, who, *parsed) if parsed else None
-    return None if result is None else (followup_screens.ledger_screen(result), [])
+    return (
+        None
+        if result is None
+        else (with_undo(followup_screens.ledger_screen(result), result.member, result.undo), [])
+    )
 
 
 async def _in_touch(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:

@@ -21,6 +21,7 @@ from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
+from bot.screens import undo as undo_screens
 from content.i18n import LANGUAGES, catalog
 from handlers import (
     admin,
@@ -33,6 +34,7 @@ from handlers import (
     prompts,
     review,
     setup,
+    undo,
 )
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
@@ -139,6 +141,9 @@ def register_handlers(application: NetcoachApplication) -> None:
         CallbackQueryHandler(
             journal.entry_button, pattern=rf"^(?:{'|'.join(journal_screens.BUTTON_KINDS)}):"
         )
+    )
+    application.add_handler(
+        CallbackQueryHandler(undo.undo_button, pattern=rf"^{undo_screens.UNDO}:")
     )
     application.add_handler(
         CallbackQueryHandler(

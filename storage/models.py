@@ -305,3 +305,26 @@ class Interaction(Base):
     exchange: Mapped[Exchange | None] = mapped_column(_enum(Exchange))
     note: Mapped[encrypted_text | None]
     created_at: Mapped[utc_datetime]
+
+
+class UndoableTap(Base):
+    """The member's last Done / Release / Snooze / ledger tap, undoable for a few minutes.
+
+    One row per member: a new tap replaces it. `before` holds the columns the tap changed,
+    as they were (moments, counts, states; never a text), per row it changed;
+    `interaction_id` is the interaction the tap logged or filled in.
+    """
+
+    __tablename__ = "undoable_taps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    action: Mapped[str] = mapped_column(String(16))
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    before: Mapped[dict[str, Any]]
+    created_at: Mapped[utc_datetime]

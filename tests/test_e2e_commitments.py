@@ -151,9 +151,9 @@ async def test_a_commitment_due_in_two_minutes_is_followed_up_within_one_tick_an
     ]  # fmt: skip
     followup = await _press(eli, followup, "✓ Done")
     assert "Well kept" in (followup.text or "")
-    assert _labels(followup) == ["I gave", "I received", "Both"]
+    assert _labels(followup) == ["I gave", "I received", "Both", "↩️ Undo"]
     followup = await _press(eli, followup, "I received")
-    assert "Noted in your ledger" in (followup.text or "") and followup.buttons == []
+    assert "Noted in your ledger" in (followup.text or "") and _labels(followup) == ["↩️ Undo"]
 
     (contacts,) = await chat(eli, "/contacts")
     assert "Tom\nLast contact: Thu, 26 Nov, 08:02 · open: 0 · given 0 / received 1" in (
@@ -201,7 +201,7 @@ async def test_snooze_renegotiate_and_release_do_what_they_say(
     first = await _press(gina, first, "💤 1 Tag")
     assert "ich frage am Fr., 27. Nov., 09:03 wieder nach" in (first.text or "")
     second = await _press(gina, second, "🕊 Loslassen")
-    assert "ehrliches Nein" in (second.text or "") and second.buttons == []
+    assert "ehrliches Nein" in (second.text or "") and _labels(second) == ["↩️ Rückgängig"]
 
     clock.advance(timedelta(days=1))
     await _tick(bot)

@@ -16,6 +16,13 @@ from bot.domain.commitments import COMMITMENT_FLOW, Ask, CommitmentView, view_of
 from bot.domain.contacts import BalanceNote, balance_note, log_interaction
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.runtime import Runtime
+from bot.domain.undo import (
+    Tap,
+    UndoRef,
+    commitment_before,
+    remember_commitment_tap,
+    remember_ledger_tap,
+)
 from storage.conversations import set_state
 from storage.models import (
     Commitment,
@@ -54,6 +61,7 @@ class ActionResult:
     commitment: CommitmentView
     interaction_id: int | None = None
     snoozed_until: datetime | None = None
+    undo: UndoRef | None = None  # the tap, undoable for a few minutes (`bot.domain.undo`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,7 @@ class LedgerResult:
     contact: str
     exchange: Exchange
     note: BalanceNote | None
+    undo: UndoRef | None = None
 
 
 async def _owned(
@@ -121,14 +130,20 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
         if owned is None:
             return None
         user, commitment, contact = owned
+        before = commitment_before(commitment, contact)
         _close(commitment, CommitmentStatus.DONE, now, on_time=commitment.on_time is not False)
         interaction = None
         if contact is not None:
             interaction = await log_interaction(session, contact, now, commitment_id=commitment.id)
+        interaction_id = interaction.id if interaction is not None else None
+        undo = await remember_commitment_tap(
+            session, commitment, Tap.DONE, before, now, interaction_id
+        )
         return ActionResult(
             member_from_row(user),
             view_of(commitment, contact),
-            interaction_id=interaction.id if interaction is not None else None,
+            interaction_id=interaction_id,
+            undo=undo,
         )
 
 
@@ -140,8 +155,10 @@ async def release(runtime: Runtime, who: Identity, commitment_id: int) -> Action
         if owned is None:
             return None
         user, commitment, contact = owned
+        before = commitment_before(commitment, contact)
         _close(commitment, CommitmentStatus.RELEASED, now, on_time=None)
-        return ActionResult(member_from_row(user), view_of(commitment, contact))
+        undo = await remember_commitment_tap(session, commitment, Tap.RELEASE, before, now)
+        return ActionResult(member_from_row(user), view_of(commitment, contact), undo=undo)
 
 
 async def snooze(
@@ -156,14 +173,17 @@ async def snooze(
         if owned is None:
             return None
         user, commitment, contact = owned
+        before = commitment_before(commitment, None)
         commitment.followup_at = now + timedelta(days=days)
         commitment.pings = 0
         if now >= commitment.due_at:
             commitment.on_time = False
+        undo = await remember_commitment_tap(session, commitment, Tap.SNOOZE, before, now)
         return ActionResult(
             member_from_row(user),
             view_of(commitment, contact),
             snoozed_until=commitment.followup_at,
+            undo=undo,
         )
 
 
@@ -205,10 +225,11 @@ async def record_exchange(
         contact = await session.get(Contact, interaction.contact_id)
         if contact is None:
             return None
+        undo = await remember_ledger_tap(session, interaction, contact, now)
         interaction.exchange = chosen
         await session.flush()
         note = await balance_note(session, contact, now)
-        return LedgerResult(member_from_row(user), contact.name, chosen, note)
+        return LedgerResult(member_from_row(user), contact.name, chosen, note, undo)
 
 
 async def _owned_contact(
