@@ -15,6 +15,7 @@ from telegram import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -67,9 +68,14 @@ def reply_markup(screen: Screen) -> Markup | None:
 
 
 async def send_screen(
-    bot: ExtBot[Any], chat_id: int, screen: Screen, *, paced_by_caller: bool = False
+    bot: ExtBot[Any],
+    chat_id: int,
+    screen: Screen,
+    *,
+    paced_by_caller: bool = False,
+    reply_to: int | None = None,
 ) -> Message:
-    """Send one screen as an HTML message.
+    """Send one screen as an HTML message (as a reply to message `reply_to`, if given).
 
     Replies take a slot from the application's rate limiter, which also retries after a
     429; the dispatcher passes `paced_by_caller=True` because it paces and pauses itself.
@@ -80,6 +86,11 @@ async def send_screen(
         parse_mode=ParseMode.HTML,
         reply_markup=reply_markup(screen),
         rate_limit_args=PACED if paced_by_caller else None,
+        reply_parameters=(
+            ReplyParameters(reply_to, allow_sending_without_reply=True)
+            if reply_to is not None
+            else None
+        ),
     )
 
 

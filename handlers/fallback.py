@@ -11,12 +11,14 @@ from bot.domain.contact_page import ContactChanged
 from bot.domain.drafts import DraftExpired
 from bot.domain.inbox import handle_text
 from bot.domain.reflections import ReflectionSaved
+from bot.domain.stray import offer_for
 from bot.screens import Screen
 from bot.screens import setup as screens
 from bot.screens.commitments import commit_step_screens
 from bot.screens.contact_page import changed_screen
 from bot.screens.drafts import draft_expired_screen
 from bot.screens.reflection import reflection_saved
+from bot.screens.stray import stray_offer_screen
 from bot.telegram_out import send_screen, send_screens
 from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
@@ -61,7 +63,17 @@ async def text_message(update: Update, context: Context) -> None:
             context.bot, who.chat_id, screens.render_outcome(result, now, first_name)
         )
     else:
+        await _offer_a_place(update, context, message.text, message.message_id)
+
+
+async def _offer_a_place(update: Update, context: Context, text: str, message_id: int) -> None:
+    """Text outside any question: offer to keep it (as a note, a meeting, a commitment)."""
+    who = identity_of(update)
+    offer = await offer_for(context.bot_data.runtime, who, text)
+    if offer is None:
         await send_catalog_text(update, context, "fallback.text")
+        return
+    await send_screen(context.bot, who.chat_id, stray_offer_screen(offer), reply_to=message_id)
 
 
 async def other_message(update: Update, context: Context) -> None:

@@ -21,6 +21,7 @@ from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
+from bot.screens import stray as stray_screens
 from bot.screens import undo as undo_screens
 from content.i18n import LANGUAGES, catalog
 from handlers import (
@@ -34,6 +35,7 @@ from handlers import (
     prompts,
     review,
     setup,
+    stray,
     undo,
 )
 from handlers.context import NetcoachApplication
@@ -144,6 +146,11 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(undo.undo_button, pattern=rf"^{undo_screens.UNDO}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            stray.stray_button, pattern=rf"^(?:{'|'.join(stray_screens.BUTTON_KINDS)}):"
+        )
     )
     application.add_handler(
         CallbackQueryHandler(

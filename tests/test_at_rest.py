@@ -359,7 +359,7 @@ async def test_a_draft_left_for_three_days_is_deleted_and_the_member_is_told_onc
         "gelöscht, wie in /privacy beschrieben. Mit /commit fängst du neu an."
     )
     (again,) = await say(lotte, "Blumen schicken")
-    assert "keine offene Frage" in (again.text or "")
+    assert "keine Frage offen" in (again.text or "")
     async with runtime.sessions() as session:
         assert (await session.execute(select(ConversationState))).scalars().all() == []
         assert (await session.execute(select(Commitment))).scalars().all() == []

@@ -122,8 +122,8 @@ async def test_pressing_a_button_twice_in_the_demo_says_it_is_gone_and_the_chat_
         terminal.type("/met Anna")
         await terminal.shows("[1]")  # the give-and-take question
         terminal.type(":1")
-        await terminal.shows("✎")  # answered: the question is edited, its buttons gone
-        terminal.type(":1")
+        await terminal.shows("✎")  # answered: the question is edited, only ↩️ Undo is left
+        terminal.type(":2")  # where "I received" was
         await terminal.shows("There is no button with that number.")
         terminal.type("/help")
         await terminal.shows("/commit")  # the demo is still running and answering

@@ -6,8 +6,7 @@ clock is frozen at Thursday 26 Nov 2026, 08:00 UTC. Names are encrypted at rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,13 +14,11 @@ from sqlalchemy import select
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
-from simulator import SimUser, TelegramSimulator
-from storage.crypto import FieldCipher, generate_key, using_cipher
+from simulator import TelegramSimulator
 from storage.models import Commitment, Contact, Interaction
 from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
-from tests.support.members import add_members
+from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
 
-_LATER = datetime(2030, 1, 1, tzinfo=UTC)
 _PAGE_BUTTONS_DE = [
     "🤝 Treffen festhalten",
     "📌 Vorhaben",
@@ -32,17 +29,7 @@ _PAGE_BUTTONS_DE = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _a_key() -> Iterator[None]:
-    with using_cipher(FieldCipher(generate_key())):
-        yield
-
-
-async def _member(sim: TelegramSimulator, runtime: Runtime, name: str, language: str) -> SimUser:
-    user = sim.user(name, language_code=language)
-    zone = "Europe/Berlin" if language == "de" else "Europe/London"
-    await add_members(runtime, [user.id], timezone=zone, language=language, next_prompt_at=_LATER)
-    return user
+pytestmark = pytest.mark.usefixtures("sealed")
 
 
 async def _contacts(runtime: Runtime) -> list[str]:
@@ -53,7 +40,7 @@ async def _contacts(runtime: Runtime) -> list[str]:
 async def test_anna_s_page_shows_what_happened_and_every_button_acts(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
-    lea = await _member(sim, runtime, "Lea", "de")
+    lea = await member_in_chat(sim, runtime, "Lea", "de")
     await chat(lea, "/commit Anna anrufen bis Freitag")
     (met,) = await chat(lea, "/met Anna Kaffee im Büro")
     await press_and_see_edit(lea, met, "Ich habe gegeben")
@@ -100,7 +87,7 @@ async def test_anna_s_page_shows_what_happened_and_every_button_acts(
 async def test_renaming_merging_and_deleting_a_contact(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
-    max_ = await _member(sim, runtime, "Max", "en")
+    max_ = await member_in_chat(sim, runtime, "Max", "en")
     await chat(max_, "/met Tom lunch")
     await chat(max_, "/met Ben")
     await chat(max_, "/commit call Tom by Friday")
@@ -152,7 +139,7 @@ async def test_renaming_merging_and_deleting_a_contact(
 async def test_merging_from_the_page_offers_the_other_contacts(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
-    ida = await _member(sim, runtime, "Ida", "de")
+    ida = await member_in_chat(sim, runtime, "Ida", "de")
     for name in ("Jana Meier", "Jana", "Kai"):
         await chat(ida, f"/met {name}")
     (page,) = await chat(ida, "/contact Jana Meier")
@@ -168,7 +155,7 @@ async def test_merging_from_the_page_offers_the_other_contacts(
 async def test_a_long_history_is_paged_and_leaving_a_rename_keeps_the_name(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
-    ola = await _member(sim, runtime, "Ola", "en")
+    ola = await member_in_chat(sim, runtime, "Ola", "en")
     for day in range(11):
         await chat(ola, f"/met Pia day {day}")
         clock.advance(timedelta(days=1))
@@ -191,8 +178,8 @@ async def test_a_long_history_is_paged_and_leaving_a_rename_keeps_the_name(
 async def test_nobody_sees_or_changes_another_members_contact(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
-    una = await _member(sim, runtime, "Una", "en")
-    vic = await _member(sim, runtime, "Vic", "en")
+    una = await member_in_chat(sim, runtime, "Una", "en")
+    vic = await member_in_chat(sim, runtime, "Vic", "en")
     await chat(una, "/met Wes")
     (own,) = await chat(vic, "/met Xia")
     async with runtime.sessions() as session:

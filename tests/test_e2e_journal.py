@@ -6,24 +6,17 @@ encrypted at rest in these stories, as an operator who promises discretion runs 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select, text
 
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
-from storage.crypto import FieldCipher, generate_key, using_cipher
 from storage.models import Reflection
 from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
-from tests.support.members import add_members
+from tests.support.members import add_members, sealed  # noqa: F401 (a fixture)
 
-
-@pytest.fixture(autouse=True)
-def _a_key() -> Iterator[None]:
-    with using_cipher(FieldCipher(generate_key())):
-        yield
+pytestmark = pytest.mark.usefixtures("sealed")
 
 
 async def _member(sim: TelegramSimulator, runtime: Runtime, name: str, language: str) -> SimUser:

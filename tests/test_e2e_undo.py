@@ -6,8 +6,9 @@ are set up already, with weekly prompts years away.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import ShiftableClock
@@ -16,16 +17,9 @@ from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, Contact, Interaction
 from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
-from tests.support.members import add_members
+from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
 
-_LATER = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-async def _member(sim: TelegramSimulator, runtime: Runtime, name: str, language: str) -> SimUser:
-    user = sim.user(name, language_code=language)
-    zone = "Europe/Berlin" if language == "de" else "Europe/London"
-    await add_members(runtime, [user.id], timezone=zone, language=language, next_prompt_at=_LATER)
-    return user
+pytestmark = pytest.mark.usefixtures("sealed")
 
 
 async def _followups(
@@ -52,7 +46,7 @@ async def _interactions(runtime: Runtime) -> list[str | None]:
 async def test_done_release_and_snooze_are_undone_and_answered_anew(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
-    gina = await _member(sim, runtime, "Gina", "de")
+    gina = await member_in_chat(sim, runtime, "Gina", "de")
     await chat(gina, "/commit Ben anrufen in 2 Minuten")
     (followup,) = await _followups(bot, clock, gina)
     before = await _state(runtime)
@@ -85,7 +79,7 @@ async def test_done_release_and_snooze_are_undone_and_answered_anew(
 async def test_a_ledger_tap_is_undone_and_can_be_given_again(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
-    max_ = await _member(sim, runtime, "Max", "en")
+    max_ = await member_in_chat(sim, runtime, "Max", "en")
     (met,) = await chat(max_, "/met Tom lunch")
     noted = await press_and_see_edit(max_, met, "I gave")
     assert "Noted in your ledger" in (noted.text or "") and labels(noted) == ["↩️ Undo"]
@@ -100,7 +94,7 @@ async def test_a_ledger_tap_is_undone_and_can_be_given_again(
 async def test_only_the_last_tap_and_only_for_a_few_minutes(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
-    ida = await _member(sim, runtime, "Ida", "en")
+    ida = await member_in_chat(sim, runtime, "Ida", "en")
     await chat(ida, "/commit call Ann in 2 minutes")
     await chat(ida, "/commit email Bo in 2 minutes")
     first, second = await _followups(bot, clock, ida, count=2)
@@ -120,8 +114,8 @@ async def test_only_the_last_tap_and_only_for_a_few_minutes(
 async def test_nobody_undoes_another_members_tap(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
-    una = await _member(sim, runtime, "Una", "en")
-    vic = await _member(sim, runtime, "Vic", "en")
+    una = await member_in_chat(sim, runtime, "Una", "en")
+    vic = await member_in_chat(sim, runtime, "Vic", "en")
     await chat(una, "/commit call Wes in 2 minutes")
     (followup,) = await _followups(bot, clock, una)
     done = await press_and_see_edit(una, followup, "✓ Done")

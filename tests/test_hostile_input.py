@@ -38,6 +38,7 @@ from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
+from bot.screens import stray as stray_screens
 from bot.screens import undo as undo_screens
 from content.i18n import LANGUAGES, catalog
 from handlers import commitments
@@ -69,6 +70,7 @@ BUTTON_KINDS = sorted(
         *journal_screens.BUTTON_KINDS,
         *contact_page_screens.BUTTON_KINDS,
         undo_screens.UNDO,
+        *stray_screens.BUTTON_KINDS,
         privacy_screens.DELETE,
         admin_screens.BROADCAST,
         review_screens.REVIEW_PLACEMENT,

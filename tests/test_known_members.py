@@ -44,7 +44,7 @@ async def test_free_text_goes_to_a_flow_opened_just_before(
     tom = sim.user("Tom", language_code="en")
     await add_members(runtime, [tom.id], language="en")
     [pointer] = await chat(tom, "Hello?")
-    assert pointer.text == _plain(catalog("en")("fallback.text"))
+    assert pointer.text == _plain(catalog("en")("stray.offer"))
 
     await tom.send("/commit")
     asked = await texts_until_quiet(tom)
@@ -52,9 +52,9 @@ async def test_free_text_goes_to_a_flow_opened_just_before(
     # Kept as "nothing open" a moment ago; now the name must answer the question.
     await tom.send("Anna")
     answered = await texts_until_quiet(tom)
-    assert answered and _plain(catalog("en")("fallback.text")) not in answered
+    assert answered and _plain(catalog("en")("stray.offer")) not in answered
 
-    # Once the commitment is saved, free text is again answered with the pointer.
+    # Once the commitment is saved, free text is again offered a place (a note, …).
     await tom.send("call her about the project")
     await texts_until_quiet(tom)
     await tom.send("next Monday 10am")
@@ -62,7 +62,7 @@ async def test_free_text_goes_to_a_flow_opened_just_before(
     async with runtime.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Commitment)) == 1
     [pointer] = await chat(tom, "Thanks!")
-    assert pointer.text == _plain(catalog("en")("fallback.text"))
+    assert pointer.text == _plain(catalog("en")("stray.offer"))
 
 
 async def test_a_deleted_member_who_writes_again_starts_afresh(
@@ -78,7 +78,7 @@ async def test_a_deleted_member_who_writes_again_starts_afresh(
 
     await ida.send("Hi again")
     welcome = await texts_until_quiet(ida)
-    assert welcome and _plain(catalog("en")("fallback.text")) not in welcome
+    assert welcome and _plain(catalog("en")("stray.offer")) not in welcome
 
 
 async def test_a_change_by_a_bulk_statement_is_seen(runtime: Runtime) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
 
 from bot.domain.members import reschedule
 from bot.domain.runtime import Runtime
+from simulator import SimUser, TelegramSimulator
+from storage.crypto import FieldCipher, generate_key, using_cipher
 from storage.models import User, UserStatus
 
-__all__ = ["add_members"]
+PROMPTS_LATER = datetime(2030, 1, 1, tzinfo=UTC)
+
+__all__ = ["PROMPTS_LATER", "add_members", "member_in_chat", "sealed"]
 
 
 async def add_members(
@@ -41,3 +48,23 @@ async def add_members(
             if next_prompt_at is not None:
                 user.next_prompt_at = next_prompt_at
             session.add(user)
+
+
+async def member_in_chat(
+    sim: TelegramSimulator, runtime: Runtime, name: str, language: str
+) -> SimUser:
+    """A member set up already (Berlin in German, London in English) whose weekly prompts
+    are years away: for stories about what they do in the chat."""
+    user = sim.user(name, language_code=language)
+    zone = "Europe/Berlin" if language == "de" else "Europe/London"
+    await add_members(
+        runtime, [user.id], timezone=zone, language=language, next_prompt_at=PROMPTS_LATER
+    )
+    return user
+
+
+@pytest.fixture
+def sealed() -> Iterator[None]:
+    """Free text encrypted at rest, as an operator who promises discretion runs the bot."""
+    with using_cipher(FieldCipher(generate_key())):
+        yield

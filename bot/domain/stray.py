@@ -1,0 +1,192 @@
+"""Stray text: what a member writes outside any question is offered a place, never lost.
+
+"Heute habe ich übrigens Lisa getroffen" gets three offers: keep it as a note (in the
+journal, on the latest prompt's card), log a meeting with a contact it names (the text
+as the meeting's note), or make it a commitment (read as `/commit` would read it). The
+text itself is not stored until the member chooses: the offer is a reply to their
+message, and the choice reads the text back from that message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.contacts import MetResult, log_interaction, new_contact_refused
+from bot.domain.known_members import recall_member
+from bot.domain.limits import Limit, over_text_limit
+from bot.domain.members import Identity, member_from_row
+from bot.domain.reflections import MAX_REFLECTION_LENGTH, ReflectionSaved
+from bot.domain.runtime import Runtime
+from bot.domain.schedule import parse_weekday
+from storage.contact_history import contacts_named_in, member_contact
+from storage.contacts import get_or_create_contact
+from storage.deliveries import latest_sent_prompt
+from storage.models import Contact, User
+from storage.reflections import add_reflection, count_reflections, reflection_by_message
+from storage.unreadable import is_unreadable
+from storage.users import get_user_by_telegram_id
+
+__all__ = ["StrayOffer", "keep_as_note", "log_meeting_from_text", "new_name_in", "offer_for"]
+
+# Names are looked for in the first words only; runs of up to three words make a name.
+_WORDS_LOOKED_AT = 60
+_NAME_WORDS = 3
+_CONTACTS_OFFERED = 2
+# Capitalised words that are no one's name (German capitalises every noun; these are the
+# ones that come up in a sentence about meeting someone).
+_NOT_NAMES: Final = frozenset((
+    "ich", "du", "er", "sie", "es", "wir", "ihr", "mich", "mir", "dich", "dir", "uns", "euch",
+    "ihnen", "i", "you", "he", "she", "we", "they", "herr", "frau", "mr", "mrs", "ms", "dr",
+    "heute", "morgen", "gestern", "kaffee", "mittag", "abend", "treffen", "termin",
+))  # fmt: skip
+_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|[.!?]")
+
+
+@dataclass(frozen=True, slots=True)
+class StrayOffer:
+    """What a stray text may become: the contacts it names (or one new name), and which
+    offers fit its length."""
+
+    language: str
+    contacts: tuple[tuple[int, str], ...]
+    new_name: str | None
+    as_meeting: bool
+    as_commitment: bool
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    """The words, each with whether it starts a sentence."""
+    words: list[tuple[str, bool]] = []
+    starts = True
+    for token in _TOKEN.findall(text[: 20 * _WORDS_LOOKED_AT]):
+        if token in ".!?":
+            starts = True
+            continue
+        words.append((token.strip(".'’-"), starts))
+        starts = False
+        if len(words) >= _WORDS_LOOKED_AT:
+            break
+    return words
+
+
+def _runs(words: list[str]) -> list[str]:
+    return [
+        " ".join(words[start : start + size])
+        for size in range(_NAME_WORDS, 0, -1)
+        for start in range(len(words) - size + 1)
+    ]
+
+
+def new_name_in(text: str) -> str | None:
+    """The first capitalised word inside a sentence that may be a name ("Lisa"), if any."""
+    for word, starts_sentence in _words(text):
+        if starts_sentence or not word[:1].isupper() or word.casefold() in _NOT_NAMES:
+            continue
+        if parse_weekday(word) is not None:  # "am Freitag"
+            continue
+        if over_text_limit(Limit.CONTACT_NAME, word) is None:
+            return word
+    return None
+
+
+async def offer_for(runtime: Runtime, who: Identity, text: str) -> StrayOffer | None:
+    """The offers for a stray text; None for someone who is not a member yet.
+
+    One read at most: the member usually comes from memory, and the contacts named are
+    found by the blind indexes of the text's runs of words in one statement.
+    """
+    known = await recall_member(runtime, who)
+    if known is None:
+        return None
+    as_meeting = over_text_limit(Limit.NOTE, text) is None
+    contacts: tuple[tuple[int, str], ...] = ()
+    if as_meeting:
+        runs = _runs([word for word, _ in _words(text)])
+        async with runtime.sessions() as session:
+            named = await contacts_named_in(session, known.user_id, runs, _CONTACTS_OFFERED)
+            contacts = tuple((c.id, c.name) for c in named if not is_unreadable(c.name))
+    return StrayOffer(
+        known.language,
+        contacts,
+        new_name=new_name_in(text) if as_meeting and not contacts else None,
+        as_meeting=as_meeting,
+        as_commitment=over_text_limit(Limit.COMMITMENT_TEXT, text) is None,
+    )
+
+
+async def keep_as_note(
+    runtime: Runtime, who: Identity, text: str, message_id: int
+) -> ReflectionSaved | None:
+    """Keep the text in the journal, on the latest prompt's card (the intro before any).
+
+    None when it was kept already (a second press). Editing the message later edits
+    the note, as for any reflection.
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None or await reflection_by_message(session, user.id, message_id):
+            return None
+        latest = await latest_sent_prompt(session, user.id)
+        card = runtime.curriculum.get(latest.card_key or "") if latest else None
+        card = card or runtime.curriculum.intro
+        title = card.text(user.language).title
+        member = member_from_row(user)
+        if len(text) > MAX_REFLECTION_LENGTH:
+            total = await count_reflections(session, user.id)
+            return ReflectionSaved(member, title, total, too_long=True)
+        await add_reflection(
+            session,
+            user_id=user.id,
+            delivery_id=latest.id if latest else None,
+            card_key=card.key,
+            question_index=None,
+            text=text.strip(),
+            now=now,
+            telegram_message_id=message_id,
+        )
+        return ReflectionSaved(member, title, await count_reflections(session, user.id))
+
+
+async def log_meeting_from_text(
+    runtime: Runtime, who: Identity, contact_id: int, text: str
+) -> MetResult | None:
+    """A meeting with the contact (0: the new name the text holds), the text as its note.
+
+    None when the contact is not the member's (or the text no longer names anyone).
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        if user is None:
+            return None
+        member = member_from_row(user)
+        refused = over_text_limit(Limit.NOTE, text)
+        if refused is not None:
+            return MetResult(member, limit=refused)
+        contact = await _contact_for(session, runtime, user, contact_id, text)
+        if contact is None:
+            return None
+        if isinstance(contact, MetResult):
+            return contact
+        interaction = await log_interaction(session, contact, now, note=text.strip() or None)
+        return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+
+
+async def _contact_for(
+    session: AsyncSession, runtime: Runtime, user: User, contact_id: int, text: str
+) -> Contact | MetResult | None:
+    """The contact the button names, or the new one the text names (within the limit)."""
+    if contact_id:
+        return await member_contact(session, user.id, contact_id)
+    name = new_name_in(text)
+    if name is None:
+        return None
+    refused = await new_contact_refused(session, runtime.settings, user.id, name)
+    if refused is not None:
+        return MetResult(member_from_row(user), limit=refused)
+    return await get_or_create_contact(session, user.id, name, runtime.clock.now())

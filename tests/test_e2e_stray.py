@@ -1,0 +1,97 @@
+"""Stray text is not lost: text outside any question is offered a place.
+
+Members are set up already (prompts years away); the clock is frozen at Thursday
+26 Nov 2026, 08:00 UTC. Texts are encrypted at rest.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain.runtime import Runtime
+from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
+from storage.models import Commitment, Contact, Interaction, Reflection
+from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
+from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.usefixtures("sealed")
+
+
+async def _notes(runtime: Runtime) -> list[str | None]:
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(Interaction).order_by(Interaction.id))).scalars()
+        return [row.note for row in rows]
+
+
+async def test_a_stray_line_becomes_a_note_or_a_meeting_with_the_contact_it_names(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    anna = await member_in_chat(sim, runtime, "Anna", "de")
+    line = "Heute habe ich übrigens Lisa getroffen"
+    (offer,) = await chat(anna, line)
+    assert "keine Frage offen – soll ich es aufheben?" in (offer.text or "")
+    assert offer.reply_to is not None and offer.reply_to.text == line
+    assert labels(offer) == [
+        "📝 Als Notiz behalten",
+        "🤝 Treffen mit Lisa festhalten",
+        "📌 Als Vorhaben",
+    ]
+    met = await press_and_see_edit(anna, offer, "🤝 Treffen mit Lisa festhalten")
+    assert "Festgehalten ✓ Du hattest Kontakt mit Lisa." in (met.text or "")
+    assert "Ich habe gegeben" in labels(met)
+    assert await _notes(runtime) == [line]
+
+    # A known contact is offered by name, wherever it stands and however it is written.
+    (offer,) = await chat(anna, "mit lisa und dem Team Mittag gegessen")
+    assert "🤝 Treffen mit Lisa festhalten" in labels(offer)
+    kept = await press_and_see_edit(anna, offer, "📝 Als Notiz behalten")
+    assert "Festgehalten ✓" in (kept.text or "") and "/journal" in (kept.text or "")
+    async with runtime.sessions() as session:
+        note = (await session.execute(select(Reflection))).scalar_one()
+        assert note.text == "mit lisa und dem Team Mittag gegessen"
+    # The same button again (a double tap): answered kindly, kept once.
+    answer = await anna.wait_callback_answer(await anna.press_forged(offer, "sn:"))
+    assert answer.text == "Dieser Knopf ist nicht mehr aktiv."
+    (journal,) = await chat(anna, "/journal")
+    assert "Notiz 1 bis 1 von 1" in (journal.text or "")
+    async with runtime.sessions() as session:
+        assert [c.name for c in (await session.execute(select(Contact))).scalars()] == ["Lisa"]
+
+
+async def test_a_stray_line_becomes_a_commitment(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    ben = await member_in_chat(sim, runtime, "Ben", "en")
+    (offer,) = await chat(ben, "call Tom about the flyer by Friday")
+    assert labels(offer)[-1] == "📌 Make it a commitment"
+    await ben.press(offer, "📌 Make it a commitment")
+    made = await ben.next_message()
+    assert "Got it ✓" in (made.text or "") and "call Tom about the flyer" in (made.text or "")
+    async with runtime.sessions() as session:
+        commitment = (await session.execute(select(Commitment))).scalar_one()
+        assert commitment.action == "call Tom about the flyer"
+    assert labels(next(m for m in ben.messages if m.message_id == offer.message_id)) == []
+
+
+async def test_long_stray_text_is_offered_only_what_fits_and_nobody_else_can_take_it(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    cleo = await member_in_chat(sim, runtime, "Cleo", "en")
+    dan = await member_in_chat(sim, runtime, "Dan", "en")
+    (offer,) = await chat(cleo, "Met Sam. " + "We talked for a long time. " * 30)
+    assert labels(offer) == ["📝 Keep as a note"]  # too long for a meeting's note or a commitment
+    # Offer buttons forged onto a message that answers no text of the member's do nothing.
+    (help_text,) = await chat(dan, "/help")
+    for data in ("sn:", "sm:0", "sc:"):
+        answer = await dan.wait_callback_answer(await dan.press_forged(help_text, data))
+        assert answer.text == "This button is no longer active.", data
+    # Dan's own offer, with a forged contact id: Cleo's.
+    await chat(cleo, "/met Sam")
+    async with runtime.sessions() as session:
+        sam = (await session.execute(select(Contact.id))).scalar_one()
+    (own,) = await chat(dan, "hello there")
+    answer = await dan.wait_callback_answer(await dan.press_forged(own, f"sm:{sam}"))
+    assert answer.text == "This button is no longer active."
+    assert await texts_until_quiet(dan) == [] and await _notes(runtime) == [None]
