@@ -7,7 +7,7 @@ from telegram import Message, Update
 from bot.domain import commitments, stray
 from bot.screens import Screen
 from bot.screens import stray as screens
-from bot.screens.callbacks import number, parse
+from bot.screens.callbacks import parse
 from bot.screens.commitments import commit_step_screens
 from bot.screens.contacts import met_screen
 from bot.screens.reflection import reflection_saved
@@ -47,12 +47,7 @@ async def stray_button(update: Update, context: Context) -> None:
             await edit_screen(offer, reflection_saved(saved))
         return
     if callback.kind == screens.AS_MEETING:
-        contact_id = number(callback.argument)
-        met = (
-            await stray.log_meeting_from_text(runtime, who, contact_id, text)
-            if contact_id is not None
-            else None
-        )
+        met = await stray.log_meeting_from_text(runtime, who, text)
         await answer_press(update, context, accepted=met is not None)
         if met is not None and offer is not None:
             await edit_screen(offer, met_screen(met))

@@ -6,12 +6,16 @@ Never commit. Every function takes a contact already checked to be the member's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.crypto import blind_index, blind_index_candidates
-from storage.models import Commitment, CommitmentStatus, Contact, Interaction
+from storage.encrypted import open_row
+from storage.models import Base, Commitment, CommitmentStatus, Contact, Interaction
+from storage.unreadable import is_unreadable
 
 __all__ = [
     "commitments_of",
@@ -100,18 +104,43 @@ async def move_history(session: AsyncSession, source: Contact, target: Contact) 
     )
 
 
+# `contacts_named_in`'s statement per database kind and number of keys, compiled once and
+# sent as it is (as `storage.users.get_member_brief` does: half the cost).
+_NAMED_IN_SQL: dict[tuple[str, int], str] = {}
+_CONTACTS: Table = Base.metadata.tables["contacts"]
+
+
+def _named_in_sql(dialect: Dialect, keys: int) -> str:
+    cached = _NAMED_IN_SQL.get((dialect.name, keys))
+    if cached is None:
+        query = (
+            select(Contact.id, Contact.name_key, Contact.name)
+            .where(
+                Contact.user_id == bindparam("user_id"),
+                Contact.name_key.in_([bindparam(f"key{n}") for n in range(keys)]),
+            )
+            .order_by(Contact.id)
+        )
+        cached = _NAMED_IN_SQL[(dialect.name, keys)] = str(query.compile(dialect=dialect))
+    return cached
+
+
 async def contacts_named_in(
-    session: AsyncSession, user_id: int, names: Sequence[str], limit: int
-) -> Sequence[Contact]:
-    """The member's contacts called by any of `names` (runs of words from a text): one
-    statement over the blind indexes of them all."""
-    if not names:
+    connection: AsyncConnection, user_id: int, names: Sequence[str], limit: int
+) -> list[tuple[int, str]]:
+    """The member's contacts called by any of `names` (runs of words from a text), as
+    (contact id, name): one plain read over the blind indexes of them all; a name that
+    cannot be read is shown as the text writes it."""
+    written = {
+        key: name for name in reversed(names) for key in blind_index_candidates(name, user_id)
+    }
+    if not written:
         return []
-    keys = {key for name in names for key in blind_index_candidates(name, user_id)}
-    query = (
-        select(Contact)
-        .where(Contact.user_id == user_id, Contact.name_key.in_(keys))
-        .order_by(Contact.id)
-        .limit(limit)
-    )
-    return (await session.execute(query)).scalars().all()
+    sql = _named_in_sql(connection.dialect, len(written))
+    rows: Sequence[Any] = (await connection.exec_driver_sql(sql, (user_id, *written))).all()
+    named = []
+    for contact_id, key, stored in rows[:limit]:
+        name = open_row(_CONTACTS, {"id": contact_id, "user_id": user_id, "name": stored})
+        readable = name["name"] and not is_unreadable(name["name"])
+        named.append((int(contact_id), str(name["name"]) if readable else written[str(key)]))
+    return named

@@ -35,17 +35,25 @@ async def test_a_stray_line_becomes_a_note_or_a_meeting_with_the_contact_it_name
     assert offer.reply_to is not None and offer.reply_to.text == line
     assert labels(offer) == [
         "📝 Als Notiz behalten",
-        "🤝 Treffen mit Lisa festhalten",
+        "🤝 Als Treffen festhalten",
         "📌 Als Vorhaben",
     ]
-    met = await press_and_see_edit(anna, offer, "🤝 Treffen mit Lisa festhalten")
+    met = await press_and_see_edit(anna, offer, "🤝 Als Treffen festhalten")
     assert "Festgehalten ✓ Du hattest Kontakt mit Lisa." in (met.text or "")
     assert "Ich habe gegeben" in labels(met)
     assert await _notes(runtime) == [line]
 
-    # A known contact is offered by name, wherever it stands and however it is written.
+    # A known contact is found first, wherever it stands and however it is written.
     (offer,) = await chat(anna, "mit lisa und dem Team Mittag gegessen")
-    assert "🤝 Treffen mit Lisa festhalten" in labels(offer)
+    met = await press_and_see_edit(anna, offer, "🤝 Als Treffen festhalten")
+    assert "Du hattest Kontakt mit Lisa." in (met.text or "")
+    assert await _notes(runtime) == [line, "mit lisa und dem Team Mittag gegessen"]
+    # Naming nobody: the meeting asks with whom, nothing is logged.
+    (offer,) = await chat(anna, "war ein guter tag")
+    asked = await press_and_see_edit(anna, offer, "🤝 Als Treffen festhalten")
+    assert "Mit wem hattest du Kontakt?" in (asked.text or "") and len(await _notes(runtime)) == 2
+
+    (offer,) = await chat(anna, "mit lisa und dem Team Mittag gegessen")
     kept = await press_and_see_edit(anna, offer, "📝 Als Notiz behalten")
     assert "Festgehalten ✓" in (kept.text or "") and "/journal" in (kept.text or "")
     async with runtime.sessions() as session:
@@ -87,11 +95,9 @@ async def test_long_stray_text_is_offered_only_what_fits_and_nobody_else_can_tak
     for data in ("sn:", "sm:0", "sc:"):
         answer = await dan.wait_callback_answer(await dan.press_forged(help_text, data))
         assert answer.text == "This button is no longer active.", data
-    # Dan's own offer, with a forged contact id: Cleo's.
+    # A known contact of another member is never found: the meeting makes Dan's own.
     await chat(cleo, "/met Sam")
-    async with runtime.sessions() as session:
-        sam = (await session.execute(select(Contact.id))).scalar_one()
-    (own,) = await chat(dan, "hello there")
-    answer = await dan.wait_callback_answer(await dan.press_forged(own, f"sm:{sam}"))
-    assert answer.text == "This button is no longer active."
+    (own,) = await chat(dan, "lunch with sam")
+    asked = await press_and_see_edit(dan, own, "🤝 Log it as a meeting")
+    assert "Who were you in touch with?" in (asked.text or "")
     assert await texts_until_quiet(dan) == [] and await _notes(runtime) == [None]

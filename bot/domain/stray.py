@@ -1,10 +1,11 @@
 """Stray text: what a member writes outside any question is offered a place, never lost.
 
 "Heute habe ich übrigens Lisa getroffen" gets three offers: keep it as a note (in the
-journal, on the latest prompt's card), log a meeting with a contact it names (the text
-as the meeting's note), or make it a commitment (read as `/commit` would read it). The
-text itself is not stored until the member chooses: the offer is a reply to their
-message, and the choice reads the text back from that message.
+journal, on the latest prompt's card), log a meeting with the contact it names (the
+text as the meeting's note), or make it a commitment (read as `/commit` would read it).
+The text itself is not stored until the member chooses: the offer is a reply to their
+message, and the choice reads the text back from that message. Offering costs no read
+beyond the member; who is named is looked up when the meeting is chosen.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from storage.contacts import get_or_create_contact
 from storage.deliveries import latest_sent_prompt
 from storage.models import Contact, User
 from storage.reflections import add_reflection, count_reflections, reflection_by_message
-from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = ["StrayOffer", "keep_as_note", "log_meeting_from_text", "new_name_in", "offer_for"]
@@ -35,7 +35,6 @@ __all__ = ["StrayOffer", "keep_as_note", "log_meeting_from_text", "new_name_in",
 # Names are looked for in the first words only; runs of up to three words make a name.
 _WORDS_LOOKED_AT = 60
 _NAME_WORDS = 3
-_CONTACTS_OFFERED = 2
 # Capitalised words that are no one's name (German capitalises every noun; these are the
 # ones that come up in a sentence about meeting someone).
 _NOT_NAMES: Final = frozenset((
@@ -48,12 +47,9 @@ _TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|[.!?]")
 
 @dataclass(frozen=True, slots=True)
 class StrayOffer:
-    """What a stray text may become: the contacts it names (or one new name), and which
-    offers fit its length."""
+    """Which offers fit a stray text's length (a meeting's note, a commitment's line)."""
 
     language: str
-    contacts: tuple[tuple[int, str], ...]
-    new_name: str | None
     as_meeting: bool
     as_commitment: bool
 
@@ -96,24 +92,15 @@ def new_name_in(text: str) -> str | None:
 async def offer_for(runtime: Runtime, who: Identity, text: str) -> StrayOffer | None:
     """The offers for a stray text; None for someone who is not a member yet.
 
-    One read at most: the member usually comes from memory, and the contacts named are
-    found by the blind indexes of the text's runs of words in one statement.
+    Nothing is read beyond the member (usually from memory): who the text names is
+    looked up only when the member chooses the meeting.
     """
     known = await recall_member(runtime, who)
     if known is None:
         return None
-    as_meeting = over_text_limit(Limit.NOTE, text) is None
-    contacts: tuple[tuple[int, str], ...] = ()
-    if as_meeting:
-        runs = _runs([word for word, _ in _words(text)])
-        async with runtime.sessions() as session:
-            named = await contacts_named_in(session, known.user_id, runs, _CONTACTS_OFFERED)
-            contacts = tuple((c.id, c.name) for c in named if not is_unreadable(c.name))
     return StrayOffer(
         known.language,
-        contacts,
-        new_name=new_name_in(text) if as_meeting and not contacts else None,
-        as_meeting=as_meeting,
+        as_meeting=over_text_limit(Limit.NOTE, text) is None,
         as_commitment=over_text_limit(Limit.COMMITMENT_TEXT, text) is None,
     )
 
@@ -152,12 +139,12 @@ async def keep_as_note(
         return ReflectionSaved(member, title, await count_reflections(session, user.id))
 
 
-async def log_meeting_from_text(
-    runtime: Runtime, who: Identity, contact_id: int, text: str
-) -> MetResult | None:
-    """A meeting with the contact (0: the new name the text holds), the text as its note.
+async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
+    """A meeting with the contact the text names, the text as its note.
 
-    None when the contact is not the member's (or the text no longer names anyone).
+    Known contacts first (the first named, by the blind indexes of the text's runs of
+    words, in one statement), else a capitalised word inside a sentence as a new contact
+    (within the member's limit); naming nobody gets "with whom?".
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
@@ -168,21 +155,21 @@ async def log_meeting_from_text(
         refused = over_text_limit(Limit.NOTE, text)
         if refused is not None:
             return MetResult(member, limit=refused)
-        contact = await _contact_for(session, runtime, user, contact_id, text)
-        if contact is None:
-            return None
-        if isinstance(contact, MetResult):
-            return contact
+        contact = await _named_contact(session, runtime, user, text)
+        if contact is None or isinstance(contact, MetResult):
+            return contact or MetResult(member)
         interaction = await log_interaction(session, contact, now, note=text.strip() or None)
         return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
 
 
-async def _contact_for(
-    session: AsyncSession, runtime: Runtime, user: User, contact_id: int, text: str
+async def _named_contact(
+    session: AsyncSession, runtime: Runtime, user: User, text: str
 ) -> Contact | MetResult | None:
-    """The contact the button names, or the new one the text names (within the limit)."""
-    if contact_id:
-        return await member_contact(session, user.id, contact_id)
+    """The contact the text names: a known one, or a new name (refused at the limit)."""
+    runs = _runs([word for word, _ in _words(text)])
+    named = await contacts_named_in(await session.connection(), user.id, runs, 1)
+    if named:
+        return await member_contact(session, user.id, named[0][0])
     name = new_name_in(text)
     if name is None:
         return None
