@@ -373,3 +373,33 @@ async def test_netcoach_run_with_the_wrong_key_stops_with_one_line(
     )
     assert all(" INFO alembic" in line for line in before)
     assert NEW_KEY not in finished.stderr + finished.stdout
+
+
+# --- processes restarted one after another ---------------------------------------------
+
+
+async def test_a_draft_from_a_process_with_the_new_key_waits_for_one_that_can_read_it(
+    runtime: Runtime,
+) -> None:
+    """While workers restart one by one, one already writes with the new key: a process
+    still on the old key neither drops the member's draft nor calls it damaged."""
+    from storage.conversations import get_state, set_state
+
+    await members(runtime, 1)
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user_id = (await session.execute(text("SELECT id FROM users"))).scalar_one()
+    with using_cipher(FieldCipher(NEW_KEY, OLD_KEY)):
+        async with runtime.sessions.begin() as session:
+            await set_state(
+                session, user_id, flow="commitment", step="due",
+                data={"action": "Anna anrufen"}, now=now,
+            )  # fmt: skip
+    with using_cipher(FieldCipher(OLD_KEY)):
+        async with runtime.sessions.begin() as session:
+            assert await get_state(session, user_id) is None  # not this process's to read
+    with using_cipher(FieldCipher(NEW_KEY, OLD_KEY)):
+        async with runtime.sessions.begin() as session:
+            state = await get_state(session, user_id)
+            assert state is not None and state.flow == "commitment"
+            assert state.data == {"action": "Anna anrufen"}
