@@ -309,9 +309,7 @@ async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_els
     caplog.set_level(logging.WARNING)
 
     (journal,) = await say(bob, "/journal")
-    assert "Dieser Eintrag lässt sich gerade nicht öffnen." in (
-        journal.text or ""
-    )
+    assert "Dieser Eintrag lässt sich gerade nicht öffnen." in (journal.text or "")
     assert "Alices" not in (journal.text or "")
     (journal,) = await say(alice, "/journal")
     assert secret in (journal.text or "")

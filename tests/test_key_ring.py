@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +37,7 @@ from storage.keyring import rotate_keys
 from storage.models import Commitment, Contact, Interaction
 from tests.support.legacy import legacy_index, legacy_token
 from tests.support.members import add_members
+from tests.support.processes import netcoach
 
 OLD_KEY = generate_key()
 NEW_KEY = generate_key()
@@ -354,15 +353,7 @@ async def test_netcoach_run_with_the_wrong_key_stops_with_one_line(
         "NETCOACH_API_BASE_URL": "http://127.0.0.1:9/bot",
         "NETCOACH_ENCRYPTION_KEY": NEW_KEY,
     }
-    finished = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "run"],
-        env=environment,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    finished = await asyncio.to_thread(netcoach, "run", env=environment, cwd=tmp_path)
     assert finished.returncode == 2
     # Before it: only the migration's INFO lines, no traceback.
     *before, last = finished.stderr.splitlines()
