@@ -20,7 +20,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain import commitment_text
 from bot.domain.commitment_text import MAX_PHRASES, MAX_READ_LENGTH, parse_commitment, parse_due
 from bot.domain.off_loop import off_loop
 from bot.domain.places import prepare_places
@@ -149,9 +148,8 @@ def test_no_text_makes_the_date_reader_run_dateparser_more_than_a_few_times(
     words: list[str],
 ) -> None:
     text = " ".join(words)
-    with mock.patch.object(
-        commitment_text.dateparser, "parse", wraps=dateparser.parse
-    ) as dateparser_parse:
+    # The date reader imports dateparser on first use: its module attribute is what it calls.
+    with mock.patch.object(dateparser, "parse", wraps=dateparser.parse) as dateparser_parse:
         parse_due(text, **FRAME)
         parse_commitment(text, **FRAME)
     # At most one call per date phrase, and one for a whole answer nothing else read.
