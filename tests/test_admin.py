@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from bot.domain.runtime import Runtime
@@ -87,7 +88,7 @@ async def test_a_broadcast_is_previewed_then_sent_once_to_every_active_member(
         app.bot_data.dispatcher.kick()
         await app.bot_data.dispatcher.idle()
 
-        got = [await texts_until_quiet(member) for member in members]
+        got = await asyncio.gather(*(texts_until_quiet(member) for member in members))
         assert got[0] == []  # paused
         assert all(len(texts) == 1 for texts in got[1:])
         assert "Nachricht vom Netzwerk" in got[1][0] and "<Samstag>" in got[1][0]
