@@ -236,7 +236,6 @@ async def running_bot(
                 await webhook.stop()
             await application.bot_data.dispatcher.stop()
             await application.stop()
-            await application.bot_data.charts.close()
             if health_server is not None:
                 await health_server.stop()
             if warm_up is not None:

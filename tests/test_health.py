@@ -156,5 +156,5 @@ async def test_a_polling_bot_without_a_health_port_never_loads_aiohttps_server(
     assert not _imports(log, "bot.webhook")
     # Nor what only later answers need (pictures, shared locations, due dates), nor
     # Alembic for a database that is already current.
-    for later in ("matplotlib", "timezonefinder", "dateparser", "alembic"):
+    for later in ("PIL", "timezonefinder", "dateparser", "alembic"):
         assert not _imports(log, later), later
