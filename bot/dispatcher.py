@@ -143,7 +143,7 @@ class Dispatcher:
         which the pacer would run dry and a SQLite write lock would keep members waiting.
         """
         prompts = await schedule_due_prompts(self.runtime, limit=self.max_in_flight)
-        return prompts + await schedule_due_followups(self.runtime)
+        return prompts + await schedule_due_followups(self.runtime, limit=self.max_in_flight)
 
     async def _send_until_idle(self) -> None:
         """Keep about two seconds of sends in flight, leasing and recording as they go.
