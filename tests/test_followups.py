@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.clock import ShiftableClock
 from bot.domain import commitment_actions, commitments, contacts
 from bot.domain.contacts import parse_cadence
-from bot.domain.followups import SPACING, CheckIn, FollowUp, schedule_due_followups
+from bot.domain.followups import CheckIn, FollowUp, schedule_due_followups
 from bot.domain.members import Identity
 from bot.domain.prompts import Outcome, Outgoing, SendOutcome, claim_deliveries, record_outcomes
 from bot.domain.quiet_hours import parse_quiet_hours
@@ -40,7 +40,7 @@ async def _deliveries(runtime: Runtime) -> list[Delivery]:
         return list((await session.execute(select(Delivery).order_by(Delivery.id))).scalars())
 
 
-async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each_a_second_apart(
+async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each(
     runtime: Runtime, clock: ShiftableClock
 ) -> None:
     who = await _member(runtime)
@@ -48,11 +48,8 @@ async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each_a_sec
     await commitments.commit_line(runtime, who, "Ben schreiben in 2 Minuten")
     clock.advance(timedelta(minutes=2))
     assert await schedule_due_followups(runtime) == 2
-    first = await claim_deliveries(runtime, 10, LEASE)
-    clock.advance(SPACING)
-    second = await claim_deliveries(runtime, 10, LEASE)
-    assert [len(first), len(second)] == [1, 1]
-    assert sorted(i.contact for i in first + second if isinstance(i, FollowUp)) == ["Anna", "Ben"]
+    items = await claim_deliveries(runtime, 10, LEASE)
+    assert sorted(i.contact for i in items if isinstance(i, FollowUp)) == ["Anna", "Ben"]
     # Both are keyed by their commitment and the moment they fell due.
     assert len({(d.commitment_id, d.slot_at) for d in await _deliveries(runtime)}) == 2
     assert await schedule_due_followups(runtime) == 0  # the next ping waits two days

@@ -36,6 +36,7 @@ from storage.models import (
 )
 
 __all__ = [
+    "AT_ONCE",
     "FOLLOWUP_KINDS",
     "MAX_PINGS",
     "REPEAT_AFTER",
@@ -52,8 +53,10 @@ REPEAT_AFTER = timedelta(days=2)
 MAX_PINGS = 2
 # A paused member's follow-ups wait; this is how often the dispatcher looks again.
 _PAUSED_RETRY = timedelta(days=1)
-# A member's follow-ups and check-ins due together go out this far apart (Telegram's pace
-# for one chat), so a member with hundreds due never crowds out other members' sends.
+# A member's first few follow-ups and check-ins due together may go at once (the pacer still
+# keeps them a second apart in the chat); the rest fall due this far apart (Telegram's pace
+# for one chat), so a member with hundreds due never fills the sends in flight.
+AT_ONCE = 5
 SPACING = timedelta(seconds=1)
 
 
@@ -184,16 +187,23 @@ def _checkin_kind(
 async def _spaced(
     session: AsyncSession, due: list[DeliveryAbout], now: datetime
 ) -> list[DeliveryAbout]:
-    """The same deliveries, each member's `SPACING` apart and after what they still have pending."""
+    """The same deliveries, a member's beyond the first `AT_ONCE` a `SPACING` apart.
+
+    A member who still has some pending starts after the last of those.
+    """
     if not due:
         return due
     latest = await latest_pending_due(session, {item.user_id for item in due})
-    next_free: dict[int, datetime] = {}
+    counts: dict[int, int] = {}
     spaced = []
     for item in due:
+        number = counts.get(item.user_id, 0)
+        counts[item.user_id] = number + 1
         pending = latest.get(item.user_id)
-        moment = next_free.get(item.user_id) or max(now, pending + SPACING if pending else now)
-        next_free[item.user_id] = moment + SPACING
+        if pending is not None and pending > now:
+            moment = pending + SPACING * (number + 1)
+        else:
+            moment = now + SPACING * max(0, number - AT_ONCE + 1)
         spaced.append(replace(item, due_at=moment))
     return spaced
 
