@@ -25,6 +25,7 @@ from bot.domain.prompts import (
     Outcome,
     Outgoing,
     Prompt,
+    RowFault,
     SendOutcome,
     claim_deliveries,
     next_prompt_now,
@@ -53,14 +54,8 @@ _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
 
 
 def _outcomes(done: set[asyncio.Task[SendOutcome]]) -> list[SendOutcome]:
-    """Outcomes of finished sends; a send that crashed is retried when its lease ends."""
-    outcomes = []
-    for task in done:
-        if task.cancelled() or task.exception() is not None:
-            log.error("a send failed unexpectedly", exc_info=task.exception())
-            continue
-        outcomes.append(task.result())
-    return outcomes
+    """Outcomes of finished sends; a send cancelled on the way is retried when its lease ends."""
+    return [task.result() for task in done if not task.cancelled()]
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -157,8 +152,12 @@ class Dispatcher:
             while not self._stopping:
                 scheduled = await self._schedule()
                 room = self.max_in_flight - len(in_flight)
-                items = await claim_deliveries(self.runtime, room, self.lease) if room else []
-                in_flight.update(asyncio.create_task(self.send_prompt(item)) for item in items)
+                items = (
+                    await claim_deliveries(self.runtime, room, self.lease, self._on_fault)
+                    if room
+                    else []
+                )
+                in_flight.update(asyncio.create_task(self._send_isolated(i)) for i in items)
                 if not in_flight:
                     if scheduled:
                         continue
@@ -191,9 +190,29 @@ class Dispatcher:
                     "delivery %s: lead-in not sent: %s", item.delivery_id, type(problem).__name__
                 )
 
+    def _on_fault(self, fault: RowFault) -> SendOutcome:
+        """One row failed for a reason of its own: count it, log it (no text), go on."""
+        self.metrics.count_delivery_fault(fault.stage, fault.problem)
+        log.warning(
+            "delivery %s failed for now (%s); it is tried again later",
+            fault.delivery_id,
+            fault.reason,
+        )
+        return SendOutcome(fault.delivery_id, Outcome.FAULT, reason=fault.reason)
+
+    async def _send_isolated(self, item: Outgoing) -> SendOutcome:
+        """`send_prompt`, where anything going wrong is this row's fault, not the run's."""
+        try:
+            return await self.send_prompt(item)
+        except Exception as problem:
+            return self._on_fault(RowFault(item.delivery_id, "send", problem))
+
     async def send_prompt(self, prompt: Outgoing) -> SendOutcome:
         """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers."""
-        screen = outgoing_screen(prompt)
+        try:
+            screen = outgoing_screen(prompt)
+        except Exception as problem:
+            return self._on_fault(RowFault(prompt.delivery_id, "render", problem))
         await self._send_lead_in(prompt)
         for attempt in range(_TRIES_PER_LEASE):
             try:
@@ -229,7 +248,7 @@ class Dispatcher:
             lag = self.runtime.clock.now() - prompt.slot_at
             self.metrics.dispatch_lag.observe(max(0.0, lag.total_seconds()))
             return SendOutcome(prompt.delivery_id, Outcome.SENT, message.message_id)
-        return SendOutcome(prompt.delivery_id, Outcome.RETRY, retry_in=timedelta(minutes=1))
+        return SendOutcome(prompt.delivery_id, Outcome.RETRY, reason="send: Telegram unreachable")
 
     async def _send(self, item: Outgoing, screen: Screen) -> Message:
         """One HTTP send under the pacer, counted by its delivery's kind and its outcome."""

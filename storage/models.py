@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -201,7 +202,15 @@ class Delivery(Base):
     slot_at: Mapped[utc_datetime]
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus))
     due_at: Mapped[utc_datetime]
+    # Leases that ended without a known outcome or with a fault of the row itself; the
+    # delivery is given up after a few (Telegram being unreachable does not count).
     attempts: Mapped[int] = mapped_column(default=0)
+    # Why the last try did not go through: a stage and an exception type, never text.
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    # A send timed out after Telegram may have had it: it is tried once more at most.
+    maybe_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Tries lost to Telegram being unreachable (5xx, no connection): only for the pause.
+    retries: Mapped[int] = mapped_column(default=0, server_default="0")
     card_key: Mapped[str | None] = mapped_column(String(64))
     question_index: Mapped[int | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

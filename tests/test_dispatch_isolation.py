@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import ShiftableClock
-from bot.domain.followups import SPACING, schedule_due_followups
+from bot.domain.followups import AT_ONCE, SPACING, schedule_due_followups
 from bot.domain.runtime import Runtime
 from simulator import TelegramSimulator
 from storage.crypto import blind_index
-from storage.models import Commitment, CommitmentStatus, Contact, Delivery
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Contact,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+)
 from storage.users import get_user_by_telegram_id
 from tests.support.harness import bot_against
 from tests.support.members import add_members
@@ -70,8 +79,10 @@ async def test_a_thousand_follow_ups_due_at_one_moment_go_in_with_one_statement_
     assert {row.slot_at for row in rows} == {now}
     assert len({row.commitment_id for row in rows if row.commitment_id}) == 500
     assert len({row.contact_id for row in rows if row.contact_id}) == 500
-    # They go a second apart, Telegram's pace for one chat.
-    assert sorted(row.due_at for row in rows) == [now + n * SPACING for n in range(1000)]
+    # A few go at once, the rest a second apart: Telegram's pace for one chat.
+    assert sorted(row.due_at for row in rows) == [now] * AT_ONCE + [
+        now + n * SPACING for n in range(1, 1001 - AT_ONCE)
+    ]
 
 
 async def test_a_member_with_hundreds_due_does_not_hold_up_the_others(
@@ -87,8 +98,101 @@ async def test_a_member_with_hundreds_due_does_not_hold_up_the_others(
         await dispatcher.idle()
         # Everyone due now got their prompt; the busy member's pings wait their turn.
         assert [len(m.messages) for m in others] == [1] * len(others)
-        assert len(busy.messages) == 1
+        assert len(busy.messages) == AT_ONCE
         clock.advance(2 * SPACING)
         dispatcher.kick()
         await dispatcher.idle()
-        assert len(busy.messages) == 3
+        assert len(busy.messages) == AT_ONCE + 2
+
+
+async def _poisoned_member(runtime: Runtime, telegram_id: int) -> None:
+    """A member whose stored time zone no longer exists, with a prompt and a follow-up due."""
+    now = runtime.clock.now()
+    await add_members(runtime, [telegram_id], next_prompt_at=now + timedelta(days=3))
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, telegram_id)
+        assert user is not None
+        user.timezone = "Mars/Olympus_Mons"
+        commitment = Commitment(
+            user_id=user.id,
+            action="Anna anrufen",
+            status=CommitmentStatus.OPEN,
+            due_at=now,
+            pings=1,
+            renegotiations=0,
+            created_at=now,
+        )
+        session.add(commitment)
+        await session.flush()
+        for kind, about in ((DeliveryKind.PROMPT, None), (DeliveryKind.FOLLOWUP, commitment.id)):
+            session.add(
+                Delivery(
+                    user_id=user.id,
+                    kind=kind,
+                    slot_at=now,
+                    status=DeliveryStatus.PENDING,
+                    due_at=now,
+                    attempts=0,
+                    commitment_id=about,
+                    created_at=now,
+                )
+            )
+
+
+async def _deliveries_of(runtime: Runtime, telegram_id: int) -> list[Delivery]:
+    async with runtime.sessions() as session:
+        user = await get_user_by_telegram_id(session, telegram_id)
+        assert user is not None
+        query = select(Delivery).where(Delivery.user_id == user.id).order_by(Delivery.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def test_a_row_that_cannot_be_shown_waits_while_everyone_else_gets_theirs(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    others = [sim.user(f"Member {n}", language_code="de") for n in range(20)]
+    poisoned = sim.user("Poisoned", language_code="de")
+    await add_members(runtime, [m.id for m in others[:10]], next_prompt_at=clock.now())
+    await _poisoned_member(runtime, poisoned.id)
+    await add_members(runtime, [m.id for m in others[10:]], next_prompt_at=clock.now())
+    caplog.set_level(logging.WARNING, logger="netcoach")
+    async with bot_against(sim, runtime) as app:
+        dispatcher = app.bot_data.dispatcher
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert [len(m.messages) for m in others] == [1] * len(others)
+        assert poisoned.messages == []
+        rows = await _deliveries_of(runtime, poisoned.id)
+        # Failed for now, with the reason (no text) and a pause before the next try.
+        assert [r.status for r in rows] == [DeliveryStatus.PENDING] * 2
+        assert [r.last_error for r in rows] == [
+            "load: ZoneInfoNotFoundError",
+            "render: ZoneInfoNotFoundError",
+        ]
+        assert all(r.due_at > clock.now() and r.attempts == 1 for r in rows)
+        faults = dispatcher.metrics.delivery_faults
+        assert faults.labels("load", "ZoneInfoNotFoundError")._value.get() == 1
+        assert faults.labels("render", "ZoneInfoNotFoundError")._value.get() == 1
+        logged = [r.getMessage() for r in caplog.records if "failed for now" in r.getMessage()]
+        assert len(logged) == 2 and not any("Anna" in line or "Mars" in line for line in logged)
+
+        # Tried again after the pause; once the member's data is mended, it goes out.
+        clock.advance(timedelta(minutes=1))
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert [r.attempts for r in await _deliveries_of(runtime, poisoned.id)] == [2, 2]
+        async with runtime.sessions.begin() as session:
+            user = await get_user_by_telegram_id(session, poisoned.id)
+            assert user is not None
+            user.timezone = "Europe/Berlin"
+        clock.advance(timedelta(minutes=2))
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert len(poisoned.messages) == 2
+        assert [r.status for r in await _deliveries_of(runtime, poisoned.id)] == [
+            DeliveryStatus.SENT
+        ] * 2
+        assert [len(m.messages) for m in others] == [1] * len(others)
