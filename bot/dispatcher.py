@@ -51,6 +51,9 @@ MAX_IN_FLIGHT = 200
 # Tries within one lease before a delivery goes back to the queue for later.
 _TRIES_PER_LEASE = 4
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
+# A 429 asking to wait longer than this sends the delivery back to the queue until then,
+# instead of holding a place among the sends in flight (and outliving its lease).
+_WAIT_WITHIN_LEASE = 5.0
 
 
 def _outcomes(done: set[asyncio.Task[SendOutcome]]) -> list[SendOutcome]:
@@ -184,7 +187,7 @@ class Dispatcher:
             try:
                 await self._send(item, screen)
             except RetryAfter as flood:
-                self.pacer.pause_for(_seconds(flood.retry_after))
+                self.pacer.rate_limited(item.chat_id, _seconds(flood.retry_after))
             except TelegramError as problem:
                 log.warning(
                     "delivery %s: lead-in not sent: %s", item.delivery_id, type(problem).__name__
@@ -218,8 +221,16 @@ class Dispatcher:
             try:
                 message = await self._send(prompt, screen)
             except RetryAfter as flood:
-                # Telegram wants everyone to wait, not just this chat.
-                self.pacer.pause_for(_seconds(flood.retry_after))
+                # This chat waits (everyone, if it is the bot's limit: see `rate_limited`).
+                wait = _seconds(flood.retry_after)
+                self.pacer.rate_limited(prompt.chat_id, wait)
+                if wait > _WAIT_WITHIN_LEASE:
+                    return SendOutcome(
+                        prompt.delivery_id,
+                        Outcome.RETRY,
+                        reason="send: RetryAfter",
+                        retry_in=timedelta(seconds=wait),
+                    )
                 continue
             except Forbidden:
                 return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)

@@ -196,3 +196,30 @@ async def test_a_row_that_cannot_be_shown_waits_while_everyone_else_gets_theirs(
             DeliveryStatus.SENT
         ] * 2
         assert [len(m.messages) for m in others] == [1] * len(others)
+
+
+async def test_a_chat_over_its_own_limit_waits_alone_while_the_others_get_theirs(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    limited, *others = [sim.user(f"Member {n}", language_code="de") for n in range(60)]
+    await add_members(runtime, [limited.id], next_prompt_at=clock.now() - timedelta(minutes=1))
+    await add_members(runtime, [m.id for m in others], next_prompt_at=clock.now())
+    sim.limiter.limit_chat(limited.id, every=30)  # as a group that had its share this minute
+    async with bot_against(sim, runtime) as app:
+        dispatcher = app.bot_data.dispatcher
+        dispatcher.kick()
+        await dispatcher.idle()
+        # One 429, for that chat: it waits as long as Telegram said; nobody else waited.
+        assert sim.stats.too_many_requests == 1
+        assert [len(m.messages) for m in others] == [1] * len(others)
+        assert limited.messages == []
+        assert dispatcher.pacer.chat_held_for(limited.id) > 0
+        (row,) = await _deliveries_of(runtime, limited.id)
+        assert row.status is DeliveryStatus.PENDING and row.last_error == "send: RetryAfter"
+        assert row.due_at == clock.now() + timedelta(seconds=30)
+
+        sim.limiter.reset()  # the chat's minute is over
+        clock.advance(timedelta(seconds=30))
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert len(limited.messages) == 1

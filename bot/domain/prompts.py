@@ -123,6 +123,8 @@ class SendOutcome:
     reason: str | None = None
     # A send timed out after Telegram may have had it (the one retry is used up).
     maybe_sent: bool = False
+    # When to try again, if Telegram said (a 429); otherwise the outage back-off.
+    retry_in: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,11 +345,15 @@ def _record(delivery: Delivery, outcome: SendOutcome, now: datetime) -> None:
         case Outcome.BLOCKED:
             delivery.status = DeliveryStatus.BLOCKED
         case Outcome.RETRY:
-            # Not the row's fault: the lease is given back, and it waits a growing pause.
+            # Not the row's fault: the lease is given back; it waits as long as Telegram
+            # asked, or a pause that grows while Telegram cannot be reached.
             delivery.status = DeliveryStatus.PENDING
             delivery.attempts = max(0, delivery.attempts - 1)
-            delivery.due_at = now + outage_backoff(delivery.retries)
-            delivery.retries += 1
+            if outcome.retry_in is not None:
+                delivery.due_at = now + outcome.retry_in
+            else:
+                delivery.due_at = now + outage_backoff(delivery.retries)
+                delivery.retries += 1
         case Outcome.FAULT:
             _fail_for_now(delivery, delivery.last_error or "send", now)
         case Outcome.FAILED:
