@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
@@ -40,7 +41,7 @@ from bot.screens import Screen
 from bot.screens.outgoing import lead_in_screens, outgoing_screen
 from bot.telegram_out import send_screen
 
-__all__ = ["MAX_IN_FLIGHT", "RECORD_EVERY", "Dispatcher"]
+__all__ = ["MAX_IN_FLIGHT", "RECORD_EVERY", "Dispatcher", "may_have_arrived"]
 
 log = logging.getLogger("netcoach.dispatcher")
 
@@ -59,6 +60,30 @@ _WAIT_WITHIN_LEASE = 5.0
 def _outcomes(done: set[asyncio.Task[SendOutcome]]) -> list[SendOutcome]:
     """Outcomes of finished sends; a send cancelled on the way is retried when its lease ends."""
     return [task.result() for task in done if not task.cancelled()]
+
+
+def may_have_arrived(problem: NetworkError) -> bool:
+    """Whether Telegram may have taken a message although no answer said so.
+
+    Not when Telegram answered with an error status (5xx) or the connection was never
+    made (refused, timed out connecting, no free connection): then it was not sent. After
+    a read timeout or a connection dropped mid-request it may well have been.
+    """
+    cause = problem.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return False
+    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _refused(prompt: Outgoing, refused: Forbidden | BadRequest) -> SendOutcome:
+    """Telegram refused the send: the member blocked the bot, or the request was bad."""
+    if isinstance(refused, Forbidden) or "chat not found" in refused.message.lower():
+        return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
+    # Telegram quotes what it could not parse, which may be a member's words.
+    log.error(
+        "Telegram refused delivery %s: %s", prompt.delivery_id, without_quotes(refused.message)
+    )
+    return SendOutcome(prompt.delivery_id, Outcome.FAILED, reason="send: BadRequest")
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -211,12 +236,20 @@ class Dispatcher:
             return self._on_fault(RowFault(item.delivery_id, "send", problem))
 
     async def send_prompt(self, prompt: Outgoing) -> SendOutcome:
-        """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers."""
+        """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers.
+
+        A send that may have reached Telegram without an answer saying so (a read timeout,
+        a dropped connection) is tried once more at most, in this lease or a later one:
+        a member gets a delivery twice at most. Sends Telegram did not take (5xx, no
+        connection) are tried again for as long as it takes.
+        """
         try:
             screen = outgoing_screen(prompt)
         except Exception as problem:
             return self._on_fault(RowFault(prompt.delivery_id, "render", problem))
         await self._send_lead_in(prompt)
+        maybe_sent = prompt.maybe_sent
+        reason = "send: Telegram unreachable"
         for attempt in range(_TRIES_PER_LEASE):
             try:
                 message = await self._send(prompt, screen)
@@ -229,37 +262,41 @@ class Dispatcher:
                         prompt.delivery_id,
                         Outcome.RETRY,
                         reason="send: RetryAfter",
+                        maybe_sent=maybe_sent,
                         retry_in=timedelta(seconds=wait),
                     )
                 continue
-            except Forbidden:
-                return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
-            except BadRequest as refused:
-                if "chat not found" in refused.message.lower():
-                    return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
-                # Telegram quotes what it could not parse, which may be a member's words.
-                log.error(
-                    "Telegram refused delivery %s: %s",
-                    prompt.delivery_id,
-                    without_quotes(refused.message),
-                )
-                return SendOutcome(prompt.delivery_id, Outcome.FAILED)
-            except NetworkError as problem:  # timeouts and 5xx
-                log.warning(
-                    "delivery %s: %s (try %d)",
-                    prompt.delivery_id,
-                    type(problem).__name__,
-                    attempt + 1,
-                )
+            except (Forbidden, BadRequest) as refused:
+                return _refused(prompt, refused)
+            except NetworkError as problem:  # timeouts, dropped connections, 5xx
+                reason = f"send: {type(problem).__name__}"
+                if may_have_arrived(problem):
+                    if maybe_sent:
+                        log.warning(
+                            "delivery %s: %s again after Telegram may have had it; "
+                            "not sent a third time",
+                            prompt.delivery_id,
+                            type(problem).__name__,
+                        )
+                        return SendOutcome(
+                            prompt.delivery_id,
+                            Outcome.UNCONFIRMED,
+                            reason=f"{reason} twice",
+                            maybe_sent=True,
+                        )
+                    maybe_sent = True
+                log.warning("delivery %s: %s (try %d)", prompt.delivery_id, reason, attempt + 1)
                 await asyncio.sleep(_BACKOFF_SECONDS[attempt])
                 continue
             except TelegramError as problem:
                 log.error("delivery %s failed: %s", prompt.delivery_id, type(problem).__name__)
-                return SendOutcome(prompt.delivery_id, Outcome.FAILED)
+                return SendOutcome(
+                    prompt.delivery_id, Outcome.FAILED, reason=f"send: {type(problem).__name__}"
+                )
             lag = self.runtime.clock.now() - prompt.slot_at
             self.metrics.dispatch_lag.observe(max(0.0, lag.total_seconds()))
             return SendOutcome(prompt.delivery_id, Outcome.SENT, message.message_id)
-        return SendOutcome(prompt.delivery_id, Outcome.RETRY, reason="send: Telegram unreachable")
+        return SendOutcome(prompt.delivery_id, Outcome.RETRY, reason=reason, maybe_sent=maybe_sent)
 
     async def _send(self, item: Outgoing, screen: Screen) -> Message:
         """One HTTP send under the pacer, counted by its delivery's kind and its outcome."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.clock import ShiftableClock
 from bot.domain.followups import AT_ONCE, SPACING, schedule_due_followups
 from bot.domain.runtime import Runtime
+from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.crypto import blind_index
 from storage.models import (
@@ -223,3 +224,58 @@ async def test_a_chat_over_its_own_limit_waits_alone_while_the_others_get_theirs
         dispatcher.kick()
         await dispatcher.idle()
         assert len(limited.messages) == 1
+
+
+async def _rows_of(runtime: Runtime, telegram_id: int) -> Delivery:
+    (row,) = await _deliveries_of(runtime, telegram_id)
+    return row
+
+
+async def _tick_until_settled(runtime: Runtime, app: NetcoachApplication, rounds: int) -> None:
+    """Tick `rounds` times, each after every lease and pause there could be has ended."""
+    for _ in range(rounds):
+        runtime.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+        app.bot_data.dispatcher.kick()
+        await app.bot_data.dispatcher.idle()
+
+
+async def test_a_prompt_whose_answers_time_out_reaches_the_member_twice_at_most(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    kim = sim.user("Kim", language_code="de")
+    await add_members(runtime, [kim.id], next_prompt_at=clock.now())
+    # Telegram delivers every message but answers later than the bot waits (5 s).
+    sim.faults.answer_late(6, methods="sendMessage")
+    async with bot_against(sim, runtime) as app:
+        app.bot_data.dispatcher.kick()
+        await app.bot_data.dispatcher.idle()
+        await _tick_until_settled(runtime, app, 3)
+        assert len(kim.messages) == 2
+        row = await _rows_of(runtime, kim.id)
+        assert row.status is DeliveryStatus.SENT and row.telegram_message_id is None
+        assert row.maybe_sent and row.last_error == "send: TimedOut twice"
+
+
+async def test_a_timeout_in_an_earlier_lease_leaves_one_more_try(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    kim = sim.user("Kim", language_code="de")
+    await add_members(runtime, [kim.id], next_prompt_at=clock.now())
+    async with bot_against(sim, runtime) as app:
+        dispatcher = app.bot_data.dispatcher
+        # The first send times out and went out; the other tries of that lease meet
+        # Telegram down, so the delivery goes back to the queue, marked.
+        sim.faults.answer_late(6, methods="sendMessage")
+        dispatcher.kick()
+        await kim.next_message(timeout=30)
+        sim.faults.answer_late(0, methods="sendMessage")
+        sim.faults.fail_next(10, status=502, method="sendMessage")
+        await dispatcher.idle()
+        row = await _rows_of(runtime, kim.id)
+        assert row.status is DeliveryStatus.PENDING and row.maybe_sent
+        # A later lease: it times out again, and is not tried a third time.
+        sim.faults.clear()
+        sim.faults.answer_late(6, methods="sendMessage")
+        await _tick_until_settled(runtime, app, 3)
+        assert len(kim.messages) == 2
+        assert (await _rows_of(runtime, kim.id)).status is DeliveryStatus.SENT

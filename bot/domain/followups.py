@@ -75,6 +75,8 @@ class FollowUp:
     reminder: bool
     # When the delivery fell due (its slot), which is not the commitment's due moment.
     slot_at: datetime
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
     @property
     def kind(self) -> DeliveryKind:
@@ -97,6 +99,8 @@ class CheckIn:
     reminder: bool
     # When the delivery fell due (its slot).
     slot_at: datetime
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
     @property
     def kind(self) -> DeliveryKind:

@@ -94,6 +94,8 @@ class Prompt:
     # The weekly review (weekly prompts only; None: nothing to say) and where it goes.
     review: WeeklyReview | None = None
     review_separate: bool = False
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
 
 # What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
@@ -275,6 +277,8 @@ async def _outgoing(
         item = await outgoing_for(session, delivery, user)
     if isinstance(item, Prompt) and delivery.kind is DeliveryKind.PROMPT:
         item = await _with_review(session, curriculum, user, item, now)
+    if item is not None and delivery.maybe_sent:
+        item = replace(item, maybe_sent=True)
     return item
 
 
