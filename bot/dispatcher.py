@@ -1,6 +1,7 @@
 """The dispatcher: one repeating tick turns due rows into paced Telegram messages.
 
-There is no job per member. Each tick (PTB's JobQueue, every `NETCOACH_TICK_SECONDS`)
+There is no job per member. Each tick (every `NETCOACH_TICK_SECONDS`, counted on the
+event loop's monotonic clock, so a wall clock stepped back or forward never stops it)
 wakes one background run that schedules due prompts, follow-ups and check-ins, leases
 deliveries, sends them under the pacer and records the outcomes as they come, until
 nothing is due.
@@ -114,14 +115,36 @@ class Dispatcher:
         self.max_in_flight = min(MAX_IN_FLIGHT, max(2, math.ceil(2 * self.pacer.rate_per_second)))
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._wanted = False
         self._stopping = False
 
     async def tick(self, _context: object = None) -> None:
-        """The JobQueue callback: make sure a run is going."""
+        """One tick: make sure a run is going."""
         self.last_tick = time.monotonic()
         self.metrics.ticks.inc()
         self.kick()
+
+    def start_ticking(self, interval: float, *, first: float = 0.5) -> None:
+        """Tick after `first` seconds, then every `interval` seconds, until stopped.
+
+        Not a scheduler job: APScheduler plans by the wall clock, and a wall clock stepped
+        back an hour kept its next run an hour away. `asyncio.sleep` counts monotonic time.
+        """
+        self.stop_ticking()
+        self._ticker = asyncio.create_task(self._tick_every(interval, first), name="netcoach-tick")
+
+    def stop_ticking(self) -> None:
+        """No more ticks (a run going on finishes)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    async def _tick_every(self, interval: float, first: float) -> None:
+        await asyncio.sleep(first)
+        while True:
+            await self.tick()
+            await asyncio.sleep(interval)
 
     def kick(self) -> None:
         """Start a run now, or have the current run look again when it is done."""
@@ -151,6 +174,7 @@ class Dispatcher:
     async def stop(self, grace: float = 10.0) -> None:
         """Finish the batch in flight (up to `grace` seconds), then stop."""
         self._stopping = True
+        self.stop_ticking()
         if self._task is None or self._task.done():
             return
         try:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta, tzinfo
+from typing import Self
 
 import pytest
+from apscheduler.schedulers import base as scheduler_base
 from sqlalchemy import select
 
+from bot import dispatcher as dispatcher_module
 from bot.clock import ShiftableClock
 from bot.domain.followups import AT_ONCE, SPACING, schedule_due_followups
 from bot.domain.runtime import Runtime
@@ -279,3 +284,70 @@ async def test_a_timeout_in_an_earlier_lease_leaves_one_more_try(
         await _tick_until_settled(runtime, app, 3)
         assert len(kim.messages) == 2
         assert (await _rows_of(runtime, kim.id)).status is DeliveryStatus.SENT
+
+
+async def test_through_an_hour_and_a_half_of_telegram_down_nothing_is_given_up(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pauses between tries within one lease are not the story (they are seconds).
+    monkeypatch.setattr(dispatcher_module, "_BACKOFF_SECONDS", (0.0,) * 4)
+    members = [sim.user(f"Member {n}", language_code="de") for n in range(5)]
+    await add_members(runtime, [m.id for m in members], next_prompt_at=clock.now())
+    sim.faults.set_error_rate(1.0, status=502, methods="sendMessage")
+    async with bot_against(sim, runtime) as app:
+        dispatcher = app.bot_data.dispatcher
+        for _ in range(18):  # every five minutes for an hour and a half
+            dispatcher.kick()
+            await dispatcher.idle()
+            clock.advance(timedelta(minutes=5))
+        tried = len(sim.requests_for("sendMessage"))
+        rows = [await _rows_of(runtime, m.id) for m in members]
+        assert {r.status for r in rows} == {DeliveryStatus.PENDING}
+        assert {r.last_error for r in rows} == {"send: NetworkError"}
+        assert all(r.attempts == 0 and r.retries >= 6 for r in rows)
+        # Tried with growing pauses (30 s up to 10 minutes), not at every tick.
+        assert tried < 5 * 4 * 18
+
+        sim.faults.clear()
+        clock.advance(timedelta(minutes=10))
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert [len(m.messages) for m in members] == [1] * len(members)
+        assert {(await _rows_of(runtime, m.id)).status for m in members} == {DeliveryStatus.SENT}
+
+
+class _SteppedWallClock(datetime):
+    """`datetime` as the scheduler reads it, with the machine's clock stepped by `step`."""
+
+    step = timedelta(0)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> Self:
+        return super().now(tz) + cls.step
+
+
+async def test_the_dispatcher_keeps_ticking_when_the_wall_clock_steps_back_or_forward(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticking = replace(runtime, settings=runtime.settings.model_copy(update={"tick_seconds": 0.2}))
+    monkeypatch.setattr(scheduler_base, "datetime", _SteppedWallClock)
+    early, late = sim.user("Early", language_code="de"), sim.user("Late", language_code="de")
+    started = clock.now()
+    async with bot_against(sim, ticking):
+        await asyncio.sleep(0.5)  # the scheduler's jobs have been planned
+        # The machine's clock (as the scheduler reads it, and the bot's own) steps back.
+        _SteppedWallClock.step = -timedelta(hours=1)
+        clock.set(started - timedelta(hours=1))
+        await add_members(runtime, [early.id], next_prompt_at=clock.now())
+        await early.next_message(timeout=10)
+        # And forward a day.
+        _SteppedWallClock.step = timedelta(days=1)
+        clock.set(started + timedelta(days=1))
+        await add_members(runtime, [late.id], next_prompt_at=clock.now())
+        await late.next_message(timeout=10)
