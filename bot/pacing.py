@@ -107,8 +107,9 @@ class SendPacer:
         self._counted: list[float] = []
         self._in_flight = 0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIP_SAMPLES)
-        # Whoever is next holds the lock while it waits, so sends go in the order they came.
-        self._lock = asyncio.Lock()
+        # Whoever is next holds the turn while it waits, so sends go in the order they came
+        # (replies before scheduled sends that are still waiting).
+        self._turn = _Turn()
         self._an_answer = asyncio.Event()
 
     @property
@@ -117,14 +118,18 @@ class SendPacer:
         return self._rate
 
     @asynccontextmanager
-    async def sending(self, chat_id: int, *, burst: int = 1) -> AsyncIterator[None]:
+    async def sending(
+        self, chat_id: int, *, burst: int = 1, reply: bool = False
+    ) -> AsyncIterator[None]:
         """Wait until a message to `chat_id` may go; the block sends it and gets the answer.
 
         `burst` lets that many go at once to a chat that was quiet (replies to a member
-        clicking through a flow); the chat's average pace stays one per gap.
+        clicking through a flow); the chat's average pace stays one per gap. A `reply`
+        takes its turn before scheduled sends still waiting for theirs, so a member's
+        answer does not queue behind a dispatch of thousands.
         """
         await self._wait_for_chat(chat_id, burst)
-        send = await self._take_turn(chat_id)
+        send = await self._take_turn(chat_id, reply)
         try:
             yield
         finally:
@@ -222,9 +227,9 @@ class SendPacer:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _take_turn(self, chat_id: int) -> StartedSend:
+    async def _take_turn(self, chat_id: int, reply: bool) -> StartedSend:
         """Wait in line for the next slot with room in the window, then start."""
-        async with self._lock:
+        async with self._turn.taken(first=reply):
             waiting_since = self._monotonic()
             while True:
                 planned = self.next_start(waiting_since)
@@ -236,3 +241,40 @@ class SendPacer:
                     return self.start(chat_id, planned)
                 # Sleep, then look again: a 429 may have paused everyone meanwhile.
                 await asyncio.sleep(delay)
+
+
+class _Turn:
+    """A lock handed to waiters in the order they came, those marked `first` before the rest."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = 0
+
+    @asynccontextmanager
+    async def taken(self, *, first: bool) -> AsyncIterator[None]:
+        """Hold the turn for the block."""
+        if self._held or self._waiting:
+            self._arrivals += 1
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiting, (0 if first else 1, self._arrivals, waiter))
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._hand_on()  # it was handed the turn just as it was cancelled
+                raise
+        self._held = True
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Give the turn to the next waiter still waiting, or free it."""
+        while self._waiting:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._held = False

@@ -75,7 +75,7 @@ class PacedRateLimiter(BaseRateLimiter[str]):
         for attempt in range(self.max_retries + 1):
             # The slot lasts until the answer: the pacer learns from it when Telegram counted it.
             slot: AbstractAsyncContextManager[None] = (
-                self.pacer.sending(int(chat_id), burst=REPLY_BURST)
+                self.pacer.sending(int(chat_id), burst=REPLY_BURST, reply=True)
                 if sends_message and chat_id is not None
                 else nullcontext()
             )

@@ -270,3 +270,18 @@ async def test_senders_woken_late_still_never_put_more_than_the_ceiling_in_one_s
     time.sleep(0.3)  # noqa: ASYNC251 - block the loop: several senders wake up late together
     await asyncio.gather(*tasks)
     assert _max_in_any_second(sorted(starts)) <= 10
+
+
+async def test_a_reply_goes_before_scheduled_sends_still_waiting_for_their_turn() -> None:
+    pacer = SendPacer(20)
+    order: list[str] = []
+
+    async def send(chat: int, name: str, *, reply: bool = False) -> None:
+        async with pacer.sending(chat, reply=reply):
+            order.append(name)
+
+    scheduled = [asyncio.create_task(send(chat, f"prompt {chat}")) for chat in range(10)]
+    await asyncio.sleep(0.01)  # the dispatch is under way, nine prompts wait in line
+    await asyncio.gather(send(99, "reply", reply=True), *scheduled)
+    assert order.index("reply") <= 2
+    assert [name for name in order if name != "reply"] == [f"prompt {c}" for c in range(10)]
