@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.isolation parser
 	$(BIN)/python -m benchmarks.isolation flood
 	$(BIN)/python -m benchmarks.isolation contacts
+	$(BIN)/python -m benchmarks.dispatch_isolation
 	if [ -n "$$NETCOACH_TEST_POSTGRES_URL" ]; then \
 		$(BIN)/python -m benchmarks.dispatch --rate 30 --database postgres && \
 		$(BIN)/python -m benchmarks.dispatch --rate 1000 --database postgres; fi

@@ -80,10 +80,8 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     bot_data.charts = ChartDrawer()
     register_handlers(application)
     assert application.job_queue is not None
-    # The one repeating job: everything due is found in the database, not in jobs.
-    application.job_queue.run_repeating(
-        dispatcher.tick, interval=runtime.settings.tick_seconds, first=0.5, name="dispatch"
-    )
+    # The dispatcher ticks on its own (`Dispatcher.start_ticking`, monotonic time): every
+    # due thing is found in the database, not in jobs.
     application.job_queue.run_repeating(
         _expire_drafts, interval=DRAFTS_INTERVAL, first=30, name="drafts"
     )

@@ -219,6 +219,7 @@ async def running_bot(
                 )
             elif mode == "webhook":
                 webhook = await _start_webhook(application, runtime)
+            application.bot_data.dispatcher.start_ticking(runtime.settings.tick_seconds)
             # Serving now: what only dresses the bot cannot keep members waiting.
             dresser.start()
             # After the first poll, not before: it would only slow the start down. A

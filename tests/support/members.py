@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.members import reschedule
 from bot.domain.runtime import Runtime
-from storage.models import User, UserStatus
+from storage.crypto import blind_index
+from storage.models import Commitment, CommitmentStatus, Contact, User, UserStatus
+from storage.users import get_user_by_telegram_id
 
-__all__ = ["add_members"]
+__all__ = ["add_member_with_much_due", "add_members"]
 
 
 async def add_members(
@@ -41,3 +43,40 @@ async def add_members(
             if next_prompt_at is not None:
                 user.next_prompt_at = next_prompt_at
             session.add(user)
+
+
+async def add_member_with_much_due(
+    runtime: Runtime, telegram_id: int, *, commitments: int, contacts: int
+) -> None:
+    """A member whose commitments and check-ins all fall due now (quiet hours lined them up)."""
+    now = runtime.clock.now()
+    await add_members(runtime, [telegram_id], next_prompt_at=now + timedelta(days=3))
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, telegram_id)
+        assert user is not None
+        names = [f"Kontakt {number}" for number in range(contacts)]
+        session.add_all(
+            Contact(
+                user_id=user.id,
+                name=name,
+                name_key=blind_index(name.lower(), user.id),
+                cadence_days=30,
+                next_checkin_at=now,
+                checkin_pings=0,
+                created_at=now,
+            )
+            for name in names
+        )
+        session.add_all(
+            Commitment(
+                user_id=user.id,
+                action=f"Anruf Nummer {number}",
+                status=CommitmentStatus.OPEN,
+                due_at=now,
+                followup_at=now,
+                pings=0,
+                renegotiations=0,
+                created_at=now,
+            )
+            for number in range(commitments)
+        )
