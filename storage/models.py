@@ -106,6 +106,8 @@ class User(Base):
     review_placement: Mapped[ReviewPlacement] = mapped_column(
         _enum(ReviewPlacement), default=ReviewPlacement.INLINE
     )
+    # The network whose invite link brought the member (one of NETCOACH_NETWORKS), if any.
+    network: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[utc_datetime]
     updated_at: Mapped[utc_datetime]
 

@@ -197,6 +197,8 @@ def test_start_up_stops_with_one_line_naming_the_setting(tmp_path) -> None:
         ("NETCOACH_WEBHOOK_LISTEN", "every interface"),
         ("NETCOACH_RETENTION_DAYS", "1000000000"),
         ("NETCOACH_BOT_TOKEN", "123456:ABC def"),
+        # Telegram passes on only A-Z a-z 0-9 _ - after ?start=: this link could never work.
+        ("NETCOACH_NETWORKS", "verein-nord,verein süd"),
     ],
 )
 def test_netcoach_run_stops_on_a_bad_value_in_one_line_naming_it(
