@@ -51,8 +51,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker per core (PYTEST_WORKERS=0 runs everything in this process).
+PYTEST_WORKERS ?= auto
+
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 test: lint typecheck unit
 
@@ -69,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.isolation parser
 	$(BIN)/python -m benchmarks.isolation flood
 	$(BIN)/python -m benchmarks.isolation contacts
+	$(BIN)/python -m benchmarks.dispatch_isolation
 	if [ -n "$$NETCOACH_TEST_POSTGRES_URL" ]; then \
 		$(BIN)/python -m benchmarks.dispatch --rate 30 --database postgres && \
 		$(BIN)/python -m benchmarks.dispatch --rate 1000 --database postgres; fi

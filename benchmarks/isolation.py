@@ -10,8 +10,9 @@ each answer the wall time of the domain call and the longest stall of the event 
 while it ran (a ticker sleeping 1 ms measures it), in a new SQLite database.
 
 `flood`: the same worst answers sent `--rounds` times in a row by one member through the
-real Application, polling the simulator (a child process, limits off); meanwhile another
-member sends `/help` 50 ms after each answer and times the next one from its sending.
+real Application, polling the simulator (a child process, limits off); meanwhile other
+members send `/help` 50 ms after each answer (twenty taking turns, so each asks about
+once a second) and time the next one from its sending.
 
 `contacts`: a member with `--contacts` contacts (each with one interaction and a ledger
 tap) asks for `/contacts`: time of the domain call and rendering, SQL statements, and the
@@ -40,6 +41,9 @@ __all__ = ["WORST_ANSWERS", "main"]
 
 FLOODER = 1_000_001
 OBSERVER = 1_000_002
+# Observers take turns, so each asks about once a second, as people do: the bot keeps
+# its replies to one chat to about one a second (after a short burst), as Telegram asks.
+OBSERVERS = 20
 TELEGRAM_LIMIT = 4096
 
 
@@ -158,7 +162,11 @@ def _flood_simulator(conn: Connection) -> None:
     async def serve() -> None:
         async with TelegramSimulator(enforce_limits=False) as sim:
             flooder = sim.user("Flo", user_id=FLOODER, language_code="de")
-            observer = sim.user("Olga", user_id=OBSERVER, language_code="en")
+            observers = [
+                sim.user(f"Olga {n}", user_id=OBSERVER + n, language_code="en")
+                for n in range(OBSERVERS)
+            ]
+            observer = observers[0]
             conn.send(sim.port)
             loop = asyncio.get_running_loop()
             texts: list[str] = await loop.run_in_executor(None, conn.recv)
@@ -179,6 +187,7 @@ def _flood_simulator(conn: Connection) -> None:
                     seen, quiet_since = len(flooder.messages), time.monotonic()
                 elif seen >= expected and time.monotonic() - quiet_since > 1:
                     break
+                observer = observers[len(latencies) % OBSERVERS]
                 sent = time.monotonic()
                 await observer.send("/help")
                 with contextlib.suppress(TimeoutError):
@@ -214,7 +223,7 @@ async def _flood(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         async with _runtime(directory) as runtime:
             await add_members(runtime, [FLOODER])
-            await add_members(runtime, [OBSERVER], language="en")
+            await add_members(runtime, [OBSERVER + n for n in range(OBSERVERS)], language="en")
             async with running_bot(runtime, token="123:TEST", base_url=base_url, poll_timeout=1):
                 await asyncio.sleep(1)
                 parent.send(texts)

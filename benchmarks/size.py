@@ -18,8 +18,9 @@ as a process of its own against the simulator (a child process of this one):
   right after a "/timezone Europe/Berlin" (no look-up), so the difference between the two
   is the look-up's own, and then "/timezone Wien" (index open);
 - on the largest size, pictures: `--pictures` `/review`s (twenty-five members with a year
-  of history each, in turn, one after the other), with the bot's RSS and its chart
-  worker's after 1, 5, 10, 25, 50 and 100 pictures.
+  of history each, in turn, one after the other), with the bot's RSS and its children's
+  (the chart worker of older trees) after 1, 5, 10, 25, 50 and 100 pictures, and the CPU
+  per `/review` (the bot's, its children's included).
 
 Before all that it builds the city index once into a fresh cache directory and says what
 that cost (what the very first start of a new install does in the background). Next to
@@ -113,6 +114,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_with_children_seconds(pid: int) -> float:
+    """CPU of the process, of its children it has waited for, and of those still running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    seconds = ticks / os.sysconf("SC_CLK_TCK")
+    for child in _children(pid):
+        try:
+            seconds += _cpu_seconds(child)
+        except OSError:
+            continue  # ended meanwhile
+    return seconds
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -132,7 +146,7 @@ def _mib(kib: int) -> float:
 
 
 def _memory(pid: int) -> dict[str, float]:
-    """The bot's RSS, its children's (the chart worker), and both together, in MiB."""
+    """The bot's RSS, its children's (an older tree's chart worker), and both, in MiB."""
     own = _rss_kib(pid)
     children = 0
     for child in _children(pid):
@@ -156,13 +170,15 @@ async def _answer_ms(user: Any, text: str) -> float:
 async def _pictures(sim: Any, pid: int, count: int) -> dict[str, Any]:
     """`count` /reviews one after the other; memory at the marks, and the most at any time.
 
-    The worker is replaced every 50 pictures, so right after the 50th and the 100th it is
-    gone; the highest reading after any picture says what the two took together.
+    Older trees draw in a worker process replaced every 50 pictures, so right after the
+    50th and the 100th it is gone; the highest reading after any picture says what the two
+    took together.
     """
     members = [sim.user(f"M{n}", user_id=FIRST_ID + n) for n in range(MEMBERS_WITH_HISTORY)]
     marks: dict[int, dict[str, float]] = {}
     most = {"bot": 0.0, "worker": 0.0, "together": 0.0}
     began = time.perf_counter()
+    cpu_before = _cpu_with_children_seconds(pid)
     for number in range(1, count + 1):
         member = members[(number - 1) % len(members)]
         await member.send("/review")
@@ -174,7 +190,13 @@ async def _pictures(sim: Any, pid: int, count: int) -> dict[str, Any]:
         if number in PICTURE_MARKS or number == count:
             marks[number] = memory
     seconds = time.perf_counter() - began
-    return {"marks": marks, "most": most, "seconds_per_picture": round(seconds / count, 2)}
+    cpu = _cpu_with_children_seconds(pid) - cpu_before
+    return {
+        "marks": marks,
+        "most": most,
+        "seconds_per_picture": round(seconds / count, 3),
+        "cpu_ms_per_picture": round(cpu / count * 1000, 1),
+    }
 
 
 async def _measure(
@@ -441,7 +463,10 @@ def main(argv: list[str] | None = None) -> int:
         if values:
             print(f"{key}: largest/smallest = {max(values) / min(values):.2f}")
     for name, seen in pictures.items():
-        print(f"{name}, pictures ({seen['seconds_per_picture']} s each, one after the other):")
+        print(
+            f"{name}, pictures ({seen['seconds_per_picture']} s each, one after the other; "
+            f"{seen['cpu_ms_per_picture']} ms of CPU each, the bot's and its children's):"
+        )
         print("pictures | bot MiB | chart worker MiB | together MiB")
         for number, memory in seen["marks"].items():
             print(f"{number} | {memory['bot']} | {memory['worker']} | {memory['together']}")

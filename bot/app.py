@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.chart_worker import ChartWorker
+from bot.chart_drawer import ChartDrawer
 from bot.dispatcher import Dispatcher
 from bot.domain.drafts import expire_drafts
 from bot.domain.privacy import apply_retention
@@ -77,14 +77,12 @@ def build_application(runtime: Runtime, *, token: str, base_url: str) -> Netcoac
     listen_for_unreadable(runtime.sessions, metrics.count_unreadable)
     # Refreshed only where something serves /healthz (see bot.runner).
     bot_data.health = HealthMonitor(runtime, dispatcher, metrics)
-    # Pictures are drawn in a child process, started on the first one (see bot.chart_worker).
-    bot_data.charts = ChartWorker(cache_dir=runtime.settings.cache_dir)
+    # Pictures are drawn in a thread of their own, one at a time (see bot.chart_drawer).
+    bot_data.charts = ChartDrawer()
     register_handlers(application)
     assert application.job_queue is not None
-    # The one repeating job: everything due is found in the database, not in jobs.
-    application.job_queue.run_repeating(
-        dispatcher.tick, interval=runtime.settings.tick_seconds, first=0.5, name="dispatch"
-    )
+    # The dispatcher ticks on its own (`Dispatcher.start_ticking`, monotonic time): every
+    # due thing is found in the database, not in jobs.
     application.job_queue.run_repeating(
         _expire_drafts, interval=DRAFTS_INTERVAL, first=30, name="drafts"
     )

@@ -1,6 +1,7 @@
 """The dispatcher: one repeating tick turns due rows into paced Telegram messages.
 
-There is no job per member. Each tick (PTB's JobQueue, every `NETCOACH_TICK_SECONDS`)
+There is no job per member. Each tick (every `NETCOACH_TICK_SECONDS`, counted on the
+event loop's monotonic clock, so a wall clock stepped back or forward never stops it)
 wakes one background run that schedules due prompts, follow-ups and check-ins, leases
 deliveries, sends them under the pacer and records the outcomes as they come, until
 nothing is due.
@@ -15,6 +16,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
@@ -25,6 +27,7 @@ from bot.domain.prompts import (
     Outcome,
     Outgoing,
     Prompt,
+    RowFault,
     SendOutcome,
     claim_deliveries,
     next_prompt_now,
@@ -39,7 +42,7 @@ from bot.screens import Screen
 from bot.screens.outgoing import lead_in_screens, outgoing_screen
 from bot.telegram_out import send_screen
 
-__all__ = ["MAX_IN_FLIGHT", "RECORD_EVERY", "Dispatcher"]
+__all__ = ["MAX_IN_FLIGHT", "RECORD_EVERY", "Dispatcher", "may_have_arrived"]
 
 log = logging.getLogger("netcoach.dispatcher")
 
@@ -50,17 +53,38 @@ MAX_IN_FLIGHT = 200
 # Tries within one lease before a delivery goes back to the queue for later.
 _TRIES_PER_LEASE = 4
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
+# A 429 asking to wait longer than this sends the delivery back to the queue until then,
+# instead of holding a place among the sends in flight (and outliving its lease).
+_WAIT_WITHIN_LEASE = 5.0
 
 
 def _outcomes(done: set[asyncio.Task[SendOutcome]]) -> list[SendOutcome]:
-    """Outcomes of finished sends; a send that crashed is retried when its lease ends."""
-    outcomes = []
-    for task in done:
-        if task.cancelled() or task.exception() is not None:
-            log.error("a send failed unexpectedly", exc_info=task.exception())
-            continue
-        outcomes.append(task.result())
-    return outcomes
+    """Outcomes of finished sends; a send cancelled on the way is retried when its lease ends."""
+    return [task.result() for task in done if not task.cancelled()]
+
+
+def may_have_arrived(problem: NetworkError) -> bool:
+    """Whether Telegram may have taken a message although no answer said so.
+
+    Not when Telegram answered with an error status (5xx) or the connection was never
+    made (refused, timed out connecting, no free connection): then it was not sent. After
+    a read timeout or a connection dropped mid-request it may well have been.
+    """
+    cause = problem.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return False
+    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _refused(prompt: Outgoing, refused: Forbidden | BadRequest) -> SendOutcome:
+    """Telegram refused the send: the member blocked the bot, or the request was bad."""
+    if isinstance(refused, Forbidden) or "chat not found" in refused.message.lower():
+        return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
+    # Telegram quotes what it could not parse, which may be a member's words.
+    log.error(
+        "Telegram refused delivery %s: %s", prompt.delivery_id, without_quotes(refused.message)
+    )
+    return SendOutcome(prompt.delivery_id, Outcome.FAILED, reason="send: BadRequest")
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -91,14 +115,36 @@ class Dispatcher:
         self.max_in_flight = min(MAX_IN_FLIGHT, max(2, math.ceil(2 * self.pacer.rate_per_second)))
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._wanted = False
         self._stopping = False
 
     async def tick(self, _context: object = None) -> None:
-        """The JobQueue callback: make sure a run is going."""
+        """One tick: make sure a run is going."""
         self.last_tick = time.monotonic()
         self.metrics.ticks.inc()
         self.kick()
+
+    def start_ticking(self, interval: float, *, first: float = 0.5) -> None:
+        """Tick after `first` seconds, then every `interval` seconds, until stopped.
+
+        Not a scheduler job: APScheduler plans by the wall clock, and a wall clock stepped
+        back an hour kept its next run an hour away. `asyncio.sleep` counts monotonic time.
+        """
+        self.stop_ticking()
+        self._ticker = asyncio.create_task(self._tick_every(interval, first), name="netcoach-tick")
+
+    def stop_ticking(self) -> None:
+        """No more ticks (a run going on finishes)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    async def _tick_every(self, interval: float, first: float) -> None:
+        await asyncio.sleep(first)
+        while True:
+            await self.tick()
+            await asyncio.sleep(interval)
 
     def kick(self) -> None:
         """Start a run now, or have the current run look again when it is done."""
@@ -128,6 +174,7 @@ class Dispatcher:
     async def stop(self, grace: float = 10.0) -> None:
         """Finish the batch in flight (up to `grace` seconds), then stop."""
         self._stopping = True
+        self.stop_ticking()
         if self._task is None or self._task.done():
             return
         try:
@@ -143,7 +190,7 @@ class Dispatcher:
         which the pacer would run dry and a SQLite write lock would keep members waiting.
         """
         prompts = await schedule_due_prompts(self.runtime, limit=self.max_in_flight)
-        return prompts + await schedule_due_followups(self.runtime)
+        return prompts + await schedule_due_followups(self.runtime, limit=self.max_in_flight)
 
     async def _send_until_idle(self) -> None:
         """Keep about two seconds of sends in flight, leasing and recording as they go.
@@ -157,8 +204,12 @@ class Dispatcher:
             while not self._stopping:
                 scheduled = await self._schedule()
                 room = self.max_in_flight - len(in_flight)
-                items = await claim_deliveries(self.runtime, room, self.lease) if room else []
-                in_flight.update(asyncio.create_task(self.send_prompt(item)) for item in items)
+                items = (
+                    await claim_deliveries(self.runtime, room, self.lease, self._on_fault)
+                    if room
+                    else []
+                )
+                in_flight.update(asyncio.create_task(self._send_isolated(i)) for i in items)
                 if not in_flight:
                     if scheduled:
                         continue
@@ -185,51 +236,91 @@ class Dispatcher:
             try:
                 await self._send(item, screen)
             except RetryAfter as flood:
-                self.pacer.pause_for(_seconds(flood.retry_after))
+                self.pacer.rate_limited(item.chat_id, _seconds(flood.retry_after))
             except TelegramError as problem:
                 log.warning(
                     "delivery %s: lead-in not sent: %s", item.delivery_id, type(problem).__name__
                 )
 
+    def _on_fault(self, fault: RowFault) -> SendOutcome:
+        """One row failed for a reason of its own: count it, log it (no text), go on."""
+        self.metrics.count_delivery_fault(fault.stage, fault.problem)
+        log.warning(
+            "delivery %s failed for now (%s); it is tried again later",
+            fault.delivery_id,
+            fault.reason,
+        )
+        return SendOutcome(fault.delivery_id, Outcome.FAULT, reason=fault.reason)
+
+    async def _send_isolated(self, item: Outgoing) -> SendOutcome:
+        """`send_prompt`, where anything going wrong is this row's fault, not the run's."""
+        try:
+            return await self.send_prompt(item)
+        except Exception as problem:
+            return self._on_fault(RowFault(item.delivery_id, "send", problem))
+
     async def send_prompt(self, prompt: Outgoing) -> SendOutcome:
-        """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers."""
-        screen = outgoing_screen(prompt)
+        """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers.
+
+        A send that may have reached Telegram without an answer saying so (a read timeout,
+        a dropped connection) is tried once more at most, in this lease or a later one:
+        a member gets a delivery twice at most. Sends Telegram did not take (5xx, no
+        connection) are tried again for as long as it takes.
+        """
+        try:
+            screen = outgoing_screen(prompt)
+        except Exception as problem:
+            return self._on_fault(RowFault(prompt.delivery_id, "render", problem))
         await self._send_lead_in(prompt)
+        maybe_sent = prompt.maybe_sent
+        reason = "send: Telegram unreachable"
         for attempt in range(_TRIES_PER_LEASE):
             try:
                 message = await self._send(prompt, screen)
             except RetryAfter as flood:
-                # Telegram wants everyone to wait, not just this chat.
-                self.pacer.pause_for(_seconds(flood.retry_after))
+                # This chat waits (everyone, if it is the bot's limit: see `rate_limited`).
+                wait = _seconds(flood.retry_after)
+                self.pacer.rate_limited(prompt.chat_id, wait)
+                if wait > _WAIT_WITHIN_LEASE:
+                    return SendOutcome(
+                        prompt.delivery_id,
+                        Outcome.RETRY,
+                        reason="send: RetryAfter",
+                        maybe_sent=maybe_sent,
+                        retry_in=timedelta(seconds=wait),
+                    )
                 continue
-            except Forbidden:
-                return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
-            except BadRequest as refused:
-                if "chat not found" in refused.message.lower():
-                    return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
-                # Telegram quotes what it could not parse, which may be a member's words.
-                log.error(
-                    "Telegram refused delivery %s: %s",
-                    prompt.delivery_id,
-                    without_quotes(refused.message),
-                )
-                return SendOutcome(prompt.delivery_id, Outcome.FAILED)
-            except NetworkError as problem:  # timeouts and 5xx
-                log.warning(
-                    "delivery %s: %s (try %d)",
-                    prompt.delivery_id,
-                    type(problem).__name__,
-                    attempt + 1,
-                )
+            except (Forbidden, BadRequest) as refused:
+                return _refused(prompt, refused)
+            except NetworkError as problem:  # timeouts, dropped connections, 5xx
+                reason = f"send: {type(problem).__name__}"
+                if may_have_arrived(problem):
+                    if maybe_sent:
+                        log.warning(
+                            "delivery %s: %s again after Telegram may have had it; "
+                            "not sent a third time",
+                            prompt.delivery_id,
+                            type(problem).__name__,
+                        )
+                        return SendOutcome(
+                            prompt.delivery_id,
+                            Outcome.UNCONFIRMED,
+                            reason=f"{reason} twice",
+                            maybe_sent=True,
+                        )
+                    maybe_sent = True
+                log.warning("delivery %s: %s (try %d)", prompt.delivery_id, reason, attempt + 1)
                 await asyncio.sleep(_BACKOFF_SECONDS[attempt])
                 continue
             except TelegramError as problem:
                 log.error("delivery %s failed: %s", prompt.delivery_id, type(problem).__name__)
-                return SendOutcome(prompt.delivery_id, Outcome.FAILED)
+                return SendOutcome(
+                    prompt.delivery_id, Outcome.FAILED, reason=f"send: {type(problem).__name__}"
+                )
             lag = self.runtime.clock.now() - prompt.slot_at
             self.metrics.dispatch_lag.observe(max(0.0, lag.total_seconds()))
             return SendOutcome(prompt.delivery_id, Outcome.SENT, message.message_id)
-        return SendOutcome(prompt.delivery_id, Outcome.RETRY, retry_in=timedelta(minutes=1))
+        return SendOutcome(prompt.delivery_id, Outcome.RETRY, reason=reason, maybe_sent=maybe_sent)
 
     async def _send(self, item: Outgoing, screen: Screen) -> Message:
         """One HTTP send under the pacer, counted by its delivery's kind and its outcome."""

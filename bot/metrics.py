@@ -164,6 +164,13 @@ class Metrics:
             ["table", "reason"],
             registry=self.registry,
         )
+        self.delivery_faults = Counter(
+            "netcoach_delivery_faults",
+            "Deliveries that failed for a reason of their own (bad data, rendering) and are "
+            "tried again later, by stage and exception type",
+            ["stage", "error"],
+            registry=self.registry,
+        )
         # Every series from the start, so a rate over a fresh process is not empty.
         for kind in SEND_KINDS:
             for outcome in SendResult:
@@ -180,6 +187,10 @@ class Metrics:
     def count_database_error(self, source: str, problem: BaseException) -> None:
         """Count a failure by its exception's type only (a message may hold members' data)."""
         self.database_errors.labels(source, type(problem).__name__).inc()
+
+    def count_delivery_fault(self, stage: str, problem: BaseException) -> None:
+        """Count a delivery that failed on its own, by its exception's type only."""
+        self.delivery_faults.labels(stage, type(problem).__name__).inc()
 
     def count_unreadable(self, report: UnreadableReport) -> None:
         """Count a stored text that could not be decrypted (where and why, never what)."""

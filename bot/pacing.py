@@ -37,7 +37,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-__all__ = ["ROUND_TRIP_SAMPLES", "WINDOW_GUARD_SECONDS", "SendPacer", "StartedSend"]
+__all__ = [
+    "GLOBAL_AFTER_CHATS",
+    "REPLY_BURST",
+    "ROUND_TRIP_SAMPLES",
+    "WINDOW_GUARD_SECONDS",
+    "SendPacer",
+    "StartedSend",
+]
 
 # What a round trip cannot show: how a send's extra time was split between the way there
 # and the way back (see the module docstring). Costs nothing close to Telegram, where a
@@ -45,6 +52,12 @@ __all__ = ["ROUND_TRIP_SAMPLES", "WINDOW_GUARD_SECONDS", "SendPacer", "StartedSe
 WINDOW_GUARD_SECONDS = 0.02
 # The usual round trip is the fastest of this many recent ones.
 ROUND_TRIP_SAMPLES = 64
+# Telegram's 429 does not say whether a chat or the whole bot is over its limit: a 429 for
+# one chat holds that chat only, until this many chats are held at once (then everyone is).
+GLOBAL_AFTER_CHATS = 3
+# Replies may go this many at once to a chat that was quiet (a member clicking through a
+# flow does not wait); after that they keep the chat's gap like every other send.
+REPLY_BURST = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +74,10 @@ class SendPacer:
     Sends go one after another, evenly spaced at `rate_per_second` (no bursts that a
     sliding window would punish); no more than `rate_per_second` of them can have reached
     Telegram within any second (counted as the module docstring explains); a chat gets
-    at most one message per `per_chat_interval` (when its sends follow one another); and
-    a 429 pauses every sender for the `retry_after` Telegram asked for.
+    at most one message per `per_chat_interval` on average (a steady pace; a caller may
+    allow a short burst to a chat that was quiet); and a 429 holds the chat it came for
+    for the `retry_after` Telegram asked for, or everyone when it is not one chat's
+    (see `rate_limited`).
 
     Use `sending` around each request that sends a message; `next_start`, `start` and
     `answered` are its steps, for callers (and tests) that drive the clock themselves.
@@ -84,13 +99,17 @@ class SendPacer:
         self._capacity = max(1, math.floor(rate_per_second))
         self._next_slot = 0.0
         self._paused_until = 0.0
+        # Per chat, when its next send is due at a steady pace (a send may go up to its
+        # burst's tolerance before that), and until when a 429 holds it.
         self._chat_next: dict[int, float] = {}
+        self._chat_held: dict[int, float] = {}
         # When each answered send was counted, earliest first; dropped a second later.
         self._counted: list[float] = []
         self._in_flight = 0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIP_SAMPLES)
-        # Whoever is next holds the lock while it waits, so sends go in the order they came.
-        self._lock = asyncio.Lock()
+        # Whoever is next holds the turn while it waits, so sends go in the order they came
+        # (replies before scheduled sends that are still waiting).
+        self._turn = _Turn()
         self._an_answer = asyncio.Event()
 
     @property
@@ -99,15 +118,18 @@ class SendPacer:
         return self._rate
 
     @asynccontextmanager
-    async def sending(self, chat_id: int, *, per_chat: bool = True) -> AsyncIterator[None]:
+    async def sending(
+        self, chat_id: int, *, burst: int = 1, reply: bool = False
+    ) -> AsyncIterator[None]:
         """Wait until a message to `chat_id` may go; the block sends it and gets the answer.
 
-        `per_chat=False` skips the one-per-second gap for the chat (replies to a member
-        who is clicking through a flow) but still counts the send for it.
+        `burst` lets that many go at once to a chat that was quiet (replies to a member
+        clicking through a flow); the chat's average pace stays one per gap. A `reply`
+        takes its turn before scheduled sends still waiting for theirs, so a member's
+        answer does not queue behind a dispatch of thousands.
         """
-        if per_chat:
-            await self._wait_for_chat(chat_id)
-        send = await self._take_turn(chat_id)
+        await self._wait_for_chat(chat_id, burst)
+        send = await self._take_turn(chat_id, reply)
         try:
             yield
         finally:
@@ -166,27 +188,48 @@ class SendPacer:
         self._an_answer.clear()
 
     def pause_for(self, seconds: float) -> None:
-        """Telegram answered 429: nobody sends for `seconds`."""
+        """Telegram's limit for the whole bot was hit: nobody sends for `seconds`."""
         until = self._monotonic() + seconds
         self._paused_until = max(self._paused_until, until)
         self._next_slot = max(self._next_slot, until)
 
-    async def _wait_for_chat(self, chat_id: int) -> None:
-        """Keep a chat's sends a gap apart, before queueing for the global turn.
+    def rate_limited(self, chat_id: int | None, seconds: float) -> bool:
+        """Telegram answered 429 for `chat_id` (None: not for a chat); True if all must wait.
+
+        A 429 for one chat holds that chat for `seconds` and nobody else. Only when
+        `GLOBAL_AFTER_CHATS` chats are held at once (Telegram refusing whatever chat it
+        gets: the bot's own limit) or the 429 was not for a chat does everyone pause.
+        """
+        now = self._monotonic()
+        if chat_id is not None:
+            self._chat_held[chat_id] = max(self._chat_held.get(chat_id, 0.0), now + seconds)
+            self._chat_held = {chat: t for chat, t in self._chat_held.items() if t > now}
+            if len(self._chat_held) < GLOBAL_AFTER_CHATS:
+                return False
+        self.pause_for(seconds)
+        return True
+
+    def chat_held_for(self, chat_id: int) -> float:
+        """Seconds a 429 still holds `chat_id` (0: none)."""
+        return max(0.0, self._chat_held.get(chat_id, 0.0) - self._monotonic())
+
+    async def _wait_for_chat(self, chat_id: int, burst: int) -> None:
+        """Keep a chat's sends a gap apart on average, before queueing for the global turn.
 
         The chat's next moment is booked on the way in, so two sends to one chat that
-        arrive together wait a gap apart too; waiting here keeps a send that must wait for
-        its chat from holding up sends to other chats.
+        arrive together wait a gap apart too (beyond the burst); waiting here keeps a
+        send that must wait for its chat from holding up sends to other chats.
         """
         now = self._monotonic()
         due = self._chat_next.get(chat_id, 0.0)
         self._chat_next[chat_id] = max(due, now) + self._per_chat_interval
-        if due > now:
-            await asyncio.sleep(due - now)
+        start = max(due - (burst - 1) * self._per_chat_interval, self._chat_held.get(chat_id, 0.0))
+        if start > now:
+            await asyncio.sleep(start - now)
 
-    async def _take_turn(self, chat_id: int) -> StartedSend:
+    async def _take_turn(self, chat_id: int, reply: bool) -> StartedSend:
         """Wait in line for the next slot with room in the window, then start."""
-        async with self._lock:
+        async with self._turn.taken(first=reply):
             waiting_since = self._monotonic()
             while True:
                 planned = self.next_start(waiting_since)
@@ -198,3 +241,40 @@ class SendPacer:
                     return self.start(chat_id, planned)
                 # Sleep, then look again: a 429 may have paused everyone meanwhile.
                 await asyncio.sleep(delay)
+
+
+class _Turn:
+    """A lock handed to waiters in the order they came, those marked `first` before the rest."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = 0
+
+    @asynccontextmanager
+    async def taken(self, *, first: bool) -> AsyncIterator[None]:
+        """Hold the turn for the block."""
+        if self._held or self._waiting:
+            self._arrivals += 1
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiting, (0 if first else 1, self._arrivals, waiter))
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._hand_on()  # it was handed the turn just as it was cancelled
+                raise
+        self._held = True
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Give the turn to the next waiter still waiting, or free it."""
+        while self._waiting:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._held = False

@@ -1,11 +1,12 @@
 """One rate limiter for every request the bot makes, built on the dispatcher's pacer.
 
 Replies to members and scheduled sends share Telegram's global ceiling, so both go
-through the same `SendPacer`: a reply takes the next global slot (no per-chat wait,
-a member clicking through a flow should not feel it), and a 429 pauses everyone and
-is retried. The dispatcher paces its own sends (with the per-chat gap) and passes
-`PACED` so they are neither paced twice nor retried here; it counts their outcomes
-itself, and this limiter counts every attempt of the rest as a reply.
+through the same `SendPacer`: a reply takes the next global slot and keeps the chat's
+gap (after a short burst, so a member clicking through a flow does not feel it), and a
+429 holds the chat it came for (everyone, when it is the bot's limit) and is retried.
+The dispatcher paces its own sends (with the per-chat gap) and passes `PACED` so they
+are neither paced twice nor retried here; it counts their outcomes itself, and this
+limiter counts every attempt of the rest as a reply.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.metrics import REPLY, Metrics
-from bot.pacing import SendPacer
+from bot.pacing import REPLY_BURST, SendPacer
 
 __all__ = ["PACED", "PacedRateLimiter"]
 
@@ -70,10 +71,11 @@ class PacedRateLimiter(BaseRateLimiter[str]):
             endpoint != "sendChatAction"
         )
         chat_id = data.get("chat_id")
+        chat = chat_id if isinstance(chat_id, int) else None
         for attempt in range(self.max_retries + 1):
             # The slot lasts until the answer: the pacer learns from it when Telegram counted it.
             slot: AbstractAsyncContextManager[None] = (
-                self.pacer.sending(int(chat_id), per_chat=False)
+                self.pacer.sending(int(chat_id), burst=REPLY_BURST, reply=True)
                 if sends_message and chat_id is not None
                 else nullcontext()
             )
@@ -85,8 +87,13 @@ class PacedRateLimiter(BaseRateLimiter[str]):
                 if attempt == self.max_retries:
                     raise
                 wait = _seconds(flood.retry_after)
-                log.info("429 on %s: everyone waits %.1f s", endpoint, wait)
-                self.pacer.pause_for(wait)
+                everyone = self.pacer.rate_limited(chat, wait)
+                log.info(
+                    "429 on %s: %s waits %.1f s",
+                    endpoint,
+                    "everyone" if everyone else "the chat",
+                    wait,
+                )
                 if not sends_message:
                     await asyncio.sleep(wait)
                 continue

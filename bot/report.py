@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.charts import network_chart_png
+from bot.domain.admin import NetworkCount, network_counts
 from bot.domain.network_stats import NetworkWeek, network_weeks
 from bot.domain.runtime import Runtime
 from bot.screens.review import network_chart, week_label
@@ -38,9 +39,13 @@ def _text(language: str, key: str, **values: object) -> str:
 
 
 def render_report(
-    weeks: Sequence[NetworkWeek], png: bytes, generated_at: datetime, language: str
+    weeks: Sequence[NetworkWeek],
+    png: bytes,
+    generated_at: datetime,
+    language: str,
+    networks: Sequence[NetworkCount] = (),
 ) -> str:
-    """The page for these weeks and their chart."""
+    """The page for these weeks and their chart, and the members per invite link."""
     title = _text(language, "report.title")
     image = base64.b64encode(png).decode("ascii")
     alt = html.escape(html.unescape(_text(language, "stats.chart_title")))
@@ -69,16 +74,34 @@ def render_report(
 {rows}
 </tbody>
 </table>
+{_networks_table(networks, language)}
 </body>
 </html>
 """
 
 
+def _networks_table(networks: Sequence[NetworkCount], language: str) -> str:
+    if not networks:
+        return ""
+    rows = "\n".join(
+        f"<tr><td>{html.escape(n.code)}</td><td>{n.members}</td><td>{n.active_this_week}</td></tr>"
+        for n in networks
+    )
+    return f"""<table id="networks">
+<thead><tr><th>{_text(language, "report.network")}</th><th>{_text(language, "report.members")}</th>
+<th>{_text(language, "report.active_this_week")}</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>"""
+
+
 async def report_html(runtime: Runtime, language: str) -> str:
     """The report as of now."""
+    networks = await network_counts(runtime)
     weeks = await network_weeks(runtime)
     png = await asyncio.to_thread(network_chart_png, network_chart(weeks, language))
-    return render_report(weeks, png, runtime.clock.now(), language)
+    return render_report(weeks, png, runtime.clock.now(), language, networks)
 
 
 async def write_report(runtime: Runtime, out: Path, language: str) -> None:

@@ -27,7 +27,6 @@ from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import NetcoachApplication, build_application
@@ -38,7 +37,7 @@ from bot.dressing import FIRST_RETRY_SECONDS, Dresser
 from bot.health import REFRESH_SECONDS
 from bot.logs import redact
 from content.i18n import load_date_names
-from handlers.registry import DRESSING
+from handlers.registry import ALLOWED_UPDATES, DRESSING
 
 if TYPE_CHECKING:
     from bot.health_server import HealthServer
@@ -125,7 +124,7 @@ async def _start_webhook(application: NetcoachApplication, runtime: Runtime) -> 
         ) from None
     try:
         await application.bot.set_webhook(
-            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
         )
     except TelegramError as problem:
         await server.stop()
@@ -216,10 +215,11 @@ async def running_bot(
                 health_server = await _start_health_server(application, health_port)
             if mode == "polling":
                 await application.updater.start_polling(
-                    timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+                    timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
                 )
             elif mode == "webhook":
                 webhook = await _start_webhook(application, runtime)
+            application.bot_data.dispatcher.start_ticking(runtime.settings.tick_seconds)
             # Serving now: what only dresses the bot cannot keep members waiting.
             dresser.start()
             # After the first poll, not before: it would only slow the start down. A
@@ -237,7 +237,6 @@ async def running_bot(
                 await webhook.stop()
             await application.bot_data.dispatcher.stop()
             await application.stop()
-            await application.bot_data.charts.close()
             if health_server is not None:
                 await health_server.stop()
             if warm_up is not None:

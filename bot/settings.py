@@ -16,7 +16,13 @@ from sqlalchemy.exc import ArgumentError
 from bot.domain.quiet_hours import parse_quiet_hours
 from storage.crypto import FieldCipher
 
-__all__ = ["TELEGRAM_API_BASE_URL", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "NETWORK_CODE",
+    "TELEGRAM_API_BASE_URL",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 _TELEGRAM_API_HOST = "api.telegram.org"
@@ -24,6 +30,9 @@ _TELEGRAM_API_HOST = "api.telegram.org"
 _TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# What Telegram passes on from a t.me/<bot>?start=<code> link (the /start parameter).
+NETWORK_CODE_LENGTH = 64
+NETWORK_CODE = re.compile(rf"[A-Za-z0-9_-]{{1,{NETWORK_CODE_LENGTH}}}")
 # What Telegram allows in secret_token; 32 characters make guessing hopeless.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 _HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -81,6 +90,9 @@ class Settings(BaseSettings):
     # Ticks are cheap but not free; an hour is as late as a due prompt may go out.
     tick_seconds: float = Field(default=15.0, ge=0.1, le=3600)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Networks whose invite links (t.me/<bot>?start=<code>) are recorded on a member, for
+    # counts per network in /stats and the report; any other start code is ignored.
+    networks: Annotated[frozenset[str], NoDecode] = frozenset()
     encryption_key: SecretStr | None = None
     # Earlier keys, comma-separated: only read (texts not yet rotated), never written with.
     encryption_old_keys: SecretStr | None = None
@@ -138,6 +150,20 @@ class Settings(BaseSettings):
                     # Negative ids are groups and channels, which cannot be admins.
                     raise ValueError(f"{part!r} is not a Telegram user id (a positive integer)")
             return frozenset(ids)
+        return value
+
+    @field_validator("networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            codes = [part.strip() for part in value.split(",") if part.strip()]
+            for code in codes:
+                if not NETWORK_CODE.fullmatch(code):
+                    raise ValueError(
+                        f"{code[:70]!r} is not a network code (1 to {NETWORK_CODE_LENGTH} "
+                        "letters A-Z a-z, digits, _ and -, as Telegram allows after ?start=)"
+                    )
+            return frozenset(codes)
         return value
 
     @field_validator("bot_token")

@@ -115,8 +115,28 @@ def _load(path: Path) -> dict[str, str]:
     return messages
 
 
+# Texts Telegram itself shows, with the most characters it accepts for each (Bot API:
+# setMyDescription, setMyShortDescription, BotCommand.description).
+TELEGRAM_TEXT_LIMITS: Final = {"bot.description": 512, "bot.short_description": 120}
+COMMAND_DESCRIPTION_LIMIT: Final = 256
+
+
+def _too_long(language: str, messages: dict[str, str]) -> list[str]:
+    problems = []
+    for key, text in messages.items():
+        limit = TELEGRAM_TEXT_LIMITS.get(key)
+        if limit is None and key.startswith("command."):
+            limit = COMMAND_DESCRIPTION_LIMIT
+        if limit is not None and len(text) > limit:
+            problems.append(
+                f"{language}.yaml: {key} has {len(text)} characters, Telegram allows {limit}"
+            )
+    return problems
+
+
 def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
-    """Every problem with the catalogs: unreadable files, keys or placeholders that differ."""
+    """Every problem with the catalogs: unreadable files, keys or placeholders that differ,
+    texts longer than Telegram shows."""
     problems: list[str] = []
     loaded: dict[str, dict[str, str]] = {}
     for language in LANGUAGES:
@@ -126,6 +146,8 @@ def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
             problems.append(str(exc))
     if len(loaded) < len(LANGUAGES):
         return problems
+    for language, messages in loaded.items():
+        problems += _too_long(language, messages)
     reference, *others = LANGUAGES
     for other in others:
         for key in sorted(loaded[reference].keys() - loaded[other].keys()):

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
-from bot.chart_worker import ChartDrawer
+from bot.chart_drawer import ChartDrawer
 from bot.dispatcher import Dispatcher
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
@@ -74,7 +74,7 @@ class BotData:
 
     @property
     def charts(self) -> ChartDrawer:
-        """What draws pictures (a worker process); set once when the application is built."""
+        """What draws pictures (off the event loop); set once when the application is built."""
         if self._charts is None:
             raise RuntimeError("the application was built without a chart drawer")
         return self._charts

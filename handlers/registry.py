@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -41,7 +44,18 @@ from handlers import (
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
-__all__ = ["COMMANDS", "DRESSING", "register_handlers", "set_bot_commands"]
+__all__ = [
+    "ADMIN_COMMANDS",
+    "ALLOWED_UPDATES",
+    "COMMANDS",
+    "DRESSING",
+    "register_handlers",
+    "set_admin_menus",
+    "set_bot_commands",
+    "set_bot_descriptions",
+]
+
+log = logging.getLogger("netcoach")
 
 # Commands shown in Telegram's menu, in this order; descriptions come from the catalogs.
 COMMANDS = (
@@ -67,6 +81,18 @@ COMMANDS = (
     "privacy",
     "export",
     "delete",
+)
+
+# Added to the menu in admins' own chats only (a menu scoped to each admin's chat).
+ADMIN_COMMANDS = ("stats", "broadcast")
+
+# The update types the handlers below take; Telegram sends no others (`allowed_updates`),
+# so nobody's channel posts, inline queries or reactions cost the bot a request.
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
 )
 
 _COMMAND_CALLBACKS = {
@@ -208,19 +234,50 @@ def register_handlers(application: NetcoachApplication) -> None:
 
 
 async def set_bot_commands(application: NetcoachApplication) -> None:
-    """Register the command menu in German and English (and the default language for others)."""
-    scope = BotCommandScopeAllPrivateChats()
-    for language in LANGUAGES:
-        t = catalog(language)
-        commands = [BotCommand(name, t.raw(f"command.{name}")) for name in COMMANDS]
-        await application.bot.set_my_commands(commands, scope=scope, language_code=language)
+    """The command menu in German and English (and the default language for others)."""
     default = application.bot_data.runtime.settings.default_language
-    t = catalog(default)
-    await application.bot.set_my_commands(
-        [BotCommand(name, t.raw(f"command.{name}")) for name in COMMANDS], scope=scope
-    )
+    everyone = BotCommandScopeAllPrivateChats()
+    for language in (*LANGUAGES, None):
+        menu = _menu(language or default, COMMANDS)
+        await application.bot.set_my_commands(menu, scope=everyone, language_code=language)
+
+
+async def set_admin_menus(application: NetcoachApplication) -> None:
+    """Admins (`NETCOACH_ADMIN_IDS`) get a menu with the admin commands, in their chat only.
+
+    Telegram refuses a menu for a chat that does not exist yet: an admin who has never
+    written to the bot gets theirs at the next start.
+    """
+    settings = application.bot_data.runtime.settings
+    for admin_id in sorted(settings.admin_ids):
+        scope = BotCommandScopeChat(admin_id)
+        try:
+            for language in (*LANGUAGES, None):
+                menu = _menu(language or settings.default_language, COMMANDS + ADMIN_COMMANDS)
+                await application.bot.set_my_commands(menu, scope=scope, language_code=language)
+        except BadRequest as problem:
+            log.info("no admin menu for %d yet (%s)", admin_id, problem.message)
+
+
+def _menu(language: str, names: tuple[str, ...]) -> list[BotCommand]:
+    t = catalog(language)
+    return [BotCommand(name, t.raw(f"command.{name}")) for name in names]
+
+
+async def set_bot_descriptions(application: NetcoachApplication) -> None:
+    """What a newcomer reads before pressing Start, and the profile's short text."""
+    bot = application.bot
+    default = application.bot_data.runtime.settings.default_language
+    for language in (*LANGUAGES, None):
+        t = catalog(language or default)
+        await bot.set_my_description(t.raw("bot.description"), language_code=language)
+        await bot.set_my_short_description(t.raw("bot.short_description"), language_code=language)
 
 
 # Calls that only dress the bot: made once it serves, retried in the background until
 # they succeed (`bot.dressing`); a failure never keeps members from their answers.
-DRESSING = (Dressing("the command menu", set_bot_commands),)
+DRESSING = (
+    Dressing("the command menu", set_bot_commands),
+    Dressing("the admins' menu", set_admin_menus),
+    Dressing("the description", set_bot_descriptions),
+)

@@ -39,8 +39,12 @@ async def _show(update: Update, context: Context, outcome: FlowOutcome) -> None:
 
 
 async def start_command(update: Update, context: Context) -> None:
-    """Greet a new member, or show a returning one their settings."""
-    outcome = await onboarding.start(context.bot_data.runtime, identity_of(update))
+    """Greet a new member, or show a returning one their settings.
+
+    An invite link's code (`t.me/<bot>?start=<code>`) comes as the command's argument.
+    """
+    code = context.args[0] if context.args else None
+    outcome = await onboarding.start(context.bot_data.runtime, identity_of(update), code)
     await _show(update, context, outcome)
 
 

@@ -126,7 +126,7 @@ async def get_webhook_info(core: SimulatorCore, p: Params) -> Any:
     return info
 
 
-def _scope_key(p: Params) -> str:
+def _scope_key(core: SimulatorCore, p: Params) -> str:
     scope = p.json_object("scope")
     if scope is not None:
         needed = _SCOPES.get(str(scope.get("type")))
@@ -135,10 +135,9 @@ def _scope_key(p: Params) -> str:
         for name in needed:
             if name not in scope:
                 raise bad_request(f"{name} is required in scope {scope['type']}")
-    language = p.string("language_code")
-    if language is not None and not _LANGUAGE.match(language):
-        raise bad_request("invalid language code specified")
-    return command_scope_key(scope, language)
+        if "chat_id" in needed and not _known_chat(core, scope["chat_id"]):
+            raise bad_request("chat not found")  # a user who never wrote to the bot
+    return command_scope_key(scope, _language(p))
 
 
 async def set_my_commands(core: SimulatorCore, p: Params) -> Any:
@@ -156,7 +155,7 @@ async def set_my_commands(core: SimulatorCore, p: Params) -> Any:
         if not isinstance(description, str) or not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         stored.append({"command": command, "description": description})
-    key = _scope_key(p)
+    key = _scope_key(core, p)
     if stored:
         core.state.commands[key] = stored
     else:
@@ -166,10 +165,69 @@ async def set_my_commands(core: SimulatorCore, p: Params) -> Any:
 
 async def get_my_commands(core: SimulatorCore, p: Params) -> Any:
     """getMyCommands for exactly the given scope and language."""
-    return core.state.commands.get(_scope_key(p), [])
+    return core.state.commands.get(_scope_key(core, p), [])
 
 
 async def delete_my_commands(core: SimulatorCore, p: Params) -> Any:
     """deleteMyCommands."""
-    core.state.commands.pop(_scope_key(p), None)
+    core.state.commands.pop(_scope_key(core, p), None)
     return True
+
+
+# The longest description and short description Telegram accepts (Bot API: 0-512, 0-120).
+DESCRIPTION_LIMIT = 512
+SHORT_DESCRIPTION_LIMIT = 120
+
+
+def _language(p: Params) -> str:
+    language = p.string("language_code")
+    if language is not None and not _LANGUAGE.match(language):
+        raise bad_request("invalid language code specified")
+    return language or ""
+
+
+def _set_text(store: dict[str, str], language: str, text: str, limit: int, what: str) -> bool:
+    if len(text) > limit:
+        raise bad_request(f"{what} is too long")
+    if text:
+        store[language] = text
+    else:
+        store.pop(language, None)  # an empty text removes the one for this language
+    return True
+
+
+async def set_my_description(core: SimulatorCore, p: Params) -> Any:
+    """setMyDescription: the text of the empty chat before Start, per language."""
+    text = p.string("description") or ""
+    return _set_text(core.state.descriptions, _language(p), text, DESCRIPTION_LIMIT, "description")
+
+
+async def get_my_description(core: SimulatorCore, p: Params) -> Any:
+    """getMyDescription for exactly the given language."""
+    return {"description": core.state.descriptions.get(_language(p), "")}
+
+
+async def set_my_short_description(core: SimulatorCore, p: Params) -> Any:
+    """setMyShortDescription: the profile page's text and a shared link's preview."""
+    text = p.string("short_description") or ""
+    return _set_text(
+        core.state.short_descriptions,
+        _language(p),
+        text,
+        SHORT_DESCRIPTION_LIMIT,
+        "short description",
+    )
+
+
+async def get_my_short_description(core: SimulatorCore, p: Params) -> Any:
+    """getMyShortDescription for exactly the given language."""
+    return {"short_description": core.state.short_descriptions.get(_language(p), "")}
+
+
+def _known_chat(core: SimulatorCore, chat_id: object) -> bool:
+    if isinstance(chat_id, str) and chat_id.startswith("@"):
+        return chat_id[1:] in core.state.usernames
+    try:
+        return int(chat_id) in core.state.chats  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False

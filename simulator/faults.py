@@ -57,6 +57,7 @@ class FaultInjector:
         self._error_methods: frozenset[str] | None = None
         self._random = random.Random(0)
         self._delays: dict[str | None, float] = {}
+        self._late: dict[str | None, float] = {}
         self._storm_remaining = 0
         self._storm_retry_after = 1
         self._only: frozenset[str] | None = None
@@ -70,6 +71,7 @@ class FaultInjector:
             self._failures
             or self._error_rate
             or self._delays
+            or self._late
             or self._storm_remaining
             or self._only is not None
         )
@@ -118,6 +120,25 @@ class FaultInjector:
             for name in names:
                 self._delays[name] = seconds
 
+    def answer_late(self, seconds: float, *, methods: str | Iterable[str] | None = None) -> None:
+        """Do what is asked, then wait `seconds` before answering (0 switches it off).
+
+        As Telegram when it is slow to answer: a client that stops waiting (a read
+        timeout) cannot tell whether its message went out, and it did.
+        """
+        names = _methods(methods)
+        for name in names if names is not None else [None]:
+            if seconds:
+                self._late[name] = seconds
+            else:
+                self._late.pop(name, None)
+
+    def late_for(self, method: str) -> float:
+        """Return how long the answer to method waits after it was done (0 when none)."""
+        if not self._late:
+            return 0.0
+        return self._late.get(method.lower(), self._late.get(None, 0.0))
+
     def rate_limit_storm(self, count: int, *, retry_after: int = 1) -> None:
         """Answer the next count send calls with 429 and retry_after seconds."""
         self._storm_remaining = count
@@ -128,6 +149,7 @@ class FaultInjector:
         self._failures.clear()
         self._error_rate = 0.0
         self._delays.clear()
+        self._late.clear()
         self._storm_remaining = 0
         self._only = None
 

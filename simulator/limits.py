@@ -50,11 +50,22 @@ class RateLimiter:
         self._clock = clock
         self._window: deque[float] = deque()
         self._buckets: dict[int, list[float]] = {}
+        # Chats with a stricter limit of their own (a busy group): seconds per message.
+        self._chat_every: dict[int, float] = {}
 
     def reset(self) -> None:
         """Forget all past sends."""
         self._window.clear()
         self._buckets.clear()
+
+    def limit_chat(self, chat_id: int, every: float) -> None:
+        """Give one chat a limit of its own: one message per `every` seconds, used up now.
+
+        As a group that has had its twenty messages this minute: its next send is
+        answered 429 with about `every` seconds to wait; other chats are not affected.
+        """
+        self._chat_every[chat_id] = every
+        self._buckets[chat_id] = [0.0, self._clock()]
 
     def acquire(self, chat_id: int, *, paid: bool = False) -> int | None:
         """Take one send slot for chat_id; return None if allowed, else retry_after seconds."""
@@ -68,15 +79,18 @@ class RateLimiter:
         ceiling = max(1, int(self.paid_broadcast_rate if paid else self.global_rate))
         if len(window) >= ceiling:
             return max(1, math.ceil(window[-ceiling] + 1.0 - now))
+        every = self._chat_every.get(chat_id)
+        chat_rate = self.per_chat_rate if every is None else 1.0 / every
+        burst = float(self.per_chat_burst if every is None else 1)
         bucket = self._buckets.get(chat_id)
         if bucket is None:
-            bucket = self._buckets[chat_id] = [float(self.per_chat_burst), now]
+            bucket = self._buckets[chat_id] = [burst, now]
         else:
-            refill = (now - bucket[1]) * self.per_chat_rate
-            bucket[0] = min(float(self.per_chat_burst), bucket[0] + refill)
+            refill = (now - bucket[1]) * chat_rate
+            bucket[0] = min(burst, bucket[0] + refill)
             bucket[1] = now
         if bucket[0] < 1.0:
-            rate = self.per_chat_rate if self.per_chat_rate > 0 else 1.0
+            rate = chat_rate if chat_rate > 0 else 1.0
             return max(1, math.ceil((1.0 - bucket[0]) / rate))
         bucket[0] -= 1.0
         window.append(now)

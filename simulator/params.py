@@ -111,6 +111,10 @@ METHODS: dict[str, MethodSpec] = {
         _spec("setMyCommands", {"commands": ARR, **_COMMAND_TARGET}, ("commands",)),
         _spec("getMyCommands", dict(_COMMAND_TARGET)),
         _spec("deleteMyCommands", dict(_COMMAND_TARGET)),
+        _spec("setMyDescription", {"description": S, "language_code": S}),
+        _spec("getMyDescription", {"language_code": S}),
+        _spec("setMyShortDescription", {"short_description": S, "language_code": S}),
+        _spec("getMyShortDescription", {"language_code": S}),
         _spec(
             "sendMessage",
             {

@@ -138,6 +138,8 @@ class BotApiServer:
                     raise injected
             result = await HANDLERS[spec.name](core, Params(params))
             status, body = 200, {"ok": True, "result": result}
+            if faults.active and (late := faults.late_for(spec.name)):
+                await asyncio.sleep(late)
         except ApiError as exc:
             status, body = exc.status, exc.body()
             self._note_chat_error(params, spec.name, exc.description)

@@ -224,6 +224,19 @@ class TelegramSimulator:
         """The command list stored by setMyCommands for scope and language."""
         return list(self._core.state.commands.get(command_scope_key(scope, language_code), []))
 
+    @property
+    def allowed_updates(self) -> frozenset[str] | None:
+        """The update types the bot last asked for (None: Telegram's default set)."""
+        return self._core.updates.allowed
+
+    def description(self, language_code: str = "") -> str:
+        """What setMyDescription stored for the language: the empty chat's text before Start."""
+        return self._core.state.descriptions.get(language_code, "")
+
+    def short_description(self, language_code: str = "") -> str:
+        """What setMyShortDescription stored for the language (profile page, link previews)."""
+        return self._core.state.short_descriptions.get(language_code, "")
+
     # -- observation and control -----------------------------------------------------------
 
     @property

@@ -120,6 +120,9 @@ class SimulatorState:
     callbacks: dict[str, PendingCallback] = field(default_factory=dict)
     callback_answers: dict[int, list[CallbackAnswer]] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # setMyDescription / setMyShortDescription, by language code ("" for every other).
+    descriptions: dict[str, str] = field(default_factory=dict)
+    short_descriptions: dict[str, str] = field(default_factory=dict)
     _file_counter: int = 0
     _callback_counter: int = 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,21 +12,14 @@ from storage.models import (
     Commitment,
     CommitmentStatus,
     Contact,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
 )
-from storage.upsert import dialect_insert
 
 __all__ = [
-    "add_followup_delivery",
     "claim_due_followups",
     "count_open_commitments",
     "on_time_counts",
     "open_commitments_page",
 ]
-
-_MAX_SLOT_SHIFT = 600
 
 
 async def claim_due_followups(
@@ -77,43 +70,3 @@ async def on_time_counts(session: AsyncSession, user_id: int) -> tuple[int, int]
     )
     counts = {bool(verdict): int(count) for verdict, count in rows.all()}
     return counts.get(True, 0), counts.get(True, 0) + counts.get(False, 0)
-
-
-async def add_followup_delivery(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    kind: DeliveryKind,
-    now: datetime,
-    commitment_id: int | None = None,
-    contact_id: int | None = None,
-) -> int:
-    """Insert a pending follow-up or check-in due now; return its id.
-
-    Deliveries are unique per member, kind and slot; two follow-ups of one member due
-    at the same instant take the next free second (the pacer sends one per second to a
-    chat anyway).
-    """
-    insert = dialect_insert(session)
-    for offset in range(_MAX_SLOT_SHIFT):
-        slot = now + timedelta(seconds=offset)
-        statement = (
-            insert(Delivery)
-            .values(
-                user_id=user_id,
-                kind=kind,
-                slot_at=slot,
-                status=DeliveryStatus.PENDING,
-                due_at=now,
-                attempts=0,
-                created_at=now,
-                commitment_id=commitment_id,
-                contact_id=contact_id,
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "kind", "slot_at"])
-            .returning(Delivery.id)
-        )
-        delivery_id = (await session.execute(statement)).scalar_one_or_none()
-        if delivery_id is not None:
-            return delivery_id
-    raise RuntimeError("no free delivery slot for a follow-up")

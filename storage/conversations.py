@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
-from storage.unreadable import is_unreadable
+from storage.unreadable import UnreadableData, is_unreadable
 
 __all__ = [
     "EXPIRED_FLOW",
@@ -41,6 +41,13 @@ def drafts_info(expire_before: DraftCutoff | None) -> dict[str, Any]:
     return {} if expire_before is None else {_CUTOFF: expire_before}
 
 
+def _written_with_unknown_key(state: ConversationState) -> bool:
+    """A draft sealed with a key this process does not have (yet): another process,
+    already restarted with a new key during a rotation, wrote it. Not damaged: it is
+    left for a process that can read it, and ages out like any draft."""
+    return isinstance(state.data, UnreadableData) and state.data.reason == "unknown_key"
+
+
 def _expiry(session: AsyncSession, state: ConversationState) -> str | None:
     if state.flow == EXPIRED_FLOW:
         return None
@@ -59,9 +66,12 @@ def _retire(state: ConversationState, reason: str) -> None:
 
 
 async def get_state(session: AsyncSession, user_id: int) -> ConversationState | None:
-    """The member's current flow, if any (an expired draft comes back as `EXPIRED_FLOW`)."""
+    """The member's current flow, if any (an expired draft comes back as `EXPIRED_FLOW`).
+
+    A draft under a key this process does not know counts as none here and is kept.
+    """
     state = await session.get(ConversationState, user_id)
-    if state is None:
+    if state is None or _written_with_unknown_key(state):
         return None
     reason = _expiry(session, state)
     if reason is not None:

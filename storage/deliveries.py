@@ -7,21 +7,35 @@ processes share the work; on SQLite the `BEGIN IMMEDIATE` transaction serialises
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Commitment, Delivery, DeliveryKind, DeliveryStatus, Reflection, User
+from storage.models import (
+    COMMITMENT_ROWS,
+    CONTACT_ROWS,
+    MEMBER_ROWS,
+    Commitment,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Reflection,
+    User,
+)
 from storage.upsert import dialect_insert
 
 __all__ = [
     "PROMPT_KINDS",
+    "DeliveryAbout",
+    "add_deliveries_about",
     "add_delivery",
     "asked_questions",
     "card_history",
     "claim_due_deliveries",
     "claim_due_users",
+    "latest_pending_due",
     "latest_sent_prompt",
 ]
 
@@ -70,10 +84,71 @@ async def add_delivery(
     statement = (
         insert(Delivery)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "slot_at"])
+        .on_conflict_do_nothing(
+            index_elements=["user_id", "kind", "slot_at"], index_where=MEMBER_ROWS
+        )
         .returning(Delivery.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAbout:
+    """A pending follow-up or check-in to add: whose, which kind, about what, when it may go."""
+
+    user_id: int
+    kind: DeliveryKind
+    due_at: datetime
+    commitment_id: int | None = None
+    contact_id: int | None = None
+
+
+async def add_deliveries_about(
+    session: AsyncSession, items: Sequence[DeliveryAbout], *, slot_at: datetime, now: datetime
+) -> None:
+    """Add pending deliveries keyed by their commitment or contact and `slot_at`.
+
+    One statement for all follow-ups and one for all check-ins, however many there are;
+    one that exists already (same subject, kind and slot) is left as it is.
+    """
+    insert = dialect_insert(session)
+    for subject, rows_covered in (("commitment_id", COMMITMENT_ROWS), ("contact_id", CONTACT_ROWS)):
+        values = [
+            {
+                "user_id": item.user_id,
+                "kind": item.kind,
+                "slot_at": slot_at,
+                "status": DeliveryStatus.PENDING,
+                "due_at": item.due_at,
+                "attempts": 0,
+                "created_at": now,
+                "commitment_id": item.commitment_id,
+                "contact_id": item.contact_id,
+            }
+            for item in items
+            if getattr(item, subject) is not None
+        ]
+        if values:
+            statement = (
+                insert(Delivery)
+                .values(values)
+                .on_conflict_do_nothing(
+                    index_elements=[subject, "kind", "slot_at"], index_where=rows_covered
+                )
+            )
+            await session.execute(statement)
+
+
+async def latest_pending_due(session: AsyncSession, user_ids: set[int]) -> dict[int, datetime]:
+    """Per member (of those given): when their last pending delivery may go."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Delivery.user_id, func.max(Delivery.due_at))
+        .where(Delivery.user_id.in_(user_ids), Delivery.status == DeliveryStatus.PENDING)
+        .group_by(Delivery.user_id)
+    )
+    return {user_id: due for user_id, due in rows.all()}
 
 
 async def claim_due_deliveries(

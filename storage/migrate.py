@@ -16,15 +16,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine, is_sqlite
+
+if TYPE_CHECKING:
+    # Imported where used: `netcoach` catches BrokenLinksError from here at every start,
+    # and a database that is already current never needs Alembic.
+    from alembic.config import Config
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -59,6 +62,8 @@ class BrokenLinksError(RuntimeError):
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at the packaged migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -129,6 +134,8 @@ async def upgrade_database(
 
 def _upgrade(connection: Connection, revision: str, config: Config) -> None:
     config.attributes["connection"] = connection
+    from alembic import command
+
     command.upgrade(config, revision)
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -22,6 +24,9 @@ from storage.encrypted import BLIND_INDEX_OF, OWNER_COLUMN, encrypted_json, encr
 from storage.types import UTCDateTime, utc_datetime
 
 __all__ = [
+    "COMMITMENT_ROWS",
+    "CONTACT_ROWS",
+    "MEMBER_ROWS",
     "Base",
     "Broadcast",
     "Commitment",
@@ -101,6 +106,8 @@ class User(Base):
     review_placement: Mapped[ReviewPlacement] = mapped_column(
         _enum(ReviewPlacement), default=ReviewPlacement.INLINE
     )
+    # The network whose invite link brought the member (one of NETCOACH_NETWORKS), if any.
+    network: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[utc_datetime]
     updated_at: Mapped[utc_datetime]
 
@@ -142,18 +149,53 @@ class DeliveryStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Delivery(Base):
-    """One message the bot owes a member, unique per member, kind and slot.
+# Which deliveries each unique index covers (see `Delivery`); ON CONFLICT names them too.
+MEMBER_ROWS = text("commitment_id IS NULL AND contact_id IS NULL")
+COMMITMENT_ROWS = text("commitment_id IS NOT NULL")
+CONTACT_ROWS = text("contact_id IS NOT NULL")
 
-    The row is committed before the send and marked sent after it. `due_at` is when
-    the dispatcher may (re)try it: the slot for a pending row, the end of the lease
-    for a row being sent, so a crashed send is retried once its lease runs out.
+
+class Delivery(Base):
+    """One message the bot owes a member, unique per what it is about, kind and slot.
+
+    A prompt or broadcast is about the member, a follow-up about its commitment, a
+    check-in about its contact: any number of those due at one moment fit. The row is
+    committed before the send and marked sent after it. `due_at` is when the dispatcher
+    may (re)try it: the slot (or a little later, see `followups.SPACING`) for a pending
+    row, the end of the lease for a row being sent, so a crashed send is retried once its
+    lease runs out.
     """
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("user_id", "kind", "slot_at"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
+        Index(
+            "ux_deliveries_member_slot",
+            "user_id",
+            "kind",
+            "slot_at",
+            unique=True,
+            sqlite_where=MEMBER_ROWS,
+            postgresql_where=MEMBER_ROWS,
+        ),
+        Index(
+            "ux_deliveries_commitment_slot",
+            "commitment_id",
+            "kind",
+            "slot_at",
+            unique=True,
+            sqlite_where=COMMITMENT_ROWS,
+            postgresql_where=COMMITMENT_ROWS,
+        ),
+        Index(
+            "ux_deliveries_contact_slot",
+            "contact_id",
+            "kind",
+            "slot_at",
+            unique=True,
+            sqlite_where=CONTACT_ROWS,
+            postgresql_where=CONTACT_ROWS,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,7 +204,15 @@ class Delivery(Base):
     slot_at: Mapped[utc_datetime]
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus))
     due_at: Mapped[utc_datetime]
+    # Leases that ended without a known outcome or with a fault of the row itself; the
+    # delivery is given up after a few (Telegram being unreachable does not count).
     attempts: Mapped[int] = mapped_column(default=0)
+    # Why the last try did not go through: a stage and an exception type, never text.
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    # A send timed out after Telegram may have had it: it is tried once more at most.
+    maybe_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Tries lost to Telegram being unreachable (5xx, no connection): only for the pause.
+    retries: Mapped[int] = mapped_column(default=0, server_default="0")
     card_key: Mapped[str | None] = mapped_column(String(64))
     question_index: Mapped[int | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

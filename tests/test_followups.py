@@ -50,6 +50,8 @@ async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each(
     assert await schedule_due_followups(runtime) == 2
     items = await claim_deliveries(runtime, 10, LEASE)
     assert sorted(i.contact for i in items if isinstance(i, FollowUp)) == ["Anna", "Ben"]
+    # Both are keyed by their commitment and the moment they fell due.
+    assert len({(d.commitment_id, d.slot_at) for d in await _deliveries(runtime)}) == 2
     assert await schedule_due_followups(runtime) == 0  # the next ping waits two days
 
 

@@ -25,7 +25,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 INSTALL_STEP = REPOSITORY / "deploy" / "install-wheel.sh"
 # Folders of the repository that are not part of the product (or hold no Python at all).
 NOT_SHIPPED = {"tests", "benchmarks", "tools", "deploy", "build", "dist"}
-DATA_SUFFIXES = {".yaml", ".mako", ".json"}
+DATA_SUFFIXES = {".yaml", ".mako", ".json", ".ttf"}
 
 
 def _clean_environment(**settings: str) -> dict[str, str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +37,7 @@ from storage.keyring import rotate_keys
 from storage.models import Commitment, Contact, Interaction
 from tests.support.legacy import legacy_index, legacy_token
 from tests.support.members import add_members
+from tests.support.processes import netcoach
 
 OLD_KEY = generate_key()
 NEW_KEY = generate_key()
@@ -354,15 +353,7 @@ async def test_netcoach_run_with_the_wrong_key_stops_with_one_line(
         "NETCOACH_API_BASE_URL": "http://127.0.0.1:9/bot",
         "NETCOACH_ENCRYPTION_KEY": NEW_KEY,
     }
-    finished = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "run"],
-        env=environment,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    finished = await asyncio.to_thread(netcoach, "run", env=environment, cwd=tmp_path)
     assert finished.returncode == 2
     # Before it: only the migration's INFO lines, no traceback.
     *before, last = finished.stderr.splitlines()
@@ -373,3 +364,33 @@ async def test_netcoach_run_with_the_wrong_key_stops_with_one_line(
     )
     assert all(" INFO alembic" in line for line in before)
     assert NEW_KEY not in finished.stderr + finished.stdout
+
+
+# --- processes restarted one after another ---------------------------------------------
+
+
+async def test_a_draft_from_a_process_with_the_new_key_waits_for_one_that_can_read_it(
+    runtime: Runtime,
+) -> None:
+    """While workers restart one by one, one already writes with the new key: a process
+    still on the old key neither drops the member's draft nor calls it damaged."""
+    from storage.conversations import get_state, set_state
+
+    await members(runtime, 1)
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user_id = (await session.execute(text("SELECT id FROM users"))).scalar_one()
+    with using_cipher(FieldCipher(NEW_KEY, OLD_KEY)):
+        async with runtime.sessions.begin() as session:
+            await set_state(
+                session, user_id, flow="commitment", step="due",
+                data={"action": "Anna anrufen"}, now=now,
+            )  # fmt: skip
+    with using_cipher(FieldCipher(OLD_KEY)):
+        async with runtime.sessions.begin() as session:
+            assert await get_state(session, user_id) is None  # not this process's to read
+    with using_cipher(FieldCipher(NEW_KEY, OLD_KEY)):
+        async with runtime.sessions.begin() as session:
+            state = await get_state(session, user_id)
+            assert state is not None and state.flow == "commitment"
+            assert state.data == {"action": "Anna anrufen"}

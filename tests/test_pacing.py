@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.pacing import WINDOW_GUARD_SECONDS, SendPacer, StartedSend
+from bot.pacing import (
+    GLOBAL_AFTER_CHATS,
+    REPLY_BURST,
+    WINDOW_GUARD_SECONDS,
+    SendPacer,
+    StartedSend,
+)
+from bot.rate_limit import PacedRateLimiter
 from simulator.limits import RateLimiter
 
 
@@ -165,12 +172,51 @@ def test_after_a_quiet_spell_sends_are_spaced_evenly_again() -> None:
     assert min(gaps) >= 0.1 - 1e-9
 
 
-def test_a_429_pauses_everyone() -> None:
+def test_a_429_for_one_chat_holds_that_chat_and_nobody_else() -> None:
     clock = FakeClock()
     pacer = SendPacer(30, monotonic=clock)
     pacer.answered(pacer.start(1, clock.now))
-    pacer.pause_for(3)
+    assert pacer.rate_limited(7, 30) is False
+    assert pacer.chat_held_for(7) == 30
+    assert pacer.chat_held_for(8) == 0
+    assert (pacer.next_start(clock.now) or 0) < clock.now + 1
+
+
+def test_429s_for_several_chats_at_once_are_the_bot_s_limit_and_pause_everyone() -> None:
+    clock = FakeClock()
+    pacer = SendPacer(30, monotonic=clock)
+    pacer.answered(pacer.start(1, clock.now))
+    assert [pacer.rate_limited(chat, 3) for chat in range(GLOBAL_AFTER_CHATS)] == [False] * (
+        GLOBAL_AFTER_CHATS - 1
+    ) + [True]
     assert (pacer.next_start(clock.now) or 0) >= clock.now + 3
+    clock.now += 4  # once those holds are over, one chat's 429 is one chat's again
+    assert pacer.rate_limited(9, 3) is False
+
+
+def test_a_429_that_names_no_chat_pauses_everyone() -> None:
+    clock = FakeClock()
+    pacer = SendPacer(30, monotonic=clock)
+    assert pacer.rate_limited(None, 3) is True
+    assert (pacer.next_start(clock.now) or 0) >= clock.now + 3
+
+
+async def test_replies_to_one_chat_keep_its_gap_after_a_short_burst() -> None:
+    pacer = SendPacer(100, per_chat_interval=0.1)
+    limiter = PacedRateLimiter(pacer)
+    starts: list[float] = []
+
+    async def send_message() -> bool:
+        starts.append(time.monotonic())
+        return True
+
+    for _ in range(REPLY_BURST + 3):
+        await limiter.process_request(send_message, (), {}, "sendMessage", {"chat_id": 7}, None)
+    # The first few at once, then on average one per gap: never ahead of that pace.
+    assert all(
+        starts[n] - starts[0] >= (n - REPLY_BURST + 1) * 0.1 - 0.005
+        for n in range(REPLY_BURST, len(starts))
+    )
 
 
 def test_the_rate_must_be_positive() -> None:
@@ -224,3 +270,18 @@ async def test_senders_woken_late_still_never_put_more_than_the_ceiling_in_one_s
     time.sleep(0.3)  # noqa: ASYNC251 - block the loop: several senders wake up late together
     await asyncio.gather(*tasks)
     assert _max_in_any_second(sorted(starts)) <= 10
+
+
+async def test_a_reply_goes_before_scheduled_sends_still_waiting_for_their_turn() -> None:
+    pacer = SendPacer(20)
+    order: list[str] = []
+
+    async def send(chat: int, name: str, *, reply: bool = False) -> None:
+        async with pacer.sending(chat, reply=reply):
+            order.append(name)
+
+    scheduled = [asyncio.create_task(send(chat, f"prompt {chat}")) for chat in range(10)]
+    await asyncio.sleep(0.01)  # the dispatch is under way, nine prompts wait in line
+    await asyncio.gather(send(99, "reply", reply=True), *scheduled)
+    assert order.index("reply") <= 2
+    assert [name for name in order if name != "reply"] == [f"prompt {c}" for c in range(10)]

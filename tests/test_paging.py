@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event
 
 from bot.domain.runtime import Runtime
 from bot.screens.fitting import shorten, utf16_length
@@ -39,6 +35,7 @@ from storage.models import (
 from storage.users import get_user_by_telegram_id
 from tests.support.harness import bot_against, chat
 from tests.support.members import add_members
+from tests.support.statements import statements_run
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
 NEXT = "Weiter ▶"
@@ -54,22 +51,6 @@ async def _after_first_tick(app: NetcoachApplication) -> None:
     """Wait out the dispatcher's first tick: from now on every statement is the member's."""
     await asyncio.sleep(0.6)
     await app.bot_data.dispatcher.idle()
-
-
-@contextmanager
-def _statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement the process runs while the block is open."""
-    seen: list[str] = []
-    engine = runtime.sessions.kw["bind"].sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _assert_within_telegram_limits(message: SimMessage) -> None:
@@ -132,7 +113,7 @@ async def test_a_thousand_contacts_are_paged_each_shown_once_at_a_constant_cost(
             )
     async with bot_against(sim, runtime) as app:
         await _after_first_tick(app)
-        with _statements(runtime) as opening:
+        with statements_run(runtime) as opening:
             (page,) = await chat(ada, "/contacts")
         seen: list[str] = []
         counts: list[int] = []
@@ -144,7 +125,7 @@ async def test_a_thousand_contacts_are_paged_each_shown_once_at_a_constant_cost(
             assert "Ein leiser Gedanke" in text  # the notes came along, within the limit
             if NEXT not in [b.text for b in page.buttons]:
                 break
-            with _statements(runtime) as statements:
+            with statements_run(runtime) as statements:
                 page = await _turn(ada, page, NEXT)
             counts.append(len(statements))
         assert "Seite 100 von 100" in (page.text or "")
@@ -225,7 +206,7 @@ async def test_a_hundred_open_commitments_are_paged_and_each_opens_with_its_butt
             seen += re.findall(r"Nr\. (\d{3})", page.text or "")
             if NEXT not in [b.text for b in page.buttons]:
                 break
-            with _statements(runtime) as statements:
+            with statements_run(runtime) as statements:
                 page = await _turn(cleo, page, NEXT)
             counts.append(len(statements))
         assert seen == [f"{number:03d}" for number in range(100)]

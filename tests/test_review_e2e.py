@@ -71,9 +71,6 @@ class DrawsSlowly:
         await asyncio.sleep(self.seconds)
         return _tiny_png()
 
-    async def close(self) -> None:
-        """Nothing to let go of."""
-
 
 def _tiny_png() -> bytes:
     buffer = io.BytesIO()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.support.processes import netcoach
 
 
 def test_defaults_need_no_configuration() -> None:
@@ -178,15 +176,7 @@ def test_every_bad_value_gets_its_own_line(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_start_up_stops_with_one_line_naming_the_setting(tmp_path) -> None:
     env = {"NETCOACH_TICK_SECONDS": "0", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = netcoach("db", "upgrade", env=env, cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -207,6 +197,8 @@ def test_start_up_stops_with_one_line_naming_the_setting(tmp_path) -> None:
         ("NETCOACH_WEBHOOK_LISTEN", "every interface"),
         ("NETCOACH_RETENTION_DAYS", "1000000000"),
         ("NETCOACH_BOT_TOKEN", "123456:ABC def"),
+        # Telegram passes on only A-Z a-z 0-9 _ - after ?start=: this link could never work.
+        ("NETCOACH_NETWORKS", "verein-nord,verein süd"),
     ],
 )
 def test_netcoach_run_stops_on_a_bad_value_in_one_line_naming_it(
@@ -218,15 +210,7 @@ def test_netcoach_run_stops_on_a_bad_value_in_one_line_naming_it(
         "NETCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'netcoach.db'}",
         variable: value,
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = netcoach("run", env=env, cwd=tmp_path)
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"netcoach: {variable}: ")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy.engine import make_url
 from simulator import TelegramSimulator
 from storage.crypto import generate_key
 from tests.support.databases import postgres_url
+from tests.support.processes import netcoach
 
 KEY = generate_key()
 TOKEN = "123456:ABC-def_the-operators-token"
@@ -31,19 +31,8 @@ async def _netcoach(cwd: Path, *args: str, **settings: str) -> tuple[int, list[s
     """Run `python -m bot ARGS` with only the given NETCOACH_* settings; exit code, stderr lines."""
     env = {"PATH": "/usr/bin:/bin", "NETCOACH_BOT_TOKEN": TOKEN, "NETCOACH_ENCRYPTION_KEY": KEY}
     env |= {f"NETCOACH_{name.upper()}": value for name, value in settings.items()}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode().strip().splitlines()
+    finished = await asyncio.to_thread(netcoach, *args, env=env, cwd=cwd)
+    return finished.returncode, finished.stderr.strip().splitlines()
 
 
 def _closed_port() -> int:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
 import bot
+from tests.support.processes import netcoach
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,15 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_netcoach_version_names_the_program_and_its_version(tmp_path: Path) -> None:
     # A broken setting must not hide the version: it is what an operator asks for first.
     env = {"NETCOACH_TICK_SECONDS": "0", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--version"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = netcoach("--version", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"netcoach {bot.__version__}\n"
     assert re.fullmatch(r"\d+\.\d+\.\d+", bot.__version__)

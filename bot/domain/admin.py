@@ -7,11 +7,33 @@ from datetime import datetime, timedelta
 
 from bot.domain.runtime import Runtime
 from storage.models import Commitment, Reflection, UserStatus
-from storage.stats import active_member_count, creation_times, kept_counts, member_counts
+from storage.stats import (
+    active_member_count,
+    creation_times,
+    kept_counts,
+    member_counts,
+    members_per_network,
+)
 
-__all__ = ["STATS_WEEKS", "NetworkStats", "is_admin", "network_stats"]
+__all__ = [
+    "STATS_WEEKS",
+    "NetworkCount",
+    "NetworkStats",
+    "is_admin",
+    "network_counts",
+    "network_stats",
+]
 
 STATS_WEEKS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkCount:
+    """Members who came through one network's invite link, and how many were active."""
+
+    code: str
+    members: int
+    active_this_week: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +46,8 @@ class NetworkStats:
     commitments_per_week: tuple[int, ...]
     kept: int
     judged: int
+    # One per network of NETCOACH_NETWORKS (and any no longer listed that has members).
+    networks: tuple[NetworkCount, ...] = ()
 
     @property
     def total_members(self) -> int:
@@ -55,6 +79,7 @@ async def network_stats(runtime: Runtime) -> NetworkStats:
         reflections = await creation_times(session, Reflection, since)
         commitments = await creation_times(session, Commitment, since)
         kept, judged = await kept_counts(session)
+        per_network = await members_per_network(session, now - timedelta(days=7))
     return NetworkStats(
         members=members,
         active_this_week=active,
@@ -62,4 +87,20 @@ async def network_stats(runtime: Runtime) -> NetworkStats:
         commitments_per_week=_per_week(commitments, now, STATS_WEEKS),
         kept=kept,
         judged=judged,
+        networks=networks_counted(runtime.settings.networks, per_network),
     )
+
+
+async def network_counts(runtime: Runtime) -> tuple[NetworkCount, ...]:
+    """Members per network (invite link), and how many of them were active this week."""
+    async with runtime.sessions() as session:
+        counted = await members_per_network(session, runtime.clock.now() - timedelta(days=7))
+    return networks_counted(runtime.settings.networks, counted)
+
+
+def networks_counted(
+    configured: frozenset[str], counted: dict[str, tuple[int, int]]
+) -> tuple[NetworkCount, ...]:
+    """Every configured network (none yet: zero) and every counted one, by code."""
+    codes = sorted(configured | counted.keys())
+    return tuple(NetworkCount(code, *counted.get(code, (0, 0))) for code in codes)

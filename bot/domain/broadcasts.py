@@ -53,6 +53,8 @@ class BroadcastMessage:
     text: str
     # When the delivery fell due (when the admin confirmed the broadcast).
     slot_at: datetime
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
     @property
     def kind(self) -> DeliveryKind:

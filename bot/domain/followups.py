@@ -14,7 +14,7 @@ whose contact no longer has a cadence) is cancelled instead of sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
 from bot.domain.runtime import Runtime
-from storage.commitments import add_followup_delivery, claim_due_followups
+from storage.commitments import claim_due_followups
 from storage.contacts import claim_due_checkins
+from storage.deliveries import DeliveryAbout, add_deliveries_about, latest_pending_due
 from storage.models import (
     Commitment,
     CommitmentStatus,
@@ -35,9 +36,11 @@ from storage.models import (
 )
 
 __all__ = [
+    "AT_ONCE",
     "FOLLOWUP_KINDS",
     "MAX_PINGS",
     "REPEAT_AFTER",
+    "SPACING",
     "CheckIn",
     "FollowUp",
     "outgoing_for",
@@ -50,6 +53,11 @@ REPEAT_AFTER = timedelta(days=2)
 MAX_PINGS = 2
 # A paused member's follow-ups wait; this is how often the dispatcher looks again.
 _PAUSED_RETRY = timedelta(days=1)
+# A member's first few follow-ups and check-ins due together may go at once (the pacer still
+# keeps them a second apart in the chat); the rest fall due this far apart (Telegram's pace
+# for one chat), so a member with hundreds due never fills the sends in flight.
+AT_ONCE = 5
+SPACING = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,8 @@ class FollowUp:
     reminder: bool
     # When the delivery fell due (its slot), which is not the commitment's due moment.
     slot_at: datetime
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
     @property
     def kind(self) -> DeliveryKind:
@@ -89,6 +99,8 @@ class CheckIn:
     reminder: bool
     # When the delivery fell due (its slot).
     slot_at: datetime
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
     @property
     def kind(self) -> DeliveryKind:
@@ -104,7 +116,11 @@ def _held(user: User, now: datetime, quiet: QuietHours) -> datetime | None:
 
 
 async def schedule_due_followups(runtime: Runtime, limit: int = 500) -> int:
-    """Turn due follow-ups and check-ins into pending deliveries; return how many were handled."""
+    """Turn due follow-ups and check-ins into pending deliveries; return how many were handled.
+
+    Each delivery is keyed by its commitment or contact and this moment, and all of them
+    go in with one statement per kind of subject, however many are due at once.
+    """
     now = runtime.clock.now()
     quiet = parse_quiet_hours(runtime.settings.quiet_hours)
     async with runtime.sessions.begin() as session:
@@ -113,56 +129,87 @@ async def schedule_due_followups(runtime: Runtime, limit: int = 500) -> int:
         users = await _users_by_id(
             session, {c.user_id for c in commitments} | {c.user_id for c in contacts}
         )
+        due: list[DeliveryAbout] = []
         for commitment in commitments:
-            user = users[commitment.user_id]
-            if (
-                commitment.status is not CommitmentStatus.OPEN
-                or user.status is UserStatus.BLOCKED
-                or commitment.pings >= MAX_PINGS
-            ):
-                commitment.followup_at = None
-                continue
-            held = _held(user, now, quiet)
-            if held is not None:
-                commitment.followup_at = held
-                continue
-            reminder = commitment.pings > 0
-            if reminder and commitment.on_time is None:
-                commitment.on_time = False  # two days without an answer: no longer on time
-            await add_followup_delivery(
-                session,
-                user_id=user.id,
-                kind=DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP,
-                now=now,
-                commitment_id=commitment.id,
-            )
-            commitment.pings += 1
-            commitment.followup_at = now + REPEAT_AFTER if commitment.pings < MAX_PINGS else None
+            kind = _followup_kind(commitment, users[commitment.user_id], now, quiet)
+            if kind is not None:
+                due.append(
+                    DeliveryAbout(commitment.user_id, kind, now, commitment_id=commitment.id)
+                )
         for contact in contacts:
-            user = users[contact.user_id]
-            if contact.cadence_days is None or user.status is UserStatus.BLOCKED:
-                contact.next_checkin_at = None
-                continue
-            held = _held(user, now, quiet)
-            if held is not None:
-                contact.next_checkin_at = held
-                continue
-            reminder = contact.checkin_pings > 0
-            await add_followup_delivery(
-                session,
-                user_id=user.id,
-                kind=DeliveryKind.REMINDER if reminder else DeliveryKind.CHECKIN,
-                now=now,
-                contact_id=contact.id,
-            )
-            if reminder:
-                # Left alone after two pings; the next round starts a full cadence later.
-                contact.checkin_pings = 0
-                contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
-            else:
-                contact.checkin_pings = 1
-                contact.next_checkin_at = now + REPEAT_AFTER
+            kind = _checkin_kind(contact, users[contact.user_id], now, quiet)
+            if kind is not None:
+                due.append(DeliveryAbout(contact.user_id, kind, now, contact_id=contact.id))
+        await add_deliveries_about(session, await _spaced(session, due, now), slot_at=now, now=now)
         return len(commitments) + len(contacts)
+
+
+def _followup_kind(
+    commitment: Commitment, user: User, now: datetime, quiet: QuietHours
+) -> DeliveryKind | None:
+    """What a due commitment gets now (None: nothing yet), moving its next moment on."""
+    if (
+        commitment.status is not CommitmentStatus.OPEN
+        or user.status is UserStatus.BLOCKED
+        or commitment.pings >= MAX_PINGS
+    ):
+        commitment.followup_at = None
+        return None
+    held = _held(user, now, quiet)
+    if held is not None:
+        commitment.followup_at = held
+        return None
+    reminder = commitment.pings > 0
+    if reminder and commitment.on_time is None:
+        commitment.on_time = False  # two days without an answer: no longer on time
+    commitment.pings += 1
+    commitment.followup_at = now + REPEAT_AFTER if commitment.pings < MAX_PINGS else None
+    return DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP
+
+
+def _checkin_kind(
+    contact: Contact, user: User, now: datetime, quiet: QuietHours
+) -> DeliveryKind | None:
+    """What a due contact gets now (None: nothing yet), moving its next check-in on."""
+    if contact.cadence_days is None or user.status is UserStatus.BLOCKED:
+        contact.next_checkin_at = None
+        return None
+    held = _held(user, now, quiet)
+    if held is not None:
+        contact.next_checkin_at = held
+        return None
+    if contact.checkin_pings > 0:
+        # Left alone after two pings; the next round starts a full cadence later.
+        contact.checkin_pings = 0
+        contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
+        return DeliveryKind.REMINDER
+    contact.checkin_pings = 1
+    contact.next_checkin_at = now + REPEAT_AFTER
+    return DeliveryKind.CHECKIN
+
+
+async def _spaced(
+    session: AsyncSession, due: list[DeliveryAbout], now: datetime
+) -> list[DeliveryAbout]:
+    """The same deliveries, a member's beyond the first `AT_ONCE` a `SPACING` apart.
+
+    A member who still has some pending starts after the last of those.
+    """
+    if not due:
+        return due
+    latest = await latest_pending_due(session, {item.user_id for item in due})
+    counts: dict[int, int] = {}
+    spaced = []
+    for item in due:
+        number = counts.get(item.user_id, 0)
+        counts[item.user_id] = number + 1
+        pending = latest.get(item.user_id)
+        if pending is not None and pending > now:
+            moment = pending + SPACING * (number + 1)
+        else:
+            moment = now + SPACING * max(0, number - AT_ONCE + 1)
+        spaced.append(replace(item, due_at=moment))
+    return spaced
 
 
 async def _users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:

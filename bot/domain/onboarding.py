@@ -132,14 +132,19 @@ async def member_language(runtime: Runtime, who: Identity) -> str | None:
         return user.language if user is not None else None
 
 
-async def start(runtime: Runtime, who: Identity) -> FlowOutcome:
+async def start(runtime: Runtime, who: Identity, code: str | None = None) -> FlowOutcome:
     """`/start`: greet a new member and ask the first question, or show an old one where they are.
 
-    A member who had blocked the bot and comes back is active again.
+    A member who had blocked the bot and comes back is active again. `code` is what an
+    invite link passed on (`t.me/<bot>?start=<code>`): a network of NETCOACH_NETWORKS
+    is recorded on a member who has none yet; anything else is ignored.
     """
     async with runtime.sessions.begin() as session:
         user, is_new = await _member_row(session, runtime, who)
         now = runtime.clock.now()
+        if user.network is None and code in runtime.settings.networks:
+            user.network = code
+            user.updated_at = now
         if user.status is UserStatus.BLOCKED:
             user.status = UserStatus.ACTIVE
             user.updated_at = now

@@ -10,7 +10,8 @@ duplicates possible are those in flight.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -48,10 +49,13 @@ __all__ = [
     "Outcome",
     "Outgoing",
     "Prompt",
+    "RowFault",
     "SendOutcome",
     "claim_deliveries",
+    "fault_backoff",
     "mark_blocked",
     "next_prompt_now",
+    "outage_backoff",
     "prompt_from_rows",
     "record_outcomes",
     "schedule_due_prompts",
@@ -59,8 +63,16 @@ __all__ = [
 
 # A prompt sent this long after its slot says it is a catch-up.
 CATCH_UP_AFTER = timedelta(hours=1)
-# After this many failed sends a delivery is given up; the member's next slot still comes.
+# After this many leases ending in a fault of the row itself (or in a crash), a delivery is
+# given up; the member's next slot still comes. Telegram being unreachable never counts.
 MAX_ATTEMPTS = 5
+# A row that failed for a reason of its own waits 1, 2, 4, 8 minutes before its next try.
+_FAULT_BACKOFF = timedelta(minutes=1)
+# A row Telegram could not take (5xx, no connection) waits 30 s, 1, 2, 4, 8, then 10 minutes.
+_OUTAGE_BACKOFF = timedelta(seconds=30)
+_OUTAGE_BACKOFF_MAX = timedelta(minutes=10)
+
+log = logging.getLogger("netcoach.dispatcher")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,8 @@ class Prompt:
     # The weekly review (weekly prompts only; None: nothing to say) and where it goes.
     review: WeeklyReview | None = None
     review_separate: bool = False
+    # An earlier send may have reached the member (it timed out): one more try at most.
+    maybe_sent: bool = False
 
 
 # What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
@@ -93,8 +107,11 @@ class Outcome(enum.StrEnum):
 
     SENT = "sent"
     BLOCKED = "blocked"  # Telegram said 403: the member blocked the bot
-    RETRY = "retry"  # a transient failure: try again later
+    RETRY = "retry"  # Telegram could not take it (5xx, no connection): later, never given up
+    FAULT = "fault"  # the row itself failed (rendering, bad data): later, a few times
     FAILED = "failed"  # Telegram refused the request; retrying will not help
+    # Timed out twice after Telegram may have had it: not sent a third time.
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +121,36 @@ class SendOutcome:
     delivery_id: int
     outcome: Outcome
     message_id: int | None = None
+    # Why it did not go through: a stage and an exception type, never a member's text.
+    reason: str | None = None
+    # A send timed out after Telegram may have had it (the one retry is used up).
+    maybe_sent: bool = False
+    # When to try again, if Telegram said (a 429); otherwise the outage back-off.
     retry_in: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowFault:
+    """One delivery that could not be prepared; the others go on without it."""
+
+    delivery_id: int
+    stage: str
+    problem: BaseException
+
+    @property
+    def reason(self) -> str:
+        """What is recorded and logged: the stage and the exception's type, no text."""
+        return f"{self.stage}: {type(self.problem).__name__}"[:64]
+
+
+def fault_backoff(attempts: int) -> timedelta:
+    """How long a row that failed for a reason of its own waits before its next try."""
+    return _FAULT_BACKOFF * (1 << max(0, attempts - 1))
+
+
+def outage_backoff(retries: int) -> timedelta:
+    """How long a row Telegram could not take waits; it grows, and is never given up."""
+    return min(_OUTAGE_BACKOFF * (1 << min(retries, 10)), _OUTAGE_BACKOFF_MAX)
 
 
 async def _choose(session: AsyncSession, curriculum: Curriculum, user: User) -> tuple[Card, int]:
@@ -173,10 +219,17 @@ def prompt_from_rows(
     )
 
 
-async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> list[Outgoing]:
+async def claim_deliveries(
+    runtime: Runtime,
+    limit: int,
+    lease: timedelta,
+    on_fault: Callable[[RowFault], object] | None = None,
+) -> list[Outgoing]:
     """Lease due deliveries for sending; members no longer reachable get theirs cancelled.
 
-    A follow-up whose commitment was closed or deleted meanwhile is cancelled too.
+    A follow-up whose commitment was closed or deleted meanwhile is cancelled too. A row
+    that cannot be prepared (bad data, a bug in reading it) is failed for now with its
+    reason and tried again later; `on_fault` hears of it, and the others are leased.
     """
     now = runtime.clock.now()
     prompts: list[Outgoing] = []
@@ -192,15 +245,15 @@ async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> li
                     else DeliveryStatus.FAILED
                 )
                 continue
-            item: Outgoing | None
-            if delivery.kind in PROMPT_KINDS:
-                item = prompt_from_rows(delivery, user, runtime.curriculum, now)
-            elif delivery.kind is DeliveryKind.BROADCAST:
-                item = await broadcast_for(session, delivery, user)
-            else:
-                item = await outgoing_for(session, delivery, user)
-            if isinstance(item, Prompt) and delivery.kind is DeliveryKind.PROMPT:
-                item = await _with_review(session, runtime.curriculum, user, item, now)
+            try:
+                item = await _outgoing(session, runtime.curriculum, delivery, user, now)
+            except Exception as problem:
+                fault = RowFault(delivery.id, "load", problem)
+                delivery.attempts += 1
+                _fail_for_now(delivery, fault.reason, now)
+                if on_fault is not None:
+                    on_fault(fault)
+                continue
             if item is None:
                 delivery.status = DeliveryStatus.CANCELLED
                 continue
@@ -209,6 +262,35 @@ async def claim_deliveries(runtime: Runtime, limit: int, lease: timedelta) -> li
             delivery.due_at = now + lease
             prompts.append(item)
     return prompts
+
+
+async def _outgoing(
+    session: AsyncSession, curriculum: Curriculum, delivery: Delivery, user: User, now: datetime
+) -> Outgoing | None:
+    """What a leased row shows (None: it should not be sent any more)."""
+    item: Outgoing | None
+    if delivery.kind in PROMPT_KINDS:
+        item = prompt_from_rows(delivery, user, curriculum, now)
+    elif delivery.kind is DeliveryKind.BROADCAST:
+        item = await broadcast_for(session, delivery, user)
+    else:
+        item = await outgoing_for(session, delivery, user)
+    if isinstance(item, Prompt) and delivery.kind is DeliveryKind.PROMPT:
+        item = await _with_review(session, curriculum, user, item, now)
+    if item is not None and delivery.maybe_sent:
+        item = replace(item, maybe_sent=True)
+    return item
+
+
+def _fail_for_now(delivery: Delivery, reason: str, now: datetime) -> None:
+    """The row failed for a reason of its own: later, after a growing pause, a few times."""
+    delivery.last_error = reason
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+        log.error("delivery %s given up after %d tries: %s", delivery.id, delivery.attempts, reason)
+        return
+    delivery.status = DeliveryStatus.PENDING
+    delivery.due_at = now + fault_backoff(delivery.attempts)
 
 
 async def _with_review(
@@ -244,22 +326,42 @@ async def record_outcomes(runtime: Runtime, outcomes: Sequence[SendOutcome]) -> 
             delivery = deliveries.get(outcome.delivery_id)
             if delivery is None:  # deleted meanwhile (the member left)
                 continue
-            if outcome.outcome is Outcome.SENT:
-                delivery.status = DeliveryStatus.SENT
-                delivery.telegram_message_id = outcome.message_id
-                delivery.sent_at = now
-            elif outcome.outcome is Outcome.BLOCKED:
-                delivery.status = DeliveryStatus.BLOCKED
+            _record(delivery, outcome, now)
+            if outcome.outcome is Outcome.BLOCKED:
                 blocked_users.add(delivery.user_id)
-            elif outcome.outcome is Outcome.RETRY and delivery.attempts < MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.PENDING
-                delivery.due_at = now + (outcome.retry_in or timedelta(minutes=1))
-            else:
-                delivery.status = DeliveryStatus.FAILED
         if blocked_users:
             users = await _users_by_id(session, blocked_users)
             for user in users.values():
                 mark_blocked(user, now)
+
+
+def _record(delivery: Delivery, outcome: SendOutcome, now: datetime) -> None:
+    """Write one outcome onto its row."""
+    delivery.maybe_sent = delivery.maybe_sent or outcome.maybe_sent
+    if outcome.reason is not None:
+        delivery.last_error = outcome.reason[:64]
+    match outcome.outcome:
+        case Outcome.SENT | Outcome.UNCONFIRMED:
+            # Unconfirmed: it may well have arrived (twice at most); it is not sent again.
+            delivery.status = DeliveryStatus.SENT
+            delivery.telegram_message_id = outcome.message_id
+            delivery.sent_at = now
+        case Outcome.BLOCKED:
+            delivery.status = DeliveryStatus.BLOCKED
+        case Outcome.RETRY:
+            # Not the row's fault: the lease is given back; it waits as long as Telegram
+            # asked, or a pause that grows while Telegram cannot be reached.
+            delivery.status = DeliveryStatus.PENDING
+            delivery.attempts = max(0, delivery.attempts - 1)
+            if outcome.retry_in is not None:
+                delivery.due_at = now + outcome.retry_in
+            else:
+                delivery.due_at = now + outage_backoff(delivery.retries)
+                delivery.retries += 1
+        case Outcome.FAULT:
+            _fail_for_now(delivery, delivery.last_error or "send", now)
+        case Outcome.FAILED:
+            delivery.status = DeliveryStatus.FAILED
 
 
 def mark_blocked(user: User, now: datetime) -> None:

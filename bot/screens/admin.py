@@ -46,6 +46,12 @@ def stats_screen(stats: NetworkStats, language: str) -> Screen:
         if stats.judged
         else t("admin.stats_kept_none"),
     ]
+    if stats.networks:
+        lines.append(t("admin.stats_networks"))
+        lines += [
+            t("admin.stats_network", code=n.code, members=n.members, active=n.active_this_week)
+            for n in stats.networks
+        ]
     return Screen("\n".join(lines))
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.domain.members import reschedule
 from bot.domain.runtime import Runtime
 from simulator import SimUser, TelegramSimulator
-from storage.crypto import FieldCipher, generate_key, using_cipher
-from storage.models import User, UserStatus
+from storage.crypto import FieldCipher, blind_index, generate_key, using_cipher
+from storage.models import Commitment, CommitmentStatus, Contact, User, UserStatus
+from storage.users import get_user_by_telegram_id
 
 PROMPTS_LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
-__all__ = ["PROMPTS_LATER", "add_members", "member_in_chat", "sealed"]
+__all__ = ["PROMPTS_LATER", "add_member_with_much_due", "add_members", "member_in_chat", "sealed"]
 
 
 async def add_members(
@@ -48,6 +49,43 @@ async def add_members(
             if next_prompt_at is not None:
                 user.next_prompt_at = next_prompt_at
             session.add(user)
+
+
+async def add_member_with_much_due(
+    runtime: Runtime, telegram_id: int, *, commitments: int, contacts: int
+) -> None:
+    """A member whose commitments and check-ins all fall due now (quiet hours lined them up)."""
+    now = runtime.clock.now()
+    await add_members(runtime, [telegram_id], next_prompt_at=now + timedelta(days=3))
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, telegram_id)
+        assert user is not None
+        names = [f"Kontakt {number}" for number in range(contacts)]
+        session.add_all(
+            Contact(
+                user_id=user.id,
+                name=name,
+                name_key=blind_index(name.lower(), user.id),
+                cadence_days=30,
+                next_checkin_at=now,
+                checkin_pings=0,
+                created_at=now,
+            )
+            for name in names
+        )
+        session.add_all(
+            Commitment(
+                user_id=user.id,
+                action=f"Anruf Nummer {number}",
+                status=CommitmentStatus.OPEN,
+                due_at=now,
+                followup_at=now,
+                pings=0,
+                renegotiations=0,
+                created_at=now,
+            )
+            for number in range(commitments)
+        )
 
 
 async def member_in_chat(

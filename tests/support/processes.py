@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from aiohttp import web
 
 from simulator import TelegramSimulator
 
-__all__ = ["CountingProxy", "netcoach_process", "wait_until"]
+__all__ = ["CountingProxy", "netcoach", "netcoach_process", "wait_until"]
 
 
 async def wait_until(condition: object, *, timeout: float, every: float = 0.05) -> None:
@@ -28,6 +29,24 @@ async def wait_until(condition: object, *, timeout: float, every: float = 0.05) 
         if loop.time() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s")
         await asyncio.sleep(every)
+
+
+def netcoach(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` to its end with exactly `env`, as an operator's shell would.
+
+    Call it through `asyncio.to_thread` from a test that runs the bot's loop meanwhile.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @asynccontextmanager
