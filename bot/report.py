@@ -84,7 +84,8 @@ def _networks_table(networks: Sequence[NetworkCount], language: str) -> str:
     if not networks:
         return ""
     rows = "\n".join(
-        f"<tr><td>{html.escape(n.code)}</td><td>{n.members}</td><td>{n.active_this_week}</td></tr>"
+        f"<tr><td>{html.escape(n.code)}</td><td>{html.escape(n.shown_members)}</td>"
+        f"<td>{html.escape(n.shown_active)}</td></tr>"
         for n in networks
     )
     return f"""<table id="networks">

@@ -17,6 +17,7 @@ from bot.domain.quiet_hours import parse_quiet_hours
 from storage.crypto import FieldCipher
 
 __all__ = [
+    "MAX_NETWORKS",
     "NETWORK_CODE",
     "TELEGRAM_API_BASE_URL",
     "Settings",
@@ -32,6 +33,7 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncp
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 # What Telegram passes on from a t.me/<bot>?start=<code> link (the /start parameter).
 NETWORK_CODE_LENGTH = 64
+MAX_NETWORKS = 40
 NETWORK_CODE = re.compile(rf"[A-Za-z0-9_-]{{1,{NETWORK_CODE_LENGTH}}}")
 # What Telegram allows in secret_token; 32 characters make guessing hopeless.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
@@ -157,6 +159,11 @@ class Settings(BaseSettings):
     def _split_networks(cls, value: object) -> object:
         if isinstance(value, str):
             codes = [part.strip() for part in value.split(",") if part.strip()]
+            if len(codes) > MAX_NETWORKS:
+                raise ValueError(
+                    f"{len(codes)} network codes; at most {MAX_NETWORKS} (one bot for more "
+                    "networks than that is more than /stats can show)"
+                )
             for code in codes:
                 if not NETWORK_CODE.fullmatch(code):
                     raise ValueError(

@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from bot.domain.admin import NetworkCount
 from bot.domain.runtime import Runtime
 from bot.report import write_report
+from bot.settings import SettingsError, load_settings
 from simulator import SimUser, TelegramSimulator
 from tests.support.harness import bot_against, chat
 
@@ -54,10 +58,12 @@ async def test_members_are_counted_per_invite_link_in_stats_and_in_the_report(
         (stats,) = await chat(admin, "/stats")
     lines = (stats.text or "").splitlines()
     at = lines.index("Nach Einladungslink (Mitglieder, davon diese Woche aktiv):")
+    # Groups under five are shown as "<5", their activity not at all: whoever knows that
+    # Dora came through verein-sued must not read off that she did nothing this week.
     assert lines[at + 1 :] == [
         "· jugend: 0, aktiv 0",
-        "· verein-nord: 2, aktiv 1",
-        "· verein-sued: 1, aktiv 0",
+        "· verein-nord: <5, aktiv <5",
+        "· verein-sued: <5, aktiv <5",
     ]
     assert "Anna" not in (stats.text or "") and "Tom" not in (stats.text or "")
 
@@ -65,8 +71,8 @@ async def test_members_are_counted_per_invite_link_in_stats_and_in_the_report(
     await write_report(runtime, out, "en")
     page = out.read_text(encoding="utf-8")
     table = page[page.index('<table id="networks">') :]
-    assert "<td>verein-nord</td><td>2</td><td>1</td>" in table
-    assert "<td>verein-sued</td><td>1</td><td>0</td>" in table
+    assert "<td>verein-nord</td><td>&lt;5</td><td>&lt;5</td>" in table
+    assert "<td>verein-sued</td><td>&lt;5</td><td>&lt;5</td>" in table
     assert "irgendwas" not in page
 
 
@@ -80,3 +86,25 @@ async def test_without_listed_networks_stats_say_nothing_about_invite_links(
         (stats,) = await chat(admin, "/stats")
     assert "invite link" not in (stats.text or "")
     assert "verein-nord" not in (stats.text or "")
+
+
+@pytest.mark.parametrize(
+    ("members", "active", "shown"),
+    [(0, 0, ("0", "0")), (4, 0, ("<5", "<5")), (5, 0, ("5", "0")), (12, 3, ("12", "<5"))],
+)
+def test_small_counts_are_shown_as_a_range(
+    members: int, active: int, shown: tuple[str, str]
+) -> None:
+    count = NetworkCount("verein-nord", members, active)
+    assert (count.shown_members, count.shown_active) == shown
+
+
+def test_more_networks_than_stats_can_show_stop_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    codes = ",".join(f"gruppe-{number}" for number in range(41))
+    monkeypatch.setenv("NETCOACH_NETWORKS", codes)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert any(
+        problem.startswith("NETCOACH_NETWORKS: ") and "41 network codes; at most 40" in problem
+        for problem in refused.value.problems
+    )

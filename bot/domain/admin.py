@@ -29,11 +29,34 @@ STATS_WEEKS = 4
 
 @dataclass(frozen=True, slots=True)
 class NetworkCount:
-    """Members who came through one network's invite link, and how many were active."""
+    """Members who came through one network's invite link, and how many were active.
+
+    Counts of one to four are shown as "<5" (a small group's active count never), so an
+    operator who knows who joined through a link cannot read off what one member did.
+    """
 
     code: str
     members: int
     active_this_week: int
+
+    @property
+    def shown_members(self) -> str:
+        """The member count as shown to operators."""
+        return _small_as_range(self.members)
+
+    @property
+    def shown_active(self) -> str:
+        """The active count as shown: not at all for a group of one to four."""
+        if 0 < self.members < SMALL_GROUP:
+            return f"<{SMALL_GROUP}"
+        return _small_as_range(self.active_this_week)
+
+
+SMALL_GROUP = 5
+
+
+def _small_as_range(count: int) -> str:
+    return f"<{SMALL_GROUP}" if 0 < count < SMALL_GROUP else str(count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from bot.domain.admin import NetworkStats
 from bot.domain.broadcasts import MAX_BROADCAST_LENGTH, BroadcastMessage, BroadcastPreview
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.settings import MAX_NETWORKS
 from content.i18n import catalog
 from storage.models import UserStatus
 
@@ -48,10 +49,14 @@ def stats_screen(stats: NetworkStats, language: str) -> Screen:
     ]
     if stats.networks:
         lines.append(t("admin.stats_networks"))
+        shown = stats.networks[:MAX_NETWORKS]
         lines += [
-            t("admin.stats_network", code=n.code, members=n.members, active=n.active_this_week)
-            for n in stats.networks
+            t("admin.stats_network", code=n.code, members=n.shown_members, active=n.shown_active)
+            for n in shown
         ]
+        if len(stats.networks) > len(shown):
+            more = len(stats.networks) - len(shown)
+            lines.append(t("admin.stats_networks_more", count=more))
     return Screen("\n".join(lines))
 
 
