@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Self
@@ -192,6 +193,70 @@ async def test_a_chat_over_its_own_limit_waits_alone_while_the_others_get_theirs
         assert len(limited.messages) == 1
 
 
+async def _until(done: Callable[[], bool], limit: float = 60.0) -> None:
+    """Wait until `done()` holds; bounded, so a dispatcher that never gets there fails."""
+    for _ in range(int(limit / 0.05)):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+
+
+async def _backlog_due_since_ten_minutes(runtime: Runtime, telegram_id: int, count: int) -> None:
+    """A member whose `count` follow-ups fell due a second apart while the bot was down."""
+    await add_member_with_much_due(runtime, telegram_id, commitments=count, contacts=0)
+    assert await schedule_due_followups(runtime, limit=count) == count
+    runtime.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]
+
+
+def _sent_to(sim: TelegramSimulator) -> list[int]:
+    """The chats the bot's messages went to, in the order Telegram took them."""
+    return [int(r.params["chat_id"]) for r in sim.requests_for("sendMessage") if r.ok]
+
+
+async def test_a_member_with_a_backlog_does_not_take_the_places_of_the_members_due_after(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    busy = sim.user("Busy", language_code="de")
+    others = [sim.user(f"Member {n}", language_code="de") for n in range(40)]
+    await _backlog_due_since_ten_minutes(runtime, busy.id, 150)
+    await add_members(runtime, [m.id for m in others], next_prompt_at=clock.now())
+    async with bot_against(sim, runtime) as app:
+        app.bot_data.dispatcher.kick()
+        await _until(lambda: len(busy.messages) >= 10 or all(m.messages for m in others))
+    # Everyone else was served before the busy member's 10th message (one a second).
+    order = _sent_to(sim)
+    assert [len(m.messages) for m in others] == [1] * len(others)
+    last_other = max(order.index(m.id) for m in others)
+    assert order[:last_other].count(busy.id) < 10
+    # And nothing went twice: what the busy member got is what the queue marked sent.
+    rows = await _deliveries_of(runtime, busy.id)
+    assert DeliveryStatus.SENDING not in {r.status for r in rows}
+    assert len(busy.messages) == sum(r.status is DeliveryStatus.SENT for r in rows)
+
+
+async def test_a_chat_telegram_holds_keeps_its_backlog_in_the_queue_not_in_flight(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    group = sim.user("Group", language_code="de")
+    others = [sim.user(f"Member {n}", language_code="de") for n in range(40)]
+    await _backlog_due_since_ten_minutes(runtime, group.id, 30)
+    await add_members(runtime, [m.id for m in others], next_prompt_at=clock.now())
+    sim.limiter.limit_chat(group.id, every=60)  # its share of this minute is used up
+    async with bot_against(sim, runtime) as app:
+        dispatcher = app.bot_data.dispatcher
+        dispatcher.kick()
+        await _until(lambda: all(m.messages for m in others))
+        await _until(lambda: dispatcher.pacer.chat_held_for(group.id) > 0)
+        await dispatcher.idle()
+        # One 429 and the chat waits in the queue: no send of it sits in flight waiting
+        # for the hold, where its lease could run out and it be sent twice.
+        assert [len(m.messages) for m in others] == [1] * len(others)
+        assert sim.stats.too_many_requests == 1 and group.messages == []
+        rows = await _deliveries_of(runtime, group.id)
+        assert {r.status for r in rows} == {DeliveryStatus.PENDING}
+        assert sum(r.last_error == "send: RetryAfter" for r in rows) == 1
+
+
 async def _rows_of(runtime: Runtime, telegram_id: int) -> Delivery:
     (row,) = await _deliveries_of(runtime, telegram_id)
     return row
@@ -312,3 +377,30 @@ async def test_the_dispatcher_keeps_ticking_when_the_wall_clock_steps_back_or_fo
         clock.set(started + timedelta(days=1))
         await add_members(runtime, [late.id], next_prompt_at=clock.now())
         await late.next_message(timeout=10)
+
+
+async def test_a_tick_that_fails_is_logged_and_the_next_one_comes(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ticking = replace(runtime, settings=runtime.settings.model_copy(update={"tick_seconds": 0.2}))
+    kim = sim.user("Kim", language_code="de")
+    caplog.set_level(logging.ERROR, logger="netcoach")
+    async with bot_against(sim, ticking) as app:
+        dispatcher = app.bot_data.dispatcher
+        kick = dispatcher.kick
+        failures = iter([RuntimeError("a tick that went wrong")])
+
+        def kick_failing_once() -> None:
+            for problem in failures:
+                raise problem
+            kick()
+
+        monkeypatch.setattr(dispatcher, "kick", kick_failing_once)
+        await _until(lambda: any(r.levelno == logging.ERROR for r in caplog.records), limit=10)
+        await add_members(runtime, [kim.id], next_prompt_at=clock.now())
+        await kim.next_message(timeout=10)
+    assert [r.getMessage() for r in caplog.records] == ["tick failed; ticking on"]
