@@ -143,7 +143,10 @@ class Dispatcher:
     async def _tick_every(self, interval: float, first: float) -> None:
         await asyncio.sleep(first)
         while True:
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("tick failed; ticking on")
             await asyncio.sleep(interval)
 
     def kick(self) -> None:
@@ -205,7 +208,14 @@ class Dispatcher:
                 scheduled = await self._schedule()
                 room = self.max_in_flight - len(in_flight)
                 items = (
-                    await claim_deliveries(self.runtime, room, self.lease, self._on_fault)
+                    await claim_deliveries(
+                        self.runtime,
+                        room,
+                        self.lease,
+                        self._on_fault,
+                        # Their rows wait in the queue, not in flight where a lease runs out.
+                        skip_chats=self.pacer.held_chats(),
+                    )
                     if room
                     else []
                 )

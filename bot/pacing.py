@@ -53,7 +53,9 @@ WINDOW_GUARD_SECONDS = 0.02
 # The usual round trip is the fastest of this many recent ones.
 ROUND_TRIP_SAMPLES = 64
 # Telegram's 429 does not say whether a chat or the whole bot is over its limit: a 429 for
-# one chat holds that chat only, until this many chats are held at once (then everyone is).
+# one chat holds that chat only, until 429s for this many chats come in a row of sends
+# (within a second plus the time that many sends take; then everyone is held). A chat
+# held for long (a group's hour) does not count once its 429 is no longer recent.
 GLOBAL_AFTER_CHATS = 3
 # Replies may go this many at once to a chat that was quiet (a member clicking through a
 # flow does not wait); after that they keep the chat's gap like every other send.
@@ -103,6 +105,9 @@ class SendPacer:
         # burst's tolerance before that), and until when a 429 holds it.
         self._chat_next: dict[int, float] = {}
         self._chat_held: dict[int, float] = {}
+        # Per chat, when its latest 429 came; kept while it is recent.
+        self._chat_refused: dict[int, float] = {}
+        self._recent = 1.0 + GLOBAL_AFTER_CHATS * self._interval
         # When each answered send was counted, earliest first; dropped a second later.
         self._counted: list[float] = []
         self._in_flight = 0
@@ -196,15 +201,18 @@ class SendPacer:
     def rate_limited(self, chat_id: int | None, seconds: float) -> bool:
         """Telegram answered 429 for `chat_id` (None: not for a chat); True if all must wait.
 
-        A 429 for one chat holds that chat for `seconds` and nobody else. Only when
-        `GLOBAL_AFTER_CHATS` chats are held at once (Telegram refusing whatever chat it
+        A 429 for one chat holds that chat for `seconds` and nobody else. Only when 429s
+        for `GLOBAL_AFTER_CHATS` chats came just now (Telegram refusing whatever chat it
         gets: the bot's own limit) or the 429 was not for a chat does everyone pause.
         """
         now = self._monotonic()
         if chat_id is not None:
             self._chat_held[chat_id] = max(self._chat_held.get(chat_id, 0.0), now + seconds)
             self._chat_held = {chat: t for chat, t in self._chat_held.items() if t > now}
-            if len(self._chat_held) < GLOBAL_AFTER_CHATS:
+            self._chat_refused[chat_id] = now
+            recent = now - self._recent
+            self._chat_refused = {c: t for c, t in self._chat_refused.items() if t > recent}
+            if len(self._chat_refused) < GLOBAL_AFTER_CHATS:
                 return False
         self.pause_for(seconds)
         return True
@@ -212,6 +220,11 @@ class SendPacer:
     def chat_held_for(self, chat_id: int) -> float:
         """Seconds a 429 still holds `chat_id` (0: none)."""
         return max(0.0, self._chat_held.get(chat_id, 0.0) - self._monotonic())
+
+    def held_chats(self) -> set[int]:
+        """Chats a 429 still holds."""
+        now = self._monotonic()
+        return {chat for chat, until in self._chat_held.items() if until > now}
 
     async def _wait_for_chat(self, chat_id: int, burst: int) -> None:
         """Keep a chat's sends a gap apart on average, before queueing for the global turn.

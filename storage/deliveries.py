@@ -6,11 +6,11 @@ processes share the work; on SQLite the `BEGIN IMMEDIATE` transaction serialises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -23,6 +23,7 @@ from storage.models import (
     DeliveryStatus,
     Reflection,
     User,
+    UserStatus,
 )
 from storage.upsert import dialect_insert
 
@@ -152,17 +153,46 @@ async def latest_pending_due(session: AsyncSession, user_ids: set[int]) -> dict[
 
 
 async def claim_due_deliveries(
-    session: AsyncSession, now: datetime, limit: int
+    session: AsyncSession, now: datetime, limit: int, *, skip_chats: Collection[int] = ()
 ) -> Sequence[Delivery]:
-    """Pending deliveries that are due, and sends whose lease ran out, oldest first, locked."""
-    query = (
-        select(Delivery)
-        .where(
-            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
-            Delivery.due_at <= now,
-        )
-        .order_by(Delivery.due_at)
+    """Due deliveries (pending, or sends whose lease ran out), one per member, oldest first, locked.
+
+    A member's chat takes one message a second, so a member gets no second row while a
+    send of theirs is leased, nor any while their chat is in `skip_chats` (Telegram asked
+    it to wait): one member's backlog never takes the places of the others. Rows of
+    members who are not active come all at once (they are cancelled, not sent).
+    """
+    due = (
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+        Delivery.due_at <= now,
+    )
+    leased = select(Delivery.user_id).where(
+        Delivery.status == DeliveryStatus.SENDING, Delivery.due_at > now
+    )
+    candidates = select(
+        Delivery.id,
+        Delivery.user_id,
+        Delivery.due_at,
+        func.row_number()
+        .over(partition_by=Delivery.user_id, order_by=(Delivery.due_at, Delivery.id))
+        .label("place"),
+    ).where(*due, Delivery.user_id.not_in(leased))
+    if skip_chats:
+        held = select(User.id).where(User.chat_id.in_(skip_chats))
+        candidates = candidates.where(Delivery.user_id.not_in(held))
+    firsts = candidates.subquery()
+    inactive = select(User.id).where(User.status != UserStatus.ACTIVE)
+    chosen = (
+        select(firsts.c.id)
+        .where(or_(firsts.c.place == 1, firsts.c.user_id.in_(inactive)))
+        .order_by(firsts.c.due_at)
         .limit(limit)
+    )
+    query = (
+        # `due` again: PostgreSQL checks it anew on a row another process changed meanwhile.
+        select(Delivery)
+        .where(Delivery.id.in_(chosen), *due)
+        .order_by(Delivery.due_at)
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).scalars().all()

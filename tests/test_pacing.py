@@ -194,6 +194,19 @@ def test_429s_for_several_chats_at_once_are_the_bot_s_limit_and_pause_everyone()
     assert pacer.rate_limited(9, 3) is False
 
 
+def test_a_group_held_for_an_hour_and_two_brief_429s_later_do_not_pause_everyone() -> None:
+    clock = FakeClock()
+    pacer = SendPacer(30, monotonic=clock)
+    pacer.answered(pacer.start(1, clock.now))
+    assert pacer.rate_limited(7, 3600) is False  # a group that had its share for the hour
+    clock.now += 600
+    assert [pacer.rate_limited(chat, 2) for chat in (8, 9)] == [False, False]
+    assert pacer.held_chats() == {7, 8, 9}
+    assert (pacer.next_start(clock.now) or 0) < clock.now + 1
+    clock.now += 3
+    assert pacer.held_chats() == {7}
+
+
 def test_a_429_that_names_no_chat_pauses_everyone() -> None:
     clock = FakeClock()
     pacer = SendPacer(30, monotonic=clock)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -224,8 +224,14 @@ async def claim_deliveries(
     limit: int,
     lease: timedelta,
     on_fault: Callable[[RowFault], object] | None = None,
+    *,
+    skip_chats: Collection[int] = (),
 ) -> list[Outgoing]:
     """Lease due deliveries for sending; members no longer reachable get theirs cancelled.
+
+    At most one per active member, none for chats in `skip_chats` (see
+    `claim_due_deliveries`); a member whose row is not leased (cancelled, failed) has
+    their next one looked at in the same transaction.
 
     A follow-up whose commitment was closed or deleted meanwhile is cancelled too. A row
     that cannot be prepared (bad data, a bug in reading it) is failed for now with its
@@ -234,33 +240,52 @@ async def claim_deliveries(
     now = runtime.clock.now()
     prompts: list[Outgoing] = []
     async with runtime.sessions.begin() as session:
-        deliveries = await claim_due_deliveries(session, now, limit)
-        users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
-        for delivery in deliveries:
-            user = users[delivery.user_id]
-            if user.status is not UserStatus.ACTIVE or delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = (
-                    DeliveryStatus.CANCELLED
-                    if user.status is not UserStatus.ACTIVE
-                    else DeliveryStatus.FAILED
-                )
-                continue
-            try:
-                item = await _outgoing(session, runtime.curriculum, delivery, user, now)
-            except Exception as problem:
-                fault = RowFault(delivery.id, "load", problem)
-                delivery.attempts += 1
-                _fail_for_now(delivery, fault.reason, now)
-                if on_fault is not None:
-                    on_fault(fault)
-                continue
-            if item is None:
-                delivery.status = DeliveryStatus.CANCELLED
-                continue
-            delivery.status = DeliveryStatus.SENDING
+        while len(prompts) < limit:
+            room = limit - len(prompts)
+            deliveries = await claim_due_deliveries(session, now, room, skip_chats=skip_chats)
+            leased = await _lease(session, runtime.curriculum, deliveries, now, lease, on_fault)
+            prompts += leased
+            if len(leased) == len(deliveries):
+                break  # nothing else due, or the members' next rows wait for these sends
+    return prompts
+
+
+async def _lease(
+    session: AsyncSession,
+    curriculum: Curriculum,
+    deliveries: Sequence[Delivery],
+    now: datetime,
+    lease: timedelta,
+    on_fault: Callable[[RowFault], object] | None,
+) -> list[Outgoing]:
+    """Lease the claimed rows that are to be sent; cancel, fail or put off the others."""
+    prompts: list[Outgoing] = []
+    users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
+    for delivery in deliveries:
+        user = users[delivery.user_id]
+        if user.status is not UserStatus.ACTIVE or delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = (
+                DeliveryStatus.CANCELLED
+                if user.status is not UserStatus.ACTIVE
+                else DeliveryStatus.FAILED
+            )
+            continue
+        try:
+            item = await _outgoing(session, curriculum, delivery, user, now)
+        except Exception as problem:
+            fault = RowFault(delivery.id, "load", problem)
             delivery.attempts += 1
-            delivery.due_at = now + lease
-            prompts.append(item)
+            _fail_for_now(delivery, fault.reason, now)
+            if on_fault is not None:
+                on_fault(fault)
+            continue
+        if item is None:
+            delivery.status = DeliveryStatus.CANCELLED
+            continue
+        delivery.status = DeliveryStatus.SENDING
+        delivery.attempts += 1
+        delivery.due_at = now + lease
+        prompts.append(item)
     return prompts
 
 
