@@ -10,6 +10,13 @@ with the bot's clock frozen and moved by hand where leases and pauses must pass.
   200 other members' weekly prompts are due; another member sends `/commit` once a
   second meanwhile. How long until the 200 had their prompt (given up after 120 s), and
   how long each `/commit` waited for its answer.
+- `backlog` (row 1): a member with 150 follow-ups due a second apart, the bot down for
+  10 minutes (so all are due), then 40 other members' prompts due: how long until the 40
+  had theirs (given up after 40 s), what the busy member got by then, and whether any
+  row went out twice.
+- `heldbacklog` (row 3): the same with 30 follow-ups, for a chat over a limit of its own
+  (one message a minute, used up): 429s Telegram answered, that member's rows leased and
+  waiting in flight when the 40 others were done.
 - `chat429` (row 3): 150 members due, one of them a chat over a limit of its own (one
   message a minute, used up): how long until the other 149 had their prompt.
 - `timeout` (row 4): one member; Telegram delivers every message but answers after 6 s
@@ -117,6 +124,66 @@ async def _row_busy(directory: str) -> None:
         )
 
 
+async def _backlog(runtime: Any, sim: Any, count: int) -> tuple[Any, list[Any]]:
+    """A member with `count` follow-ups due since the bot went down, and 40 members due now."""
+    from bot.domain.followups import schedule_due_followups
+    from tests.support.members import add_member_with_much_due, add_members
+
+    busy = sim.user("Busy", language_code="de")
+    others = [sim.user(f"Member {n}", language_code="de") for n in range(40)]
+    await add_member_with_much_due(runtime, busy.id, commitments=count, contacts=0)
+    await schedule_due_followups(runtime, limit=count)
+    runtime.clock.advance(timedelta(minutes=10))
+    await add_members(runtime, [m.id for m in others], next_prompt_at=runtime.clock.now())
+    return busy, others
+
+
+async def _row_statuses(runtime: Any, telegram_id: int) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from storage.models import Delivery, User
+
+    async with runtime.sessions() as session:
+        query = (
+            select(Delivery.status, func.count())
+            .join(User, User.id == Delivery.user_id)
+            .where(User.telegram_id == telegram_id)
+            .group_by(Delivery.status)
+        )
+        return {str(status): count for status, count in await session.execute(query)}
+
+
+async def _row_backlog(directory: str) -> None:
+    async with _runtime(directory) as runtime, _bot(runtime) as (sim, app):
+        busy, others = await _backlog(runtime, sim, 150)
+        app.bot_data.dispatcher.kick()
+        took = await _until(lambda: all(m.messages for m in others), limit=40)
+        got = sum(1 for m in others if m.messages)
+        by_then = len(busy.messages)
+        await app.bot_data.dispatcher.stop()
+        sent = (await _row_statuses(runtime, busy.id)).get("sent", 0)
+        print(
+            f"backlog: 40 others' prompts: {f'{took:.1f} s' if took else f'{got} of 40 in 40 s'}; "
+            f"busy member got {by_then} by then; after stopping: {len(busy.messages)} "
+            f"messages for {sent} rows marked sent"
+        )
+
+
+async def _row_held_backlog(directory: str) -> None:
+    async with _runtime(directory) as runtime, _bot(runtime) as (sim, app):
+        group, others = await _backlog(runtime, sim, 30)
+        sim.limiter.limit_chat(group.id, every=60)
+        app.bot_data.dispatcher.kick()
+        took = await _until(lambda: all(m.messages for m in others), limit=40)
+        got = sum(1 for m in others if m.messages)
+        statuses = await _row_statuses(runtime, group.id)
+        print(
+            f"heldbacklog: 40 others' prompts: "
+            f"{f'{took:.1f} s' if took else f'{got} of 40 in 40 s'}; "
+            f"429s: {sim.stats.too_many_requests}; the held member's rows then: {statuses}"
+        )
+
+
 async def _row_chat429(directory: str) -> None:
     from tests.support.members import add_members
 
@@ -213,6 +280,8 @@ async def _row_clock(directory: str) -> None:
 
 ROWS = {
     "busy": _row_busy,
+    "backlog": _row_backlog,
+    "heldbacklog": _row_held_backlog,
     "chat429": _row_chat429,
     "timeout": _row_timeout,
     "outage": _row_outage,
