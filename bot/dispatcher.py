@@ -35,6 +35,7 @@ from bot.domain.prompts import (
     schedule_due_prompts,
 )
 from bot.domain.runtime import Runtime
+from bot.domain.scheduling import ScheduleFault
 from bot.logs import without_quotes
 from bot.metrics import Metrics
 from bot.pacing import SendPacer
@@ -189,8 +190,13 @@ class Dispatcher:
         A few at a time (about what is in flight): scheduling 500 members takes ~2 s, in
         which the pacer would run dry and a SQLite write lock would keep members waiting.
         """
-        prompts = await schedule_due_prompts(self.runtime, limit=self.max_in_flight)
-        return prompts + await schedule_due_followups(self.runtime, limit=self.max_in_flight)
+        limit, count = self.max_in_flight, self._on_schedule_fault
+        prompts = await schedule_due_prompts(self.runtime, limit, count)
+        return prompts + await schedule_due_followups(self.runtime, limit, count)
+
+    def _on_schedule_fault(self, fault: ScheduleFault) -> None:
+        """A member, commitment or contact could not be scheduled (it was logged): count it."""
+        self.metrics.count_delivery_fault("schedule", fault.problem)
 
     async def _send_until_idle(self) -> None:
         """Keep about two seconds of sends in flight, leasing and recording as they go.

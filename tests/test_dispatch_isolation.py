@@ -16,6 +16,7 @@ from bot import dispatcher as dispatcher_module
 from bot.clock import ShiftableClock
 from bot.domain.followups import AT_ONCE, SPACING, schedule_due_followups
 from bot.domain.runtime import Runtime
+from bot.domain.scheduling import SCHEDULE_FAULT_PAUSE
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.models import (
@@ -162,6 +163,65 @@ async def test_a_row_that_cannot_be_shown_waits_while_everyone_else_gets_theirs(
         assert [r.status for r in await _deliveries_of(runtime, poisoned.id)] == [
             DeliveryStatus.SENT
         ] * 2
+        assert [len(m.messages) for m in others] == [1] * len(others)
+
+
+async def _break(runtime: Runtime, telegram_id: int, **broken: object) -> None:
+    """Write bad values straight into a member's row, as no screen of the bot would."""
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, telegram_id)
+        assert user is not None
+        for name, value in broken.items():
+            setattr(user, name, value)
+
+
+async def test_a_member_whose_stored_zone_or_slot_is_broken_does_not_stop_the_others(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = clock.now()
+    others = [sim.user(f"Member {n}", language_code="de") for n in range(20)]
+    keen, lost, odd = (sim.user(name, language_code="de") for name in ("Keen", "Lost", "Odd"))
+    await add_members(runtime, [m.id for m in others[:10]], next_prompt_at=now)
+    await add_member_with_much_due(runtime, lost.id, commitments=1, contacts=1)
+    await add_members(runtime, [odd.id], next_prompt_at=now)
+    await add_member_with_much_due(runtime, keen.id, commitments=1, contacts=1)
+    await add_members(runtime, [m.id for m in others[10:]], next_prompt_at=now)
+    # A zone the time zone database no longer knows, and a slot past midnight.
+    await _break(runtime, lost.id, timezone="Mars/Olympus_Mons", next_prompt_at=now)
+    await _break(runtime, odd.id, slot_minute=24 * 60 + 5)
+    caplog.set_level(logging.WARNING, logger="netcoach")
+    async with bot_against(sim, runtime) as app:
+        dispatcher = app.bot_data.dispatcher
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert [len(m.messages) for m in others] == [1] * len(others)
+        assert len(keen.messages) == 2  # a follow-up and a check-in
+        assert lost.messages == [] and odd.messages == []
+        faults = dispatcher.metrics.delivery_faults
+        # Lost's prompt, follow-up and check-in; Odd's prompt.
+        assert faults.labels("schedule", "ZoneInfoNotFoundError")._value.get() == 3
+        assert faults.labels("schedule", "ValueError")._value.get() == 1
+        logged = [r.getMessage() for r in caplog.records if "set aside" in r.getMessage()]
+        assert logged and not any(
+            word in line for line in logged for word in ("Mars", "Anruf", "Kontakt", "1445")
+        )
+
+        # Not tried again at every tick while the data stays broken.
+        clock.advance(SCHEDULE_FAULT_PAUSE / 2)
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert faults.labels("schedule", "ZoneInfoNotFoundError")._value.get() == 3
+
+        # Mended: at the end of the pause they get what was due.
+        await _break(runtime, lost.id, timezone="Europe/Berlin")
+        await _break(runtime, odd.id, slot_minute=9 * 60)
+        clock.advance(SCHEDULE_FAULT_PAUSE / 2)
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert len(lost.messages) == 3 and len(odd.messages) == 1
         assert [len(m.messages) for m in others] == [1] * len(others)
 
 
