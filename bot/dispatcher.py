@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -232,21 +233,27 @@ class Dispatcher:
         """A prompt for `/next`, leased like any delivery, for the caller to send at once."""
         return await next_prompt_now(self.runtime, who, self.lease)
 
-    async def _send_lead_in(self, item: Outgoing) -> None:
+    async def _send_lead_in(self, item: Outgoing) -> bool:
         """Send what goes right before a delivery (the weekly review, when separate).
 
-        Best effort: the delivery itself decides what a failure means. If the delivery is
-        retried in a later lease, its lead-in is sent again.
+        One try, best effort: the delivery itself decides what a failure means. Returns
+        whether a lead-in went or may have (a timeout): that is recorded with the
+        delivery, and a later lease leaves it out, so the member gets it once.
         """
+        went = False
         for screen in lead_in_screens(item):
             try:
                 await self._send(item, screen)
             except RetryAfter as flood:
                 self.pacer.rate_limited(item.chat_id, _seconds(flood.retry_after))
             except TelegramError as problem:
+                went = went or (isinstance(problem, NetworkError) and may_have_arrived(problem))
                 log.warning(
                     "delivery %s: lead-in not sent: %s", item.delivery_id, type(problem).__name__
                 )
+            else:
+                went = True
+        return went
 
     def _on_fault(self, fault: RowFault) -> SendOutcome:
         """One row failed for a reason of its own: count it, log it (no text), go on."""
@@ -277,7 +284,12 @@ class Dispatcher:
             screen = outgoing_screen(prompt)
         except Exception as problem:
             return self._on_fault(RowFault(prompt.delivery_id, "render", problem))
-        await self._send_lead_in(prompt)
+        lead_in_sent = await self._send_lead_in(prompt)
+        outcome = await self._send_with_tries(prompt, screen)
+        return replace(outcome, lead_in_sent=True) if lead_in_sent else outcome
+
+    async def _send_with_tries(self, prompt: Outgoing, screen: Screen) -> SendOutcome:
+        """Send one delivery's message, trying again within the lease where that may help."""
         maybe_sent = prompt.maybe_sent
         reason = "send: Telegram unreachable"
         for attempt in range(_TRIES_PER_LEASE):

@@ -19,12 +19,15 @@ from bot.domain.runtime import Runtime
 from bot.domain.scheduling import SCHEDULE_FAULT_PAUSE
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
+from storage.crypto import blind_index
 from storage.models import (
     Commitment,
     CommitmentStatus,
+    Contact,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    ReviewPlacement,
 )
 from storage.users import get_user_by_telegram_id
 from tests.support.harness import bot_against
@@ -305,6 +308,47 @@ async def test_a_timeout_in_an_earlier_lease_leaves_one_more_try(
         await _tick_until_settled(runtime, app, 3)
         assert len(kim.messages) == 2
         assert (await _rows_of(runtime, kim.id)).status is DeliveryStatus.SENT
+
+
+async def test_the_review_as_a_message_of_its_own_comes_once_when_the_prompt_must_wait(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    clock: ShiftableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "_BACKOFF_SECONDS", (0.0,) * 4)
+    mara = sim.user("Mara", language_code="de")
+    now = clock.now()
+    await add_member_with_much_due(runtime, mara.id, commitments=0, contacts=0)
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, mara.id)
+        assert user is not None
+        user.review_placement = ReviewPlacement.SEPARATE
+        user.next_prompt_at = now
+        session.add(
+            Contact(
+                user_id=user.id,
+                name="Anna",
+                name_key=blind_index("anna", user.id),
+                cadence_days=14,
+                next_checkin_at=now + timedelta(days=3),
+                checkin_pings=0,
+                created_at=now,
+            )
+        )
+    # Telegram takes the review, then cannot be reached for the prompt after it.
+    sim.faults.fail_next(4, status=502, method="sendMessage", after=1)
+    async with bot_against(sim, runtime) as app:
+        app.bot_data.dispatcher.kick()
+        await app.bot_data.dispatcher.idle()
+        assert [m.buttons == [] for m in mara.messages] == [True]
+        sim.faults.clear()
+        await _tick_until_settled(runtime, app, 3)
+        texts = [m.text or "" for m in mara.messages]
+        assert len(texts) == 2 and texts[0].startswith("Dein Wochenrückblick")
+        assert "Wochenrückblick" not in texts[1] and mara.messages[1].buttons
+        row = await _rows_of(runtime, mara.id)
+        assert row.status is DeliveryStatus.SENT and row.lead_in_sent
 
 
 async def test_through_an_hour_and_a_half_of_telegram_down_nothing_is_given_up(

@@ -128,6 +128,8 @@ class SendOutcome:
     maybe_sent: bool = False
     # When to try again, if Telegram said (a 429); otherwise the outage back-off.
     retry_in: timedelta | None = None
+    # The lead-in went before it (or may have): later leases send it no more.
+    lead_in_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +292,9 @@ async def _outgoing(
         item = await broadcast_for(session, delivery, user)
     else:
         item = await outgoing_for(session, delivery, user)
-    if isinstance(item, Prompt) and delivery.kind is DeliveryKind.PROMPT:
+    # A review that went as its own message in an earlier lease is not shown again.
+    weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
+    if isinstance(item, Prompt) and weekly:
         item = await _with_review(session, curriculum, user, item, now)
     if item is not None and delivery.maybe_sent:
         item = replace(item, maybe_sent=True)
@@ -353,6 +357,7 @@ async def record_outcomes(runtime: Runtime, outcomes: Sequence[SendOutcome]) -> 
 def _record(delivery: Delivery, outcome: SendOutcome, now: datetime) -> None:
     """Write one outcome onto its row."""
     delivery.maybe_sent = delivery.maybe_sent or outcome.maybe_sent
+    delivery.lead_in_sent = delivery.lead_in_sent or outcome.lead_in_sent
     if outcome.reason is not None:
         delivery.last_error = outcome.reason[:64]
     match outcome.outcome:
