@@ -52,7 +52,8 @@ log = logging.getLogger("netcoach.dispatcher")
 RECORD_EVERY = 0.25
 # Upper bound of sends in flight, whatever the ceiling (keeps the HTTP pool healthy).
 MAX_IN_FLIGHT = 200
-# Tries within one lease before a delivery goes back to the queue for later.
+# Tries within one lease before a delivery goes back to the queue for later (while
+# Telegram is away, one: see `Dispatcher._telegram_away`).
 _TRIES_PER_LEASE = 4
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
 # A 429 asking to wait longer than this sends the delivery back to the queue until then,
@@ -120,6 +121,10 @@ class Dispatcher:
         self._ticker: asyncio.Task[None] | None = None
         self._wanted = False
         self._stopping = False
+        # A send found Telegram unreachable (5xx, no connection) and none went since: the
+        # first send to find so keeps its tries (a blip passes in a second), every other
+        # goes back to the queue after one, to wait out the outage with its back-off.
+        self._telegram_away = False
 
     async def tick(self, _context: object = None) -> None:
         """One tick: make sure a run is going."""
@@ -291,6 +296,7 @@ class Dispatcher:
     async def _send_with_tries(self, prompt: Outgoing, screen: Screen) -> SendOutcome:
         """Send one delivery's message, trying again within the lease where that may help."""
         maybe_sent = prompt.maybe_sent
+        probing = False
         reason = "send: Telegram unreachable"
         for attempt in range(_TRIES_PER_LEASE):
             try:
@@ -327,6 +333,12 @@ class Dispatcher:
                             maybe_sent=True,
                         )
                     maybe_sent = True
+                elif self._telegram_away and not probing:
+                    # Found away before this send: one try a lease.
+                    log.warning("delivery %s: %s; later", prompt.delivery_id, reason)
+                    break
+                else:
+                    self._telegram_away = probing = True
                 log.warning("delivery %s: %s (try %d)", prompt.delivery_id, reason, attempt + 1)
                 await asyncio.sleep(_BACKOFF_SECONDS[attempt])
                 continue
@@ -349,4 +361,5 @@ class Dispatcher:
             self.metrics.count_send(item.kind.value, problem)
             raise
         self.metrics.count_send(item.kind.value, None)
+        self._telegram_away = False
         return message
