@@ -153,26 +153,6 @@ async def schedule_due_followups(
 async def _followup_due(
     commitment: Commitment, user: User, now: datetime, quiet: QuietHours
 ) -> DeliveryAbout | None:
-    """The delivery a due commitment gets now, if any."""
-    kind = _followup_kind(commitment, user, now, quiet)
-    if kind is None:
-        return None
-    return DeliveryAbout(commitment.user_id, kind, now, commitment_id=commitment.id)
-
-
-async def _checkin_due(
-    contact: Contact, user: User, now: datetime, quiet: QuietHours
-) -> DeliveryAbout | None:
-    """The delivery a due contact gets now, if any."""
-    kind = _checkin_kind(contact, user, now, quiet)
-    if kind is None:
-        return None
-    return DeliveryAbout(contact.user_id, kind, now, contact_id=contact.id)
-
-
-def _followup_kind(
-    commitment: Commitment, user: User, now: datetime, quiet: QuietHours
-) -> DeliveryKind | None:
     """What a due commitment gets now (None: nothing yet), moving its next moment on."""
     if (
         commitment.status is not CommitmentStatus.OPEN
@@ -190,12 +170,13 @@ def _followup_kind(
         commitment.on_time = False  # two days without an answer: no longer on time
     commitment.pings += 1
     commitment.followup_at = now + REPEAT_AFTER if commitment.pings < MAX_PINGS else None
-    return DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP
+    kind = DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP
+    return DeliveryAbout(commitment.user_id, kind, now, commitment_id=commitment.id)
 
 
-def _checkin_kind(
+async def _checkin_due(
     contact: Contact, user: User, now: datetime, quiet: QuietHours
-) -> DeliveryKind | None:
+) -> DeliveryAbout | None:
     """What a due contact gets now (None: nothing yet), moving its next check-in on."""
     if contact.cadence_days is None or user.status is UserStatus.BLOCKED:
         contact.next_checkin_at = None
@@ -208,10 +189,10 @@ def _checkin_kind(
         # Left alone after two pings; the next round starts a full cadence later.
         contact.checkin_pings = 0
         contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
-        return DeliveryKind.REMINDER
+        return DeliveryAbout(contact.user_id, DeliveryKind.REMINDER, now, contact_id=contact.id)
     contact.checkin_pings = 1
     contact.next_checkin_at = now + REPEAT_AFTER
-    return DeliveryKind.CHECKIN
+    return DeliveryAbout(contact.user_id, DeliveryKind.CHECKIN, now, contact_id=contact.id)
 
 
 async def _spaced(
