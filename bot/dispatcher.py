@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +36,7 @@ from bot.domain.prompts import (
     schedule_due_prompts,
 )
 from bot.domain.runtime import Runtime
+from bot.domain.scheduling import ScheduleFault
 from bot.logs import without_quotes
 from bot.metrics import Metrics
 from bot.pacing import SendPacer
@@ -50,7 +52,8 @@ log = logging.getLogger("netcoach.dispatcher")
 RECORD_EVERY = 0.25
 # Upper bound of sends in flight, whatever the ceiling (keeps the HTTP pool healthy).
 MAX_IN_FLIGHT = 200
-# Tries within one lease before a delivery goes back to the queue for later.
+# Tries within one lease before a delivery goes back to the queue for later (while
+# Telegram is away, one: see `Dispatcher._telegram_away`).
 _TRIES_PER_LEASE = 4
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
 # A 429 asking to wait longer than this sends the delivery back to the queue until then,
@@ -118,6 +121,10 @@ class Dispatcher:
         self._ticker: asyncio.Task[None] | None = None
         self._wanted = False
         self._stopping = False
+        # A send found Telegram unreachable (5xx, no connection) and none went since: the
+        # first send to find so keeps its tries (a blip passes in a second), every other
+        # goes back to the queue after one, to wait out the outage with its back-off.
+        self._telegram_away = False
 
     async def tick(self, _context: object = None) -> None:
         """One tick: make sure a run is going."""
@@ -192,8 +199,13 @@ class Dispatcher:
         A few at a time (about what is in flight): scheduling 500 members takes ~2 s, in
         which the pacer would run dry and a SQLite write lock would keep members waiting.
         """
-        prompts = await schedule_due_prompts(self.runtime, limit=self.max_in_flight)
-        return prompts + await schedule_due_followups(self.runtime, limit=self.max_in_flight)
+        limit, count = self.max_in_flight, self._on_schedule_fault
+        prompts = await schedule_due_prompts(self.runtime, limit, count)
+        return prompts + await schedule_due_followups(self.runtime, limit, count)
+
+    def _on_schedule_fault(self, fault: ScheduleFault) -> None:
+        """A member, commitment or contact could not be scheduled (it was logged): count it."""
+        self.metrics.count_delivery_fault("schedule", fault.problem)
 
     async def _send_until_idle(self) -> None:
         """Keep about two seconds of sends in flight, leasing and recording as they go.
@@ -236,21 +248,27 @@ class Dispatcher:
         """A prompt for `/next`, leased like any delivery, for the caller to send at once."""
         return await next_prompt_now(self.runtime, who, self.lease)
 
-    async def _send_lead_in(self, item: Outgoing) -> None:
+    async def _send_lead_in(self, item: Outgoing) -> bool:
         """Send what goes right before a delivery (the weekly review, when separate).
 
-        Best effort: the delivery itself decides what a failure means. If the delivery is
-        retried in a later lease, its lead-in is sent again.
+        One try, best effort: the delivery itself decides what a failure means. Returns
+        whether a lead-in went or may have (a timeout): that is recorded with the
+        delivery, and a later lease leaves it out, so the member gets it once.
         """
+        went = False
         for screen in lead_in_screens(item):
             try:
                 await self._send(item, screen)
             except RetryAfter as flood:
                 self.pacer.rate_limited(item.chat_id, _seconds(flood.retry_after))
             except TelegramError as problem:
+                went = went or (isinstance(problem, NetworkError) and may_have_arrived(problem))
                 log.warning(
                     "delivery %s: lead-in not sent: %s", item.delivery_id, type(problem).__name__
                 )
+            else:
+                went = True
+        return went
 
     def _on_fault(self, fault: RowFault) -> SendOutcome:
         """One row failed for a reason of its own: count it, log it (no text), go on."""
@@ -281,8 +299,14 @@ class Dispatcher:
             screen = outgoing_screen(prompt)
         except Exception as problem:
             return self._on_fault(RowFault(prompt.delivery_id, "render", problem))
-        await self._send_lead_in(prompt)
+        lead_in_sent = await self._send_lead_in(prompt)
+        outcome = await self._send_with_tries(prompt, screen)
+        return replace(outcome, lead_in_sent=True) if lead_in_sent else outcome
+
+    async def _send_with_tries(self, prompt: Outgoing, screen: Screen) -> SendOutcome:
+        """Send one delivery's message, trying again within the lease where that may help."""
         maybe_sent = prompt.maybe_sent
+        probing = False
         reason = "send: Telegram unreachable"
         for attempt in range(_TRIES_PER_LEASE):
             try:
@@ -319,6 +343,12 @@ class Dispatcher:
                             maybe_sent=True,
                         )
                     maybe_sent = True
+                elif self._telegram_away and not probing:
+                    # Found away before this send: one try a lease.
+                    log.warning("delivery %s: %s; later", prompt.delivery_id, reason)
+                    break
+                else:
+                    self._telegram_away = probing = True
                 log.warning("delivery %s: %s (try %d)", prompt.delivery_id, reason, attempt + 1)
                 await asyncio.sleep(_BACKOFF_SECONDS[attempt])
                 continue
@@ -341,4 +371,5 @@ class Dispatcher:
             self.metrics.count_send(item.kind.value, problem)
             raise
         self.metrics.count_send(item.kind.value, None)
+        self._telegram_away = False
         return message

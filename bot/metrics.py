@@ -166,8 +166,9 @@ class Metrics:
         )
         self.delivery_faults = Counter(
             "netcoach_delivery_faults",
-            "Deliveries that failed for a reason of their own (bad data, rendering) and are "
-            "tried again later, by stage and exception type",
+            "Deliveries (or members, commitments, contacts being scheduled: stage schedule) "
+            "that failed for a reason of their own (bad data, rendering) and are tried again "
+            "later, by stage and exception type",
             ["stage", "error"],
             registry=self.registry,
         )

@@ -45,6 +45,8 @@ class _Failure:
     status: int
     description: str
     methods: frozenset[str] | None
+    # Calls to let through before the first failure.
+    passing: int = 0
 
 
 class FaultInjector:
@@ -92,10 +94,14 @@ class FaultInjector:
         status: int = 500,
         method: str | Iterable[str] | None = None,
         description: str | None = None,
+        after: int = 0,
     ) -> None:
-        """Fail the next count calls (of method, if given) with an HTTP error status."""
+        """Fail the next count calls (of method, if given) with an HTTP error status.
+
+        With `after`, that many calls go through first (as Telegram failing mid-batch).
+        """
         text = description or _DESCRIPTIONS.get(status, f"Error {status}")
-        self._failures.append(_Failure(count, status, text, _methods(method)))
+        self._failures.append(_Failure(count, status, text, _methods(method), after))
 
     def set_error_rate(
         self,
@@ -168,6 +174,9 @@ class FaultInjector:
             return ApiError(status, _DESCRIPTIONS.get(status, f"Error {status}"))
         for failure in self._failures:
             if failure.methods is None or lowered in failure.methods:
+                if failure.passing > 0:
+                    failure.passing -= 1
+                    continue
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     self._failures.remove(failure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -19,6 +19,7 @@ __all__ = [
     "count_open_commitments",
     "on_time_counts",
     "open_commitments_page",
+    "postpone_followup",
 ]
 
 
@@ -34,6 +35,13 @@ async def claim_due_followups(
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def postpone_followup(session: AsyncSession, commitment_id: int, until: datetime) -> None:
+    """Move a commitment's follow-up moment to `until`."""
+    await session.execute(
+        update(Commitment).where(Commitment.id == commitment_id).values(followup_at=until)
+    )
 
 
 async def count_open_commitments(session: AsyncSession, user_id: int) -> int:

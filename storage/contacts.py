@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import blind_index, blind_index_candidates
@@ -22,6 +22,7 @@ __all__ = [
     "count_contacts",
     "exchange_counts",
     "get_or_create_contact",
+    "postpone_checkin",
     "recent_contacts",
     "user_contacts",
 ]
@@ -184,3 +185,10 @@ async def claim_due_checkins(session: AsyncSession, now: datetime, limit: int) -
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def postpone_checkin(session: AsyncSession, contact_id: int, until: datetime) -> None:
+    """Move a contact's next check-in to `until`."""
+    await session.execute(
+        update(Contact).where(Contact.id == contact_id).values(next_checkin_at=until)
+    )

@@ -213,6 +213,8 @@ class Delivery(Base):
     maybe_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Tries lost to Telegram being unreachable (5xx, no connection): only for the pause.
     retries: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The lead-in (the weekly review as its own message) went, or may have: not sent again.
+    lead_in_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
     card_key: Mapped[str | None] = mapped_column(String(64))
     question_index: Mapped[int | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import ConversationState, User, UserStatus
@@ -17,6 +17,7 @@ __all__ = [
     "create_user",
     "get_member_brief",
     "get_user_by_telegram_id",
+    "postpone_prompt",
 ]
 
 
@@ -89,3 +90,8 @@ async def count_members_except(connection: AsyncConnection, telegram_ids: Collec
         return 0
     query = select(func.count()).select_from(User).where(User.telegram_id.not_in(telegram_ids))
     return int((await connection.execute(query)).scalar_one())
+
+
+async def postpone_prompt(session: AsyncSession, user_id: int, until: datetime) -> None:
+    """Move a member's next prompt (or end of pause) to `until`."""
+    await session.execute(update(User).where(User.id == user_id).values(next_prompt_at=until))

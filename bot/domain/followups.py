@@ -14,6 +14,7 @@ whose contact no longer has a cadence) is cancelled instead of sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -22,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
 from bot.domain.runtime import Runtime
-from storage.commitments import claim_due_followups
-from storage.contacts import claim_due_checkins
+from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
+from storage.commitments import claim_due_followups, postpone_followup
+from storage.contacts import claim_due_checkins, postpone_checkin
 from storage.deliveries import DeliveryAbout, add_deliveries_about, latest_pending_due
 from storage.models import (
     Commitment,
@@ -115,38 +117,42 @@ def _held(user: User, now: datetime, quiet: QuietHours) -> datetime | None:
     return quiet.held_until(now, user.timezone or "UTC")
 
 
-async def schedule_due_followups(runtime: Runtime, limit: int = 500) -> int:
+async def schedule_due_followups(
+    runtime: Runtime, limit: int = 500, on_fault: Callable[[ScheduleFault], object] | None = None
+) -> int:
     """Turn due follow-ups and check-ins into pending deliveries; return how many were handled.
 
     Each delivery is keyed by its commitment or contact and this moment, and all of them
-    go in with one statement per kind of subject, however many are due at once.
+    go in with one statement per kind of subject, however many are due at once. A row
+    that cannot be scheduled (its member's stored zone is unknown) is set aside for a
+    while (see `schedule_isolated`); `on_fault` hears of it.
     """
     now = runtime.clock.now()
     quiet = parse_quiet_hours(runtime.settings.quiet_hours)
-    async with runtime.sessions.begin() as session:
+
+    async def batch(session: AsyncSession, guard: RowGuard) -> int:
         commitments = await claim_due_followups(session, now, limit)
         contacts = await claim_due_checkins(session, now, limit)
         users = await _users_by_id(
             session, {c.user_id for c in commitments} | {c.user_id for c in contacts}
         )
-        due: list[DeliveryAbout] = []
+        due: list[DeliveryAbout | None] = []
         for commitment in commitments:
-            kind = _followup_kind(commitment, users[commitment.user_id], now, quiet)
-            if kind is not None:
-                due.append(
-                    DeliveryAbout(commitment.user_id, kind, now, commitment_id=commitment.id)
-                )
+            step = _followup_due(commitment, users[commitment.user_id], now, quiet)
+            due.append(await guard.row("commitment", commitment, postpone_followup, step))
         for contact in contacts:
-            kind = _checkin_kind(contact, users[contact.user_id], now, quiet)
-            if kind is not None:
-                due.append(DeliveryAbout(contact.user_id, kind, now, contact_id=contact.id))
-        await add_deliveries_about(session, await _spaced(session, due, now), slot_at=now, now=now)
+            step = _checkin_due(contact, users[contact.user_id], now, quiet)
+            due.append(await guard.row("contact", contact, postpone_checkin, step))
+        spaced = await _spaced(session, [item for item in due if item is not None], now)
+        await add_deliveries_about(session, spaced, slot_at=now, now=now)
         return len(commitments) + len(contacts)
 
+    return await schedule_isolated(runtime, batch, on_fault)
 
-def _followup_kind(
+
+async def _followup_due(
     commitment: Commitment, user: User, now: datetime, quiet: QuietHours
-) -> DeliveryKind | None:
+) -> DeliveryAbout | None:
     """What a due commitment gets now (None: nothing yet), moving its next moment on."""
     if (
         commitment.status is not CommitmentStatus.OPEN
@@ -164,12 +170,13 @@ def _followup_kind(
         commitment.on_time = False  # two days without an answer: no longer on time
     commitment.pings += 1
     commitment.followup_at = now + REPEAT_AFTER if commitment.pings < MAX_PINGS else None
-    return DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP
+    kind = DeliveryKind.REMINDER if reminder else DeliveryKind.FOLLOWUP
+    return DeliveryAbout(commitment.user_id, kind, now, commitment_id=commitment.id)
 
 
-def _checkin_kind(
+async def _checkin_due(
     contact: Contact, user: User, now: datetime, quiet: QuietHours
-) -> DeliveryKind | None:
+) -> DeliveryAbout | None:
     """What a due contact gets now (None: nothing yet), moving its next check-in on."""
     if contact.cadence_days is None or user.status is UserStatus.BLOCKED:
         contact.next_checkin_at = None
@@ -182,10 +189,10 @@ def _checkin_kind(
         # Left alone after two pings; the next round starts a full cadence later.
         contact.checkin_pings = 0
         contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
-        return DeliveryKind.REMINDER
+        return DeliveryAbout(contact.user_id, DeliveryKind.REMINDER, now, contact_id=contact.id)
     contact.checkin_pings = 1
     contact.next_checkin_at = now + REPEAT_AFTER
-    return DeliveryKind.CHECKIN
+    return DeliveryAbout(contact.user_id, DeliveryKind.CHECKIN, now, contact_id=contact.id)
 
 
 async def _spaced(

@@ -23,6 +23,7 @@ from bot.domain.followups import CheckIn, FollowUp, outgoing_for
 from bot.domain.members import Identity, reschedule
 from bot.domain.review import WeeklyReview, build_review
 from bot.domain.runtime import Runtime
+from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
 from content.cards import Card, Curriculum
 from content.rotation import CardHistory, choose_next_card, choose_next_question
 from storage.deliveries import (
@@ -41,7 +42,7 @@ from storage.models import (
     User,
     UserStatus,
 )
-from storage.users import get_user_by_telegram_id
+from storage.users import get_user_by_telegram_id, postpone_prompt
 
 __all__ = [
     "CATCH_UP_AFTER",
@@ -127,6 +128,8 @@ class SendOutcome:
     maybe_sent: bool = False
     # When to try again, if Telegram said (a 429); otherwise the outage back-off.
     retry_in: timedelta | None = None
+    # The lead-in went before it (or may have): later leases send it no more.
+    lead_in_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,39 +166,53 @@ async def _choose(session: AsyncSession, curriculum: Curriculum, user: User) -> 
     return card, choose_next_question(text, [i for i in asked if i < len(text.questions)])
 
 
-async def schedule_due_prompts(runtime: Runtime, limit: int = 500) -> int:
+async def schedule_due_prompts(
+    runtime: Runtime, limit: int = 500, on_fault: Callable[[ScheduleFault], object] | None = None
+) -> int:
     """Turn due slots into pending deliveries; return how many members were handled.
 
     A member paused until a moment that has passed is resumed instead. A slot missed
     while the bot was down gives one prompt (for that slot) and the next slot is the
-    next regular one after now, never a flood of catch-ups.
+    next regular one after now, never a flood of catch-ups. A member whose data cannot
+    be scheduled is set aside for a while (see `schedule_isolated`); `on_fault` hears of it.
     """
     now = runtime.clock.now()
-    async with runtime.sessions.begin() as session:
+
+    async def batch(session: AsyncSession, guard: RowGuard) -> int:
         users = await claim_due_users(session, now, limit)
         for user in users:
-            if user.status is UserStatus.PAUSED:
-                user.status = UserStatus.ACTIVE
-                user.paused_until = None
-                user.updated_at = now
-                reschedule(user, now)
-                continue
-            slot = user.next_prompt_at
-            assert slot is not None  # claimed by next_prompt_at <= now
-            card, question = await _choose(session, runtime.curriculum, user)
-            await add_delivery(
-                session,
-                user_id=user.id,
-                kind=DeliveryKind.PROMPT,
-                slot_at=slot,
-                status=DeliveryStatus.PENDING,
-                due_at=slot,
-                now=now,
-                card_key=card.key,
-                question_index=question,
-            )
-            reschedule(user, now)
+            step = _schedule_prompt(session, runtime.curriculum, user, now)
+            await guard.row("member", user, postpone_prompt, step)
         return len(users)
+
+    return await schedule_isolated(runtime, batch, on_fault)
+
+
+async def _schedule_prompt(
+    session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
+) -> None:
+    """One due member: their prompt for the slot that came and the next slot, or resumed."""
+    if user.status is UserStatus.PAUSED:
+        user.status = UserStatus.ACTIVE
+        user.paused_until = None
+        user.updated_at = now
+        reschedule(user, now)
+        return
+    slot = user.next_prompt_at
+    assert slot is not None  # claimed by next_prompt_at <= now
+    card, question = await _choose(session, curriculum, user)
+    await add_delivery(
+        session,
+        user_id=user.id,
+        kind=DeliveryKind.PROMPT,
+        slot_at=slot,
+        status=DeliveryStatus.PENDING,
+        due_at=slot,
+        now=now,
+        card_key=card.key,
+        question_index=question,
+    )
+    reschedule(user, now)
 
 
 def prompt_from_rows(
@@ -300,7 +317,9 @@ async def _outgoing(
         item = await broadcast_for(session, delivery, user)
     else:
         item = await outgoing_for(session, delivery, user)
-    if isinstance(item, Prompt) and delivery.kind is DeliveryKind.PROMPT:
+    # A review that went as its own message in an earlier lease is not shown again.
+    weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
+    if isinstance(item, Prompt) and weekly:
         item = await _with_review(session, curriculum, user, item, now)
     if item is not None and delivery.maybe_sent:
         item = replace(item, maybe_sent=True)
@@ -363,6 +382,7 @@ async def record_outcomes(runtime: Runtime, outcomes: Sequence[SendOutcome]) -> 
 def _record(delivery: Delivery, outcome: SendOutcome, now: datetime) -> None:
     """Write one outcome onto its row."""
     delivery.maybe_sent = delivery.maybe_sent or outcome.maybe_sent
+    delivery.lead_in_sent = delivery.lead_in_sent or outcome.lead_in_sent
     if outcome.reason is not None:
         delivery.last_error = outcome.reason[:64]
     match outcome.outcome:
