@@ -153,19 +153,23 @@ async def _row_statuses(runtime: Any, telegram_id: int) -> dict[str, int]:
         return {str(status): count for status, count in await session.execute(query)}
 
 
+async def _forty_served(others: list[Any]) -> str:
+    """How long until the 40 others had their prompt (or how many did, in 40 s)."""
+    took = await _until(lambda: all(m.messages for m in others), limit=40)
+    return f"{took:.1f} s" if took else f"{sum(1 for m in others if m.messages)} of 40 in 40 s"
+
+
 async def _row_backlog(directory: str) -> None:
     async with _runtime(directory) as runtime, _bot(runtime) as (sim, app):
         busy, others = await _backlog(runtime, sim, 150)
         app.bot_data.dispatcher.kick()
-        took = await _until(lambda: all(m.messages for m in others), limit=40)
-        got = sum(1 for m in others if m.messages)
+        served = await _forty_served(others)
         by_then = len(busy.messages)
         await app.bot_data.dispatcher.stop()
         sent = (await _row_statuses(runtime, busy.id)).get("sent", 0)
         print(
-            f"backlog: 40 others' prompts: {f'{took:.1f} s' if took else f'{got} of 40 in 40 s'}; "
-            f"busy member got {by_then} by then; after stopping: {len(busy.messages)} "
-            f"messages for {sent} rows marked sent"
+            f"backlog: 40 others' prompts: {served}; busy member got {by_then} by then; "
+            f"after stopping: {len(busy.messages)} messages for {sent} rows marked sent"
         )
 
 
@@ -174,12 +178,10 @@ async def _row_held_backlog(directory: str) -> None:
         group, others = await _backlog(runtime, sim, 30)
         sim.limiter.limit_chat(group.id, every=60)
         app.bot_data.dispatcher.kick()
-        took = await _until(lambda: all(m.messages for m in others), limit=40)
-        got = sum(1 for m in others if m.messages)
+        served = await _forty_served(others)
         statuses = await _row_statuses(runtime, group.id)
         print(
-            f"heldbacklog: 40 others' prompts: "
-            f"{f'{took:.1f} s' if took else f'{got} of 40 in 40 s'}; "
+            f"heldbacklog: 40 others' prompts: {served}; "
             f"429s: {sim.stats.too_many_requests}; the held member's rows then: {statuses}"
         )
 

@@ -19,7 +19,7 @@ from bot.domain.followups import AT_ONCE, SPACING, schedule_due_followups
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import SCHEDULE_FAULT_PAUSE
 from handlers.context import NetcoachApplication
-from simulator import TelegramSimulator
+from simulator import SimUser, TelegramSimulator
 from storage.crypto import blind_index
 from storage.models import (
     Commitment,
@@ -270,11 +270,20 @@ async def _until(done: Callable[[], bool], limit: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _backlog_due_since_ten_minutes(runtime: Runtime, telegram_id: int, count: int) -> None:
-    """A member whose `count` follow-ups fell due a second apart while the bot was down."""
-    await add_member_with_much_due(runtime, telegram_id, commitments=count, contacts=0)
+async def _backlog_and_forty_due_now(
+    sim: TelegramSimulator, runtime: Runtime, count: int
+) -> tuple[SimUser, list[SimUser]]:
+    """A member with a backlog of `count` follow-ups, and 40 members whose prompts are due now.
+
+    The follow-ups fell due a second apart while the bot was down for ten minutes.
+    """
+    busy = sim.user("Busy", language_code="de")
+    others = [sim.user(f"Member {n}", language_code="de") for n in range(40)]
+    await add_member_with_much_due(runtime, busy.id, commitments=count, contacts=0)
     assert await schedule_due_followups(runtime, limit=count) == count
     runtime.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]
+    await add_members(runtime, [m.id for m in others], next_prompt_at=runtime.clock.now())
+    return busy, others
 
 
 def _sent_to(sim: TelegramSimulator) -> list[int]:
@@ -283,12 +292,9 @@ def _sent_to(sim: TelegramSimulator) -> list[int]:
 
 
 async def test_a_member_with_a_backlog_does_not_take_the_places_of_the_members_due_after(
-    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+    sim: TelegramSimulator, runtime: Runtime
 ) -> None:
-    busy = sim.user("Busy", language_code="de")
-    others = [sim.user(f"Member {n}", language_code="de") for n in range(40)]
-    await _backlog_due_since_ten_minutes(runtime, busy.id, 150)
-    await add_members(runtime, [m.id for m in others], next_prompt_at=clock.now())
+    busy, others = await _backlog_and_forty_due_now(sim, runtime, 150)
     async with bot_against(sim, runtime) as app:
         app.bot_data.dispatcher.kick()
         await _until(lambda: len(busy.messages) >= 10 or all(m.messages for m in others))
@@ -304,12 +310,9 @@ async def test_a_member_with_a_backlog_does_not_take_the_places_of_the_members_d
 
 
 async def test_a_chat_telegram_holds_keeps_its_backlog_in_the_queue_not_in_flight(
-    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+    sim: TelegramSimulator, runtime: Runtime
 ) -> None:
-    group = sim.user("Group", language_code="de")
-    others = [sim.user(f"Member {n}", language_code="de") for n in range(40)]
-    await _backlog_due_since_ten_minutes(runtime, group.id, 30)
-    await add_members(runtime, [m.id for m in others], next_prompt_at=clock.now())
+    group, others = await _backlog_and_forty_due_now(sim, runtime, 30)
     sim.limiter.limit_chat(group.id, every=60)  # its share of this minute is used up
     async with bot_against(sim, runtime) as app:
         dispatcher = app.bot_data.dispatcher
