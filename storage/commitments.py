@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -24,6 +24,7 @@ __all__ = [
     "count_open_commitments",
     "on_time_counts",
     "open_commitments_page",
+    "release_held_followups",
 ]
 
 _MAX_SLOT_SHIFT = 600
@@ -117,3 +118,21 @@ async def add_followup_delivery(
         if delivery_id is not None:
             return delivery_id
     raise RuntimeError("no free delivery slot for a follow-up")
+
+
+async def release_held_followups(
+    session: AsyncSession, user_id: int, held_until: datetime | None, now: datetime
+) -> None:
+    """Follow-ups a pause held (until `held_until`, or first asks fallen due) are due now."""
+    held = Commitment.followup_at == held_until if held_until is not None else None
+    first_ask = and_(Commitment.pings == 0, Commitment.due_at <= now)
+    await session.execute(
+        update(Commitment)
+        .where(
+            Commitment.user_id == user_id,
+            Commitment.status == CommitmentStatus.OPEN,
+            Commitment.followup_at > now,
+            first_ask if held is None else or_(held, first_ask),
+        )
+        .values(followup_at=now)
+    )

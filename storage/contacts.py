@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import blind_index, blind_index_candidates
@@ -23,6 +23,7 @@ __all__ = [
     "exchange_counts",
     "get_or_create_contact",
     "recent_contacts",
+    "release_held_checkins",
     "user_contacts",
 ]
 
@@ -184,3 +185,14 @@ async def claim_due_checkins(session: AsyncSession, now: datetime, limit: int) -
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def release_held_checkins(
+    session: AsyncSession, user_id: int, held_until: datetime, now: datetime
+) -> None:
+    """Check-ins a pause held until `held_until` are due now."""
+    await session.execute(
+        update(Contact)
+        .where(Contact.user_id == user_id, Contact.next_checkin_at == held_until)
+        .values(next_checkin_at=now)
+    )
