@@ -172,10 +172,18 @@ def load_date_names() -> None:
         format_time(datetime(2000, 1, 1), "HH:mm", locale=language)
 
 
-def format_local_datetime(moment: datetime, timezone: str, language: str) -> str:
-    """A moment as the member reads it: their zone, their language (e.g. "Mo., 30. Nov., 09:00")."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    pattern = "EEE, d. MMM, HH:mm" if language == "de" else "EEE, d MMM, HH:mm"
+def format_local_datetime(
+    moment: datetime, timezone: str, language: str, *, now: datetime | None = None
+) -> str:
+    """A moment as the member reads it: their zone, their language (e.g. "Mo., 30. Nov., 09:00").
+
+    Given `now`, a moment outside the member's current year shows its year
+    ("Mi., 1. Dez. 2027, 09:00").
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    year = "" if now is None or now.astimezone(zone).year == local.year else " yyyy"
+    pattern = f"EEE, d. MMM{year}, HH:mm" if language == "de" else f"EEE, d MMM{year}, HH:mm"
     return str(format_datetime(local, pattern, locale=language))
 
 

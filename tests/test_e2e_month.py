@@ -54,3 +54,25 @@ async def test_resume_releases_the_follow_ups_and_check_ins_the_pause_held(
     texts = await texts_until_quiet(ivy)
     assert any("call Priya (Priya) was due Sat, 28 Nov" in text for text in texts), texts
     assert any("Tom" in text and "call Priya" not in text for text in texts), texts
+
+
+async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_again(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    clock.advance(timedelta(days=10))  # Sunday 6 Dec 2026
+    jo = await _member(sim, runtime, "Jo", "de")
+    refused, ask = await chat(jo, "/commit Anna anrufen am 1.12.", replies=2)
+    assert "schon hinter dir" in (refused.text or "") and "Jahreszahl" in (refused.text or "")
+    assert "Bis wann?" in (ask.text or "")
+    (made,) = await chat(jo, "1.12.2027")
+    assert "fällig Mi., 1. Dez. 2027, 09:00" in (made.text or "")
+    (made,) = await chat(jo, "/commit Tom anrufen am 15.12.")
+    assert "fällig Di., 15. Dez., 09:00" in (made.text or "")  # this year: no year
+    (listing,) = await chat(jo, "/commitments")
+    assert "1. Dez. 2027" in (listing.text or "") and "15. Dez., 09:00" in (listing.text or "")
+
+    max_ = await _member(sim, runtime, "Max", "en")
+    refused, _ = await chat(max_, "/commit call Anna on 1 December", replies=2)
+    assert "already passed" in (refused.text or "") and "with the year" in (refused.text or "")
+    (made,) = await chat(max_, "/commit call Anna on 3 January")
+    assert "due Sun, 3 Jan 2027, 09:00" in (made.text or "")

@@ -110,6 +110,7 @@ class CommitStep:
     commitment_id: int | None = None
     created: CommitmentView | None = None
     moved: CommitmentView | None = None
+    now: datetime | None = None  # when the step was taken: a date in another year shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class CommitmentList:
     kept: int
     decided: int
     page: Page
+    now: datetime | None = None  # when listed: a date in another year shows it
 
 
 def view_of(commitment: Commitment, contact: Contact | None) -> CommitmentView:
@@ -259,7 +261,7 @@ async def _advance(
     session.add(commitment)
     await session.flush()
     await clear_state(session, user.id)
-    return CommitStep(member, created=view_of(commitment, found))
+    return CommitStep(member, created=view_of(commitment, found), now=now)
 
 
 async def _user(session: AsyncSession, who: Identity) -> User | None:
@@ -431,7 +433,7 @@ async def _set_due(
     if commitment.on_time is not False:
         commitment.on_time = True  # renegotiated openly, before it was late
     contact = await session.get(Contact, commitment.contact_id) if commitment.contact_id else None
-    return CommitStep(member_from_row(user), moved=view_of(commitment, contact))
+    return CommitStep(member_from_row(user), moved=view_of(commitment, contact), now=now)
 
 
 _TEXT_LIMIT_OF_STEP = {
@@ -499,6 +501,7 @@ async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> Commitmen
     Four statements whatever the member has: the member, the count, the page and the kept
     counts.
     """
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         user = await _user(session, who)
         if user is None:
@@ -507,4 +510,4 @@ async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> Commitmen
         rows = await open_commitments_page(session, user.id, offset=shown.offset, limit=shown.size)
         kept, decided = await on_time_counts(session, user.id)
         items = tuple(_view(commitment, name) for commitment, name in rows)
-        return CommitmentList(member_from_row(user), items, kept, decided, shown)
+        return CommitmentList(member_from_row(user), items, kept, decided, shown, now)

@@ -54,9 +54,9 @@ _NAME_UNITS = 128
 _BUTTON_UNITS = 28
 
 
-def when(member: Member, moment: datetime) -> str:
-    """A moment in the member's zone and language."""
-    return format_local_datetime(moment, member.timezone or "UTC", member.language)
+def when(member: Member, moment: datetime, now: datetime | None = None) -> str:
+    """A moment in the member's zone and language (with its year when not `now`'s)."""
+    return format_local_datetime(moment, member.timezone or "UTC", member.language, now=now)
 
 
 def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
@@ -74,13 +74,16 @@ def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[
     )
 
 
-def commitment_text(member: Member, item: CommitmentView, *, short: bool = False) -> Markup:
+def commitment_text(
+    member: Member, item: CommitmentView, *, short: bool = False, now: datetime | None = None
+) -> Markup:
     """A commitment in one or two lines: the action, the contact and the due moment.
 
-    `short` cuts a long action and name, as the list shows them.
+    `short` cuts a long action and name, as the list shows them; a due moment outside
+    `now`'s year shows its year.
     """
     t = catalog(member.language)
-    due = when(member, item.due_at)
+    due = when(member, item.due_at, now)
     action = shorten(item.action, _ACTION_UNITS) if short else item.action
     if item.contact:
         contact = shorten(item.contact, _NAME_UNITS) if short else item.contact
@@ -124,18 +127,16 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
     if step.limit is not None:
         screens.append(limit_screen(member.language, step.limit))
     if step.created is not None:
-        screens.append(Screen(t("commit.created", commitment=_markup(member, step.created))))
+        created = Markup(commitment_text(member, step.created, now=step.now))
+        screens.append(Screen(t("commit.created", commitment=created)))
     elif step.moved is not None:
-        screens.append(Screen(t("followup.moved", when=when(member, step.moved.due_at))))
+        moved = when(member, step.moved.due_at, step.now)
+        screens.append(Screen(t("followup.moved", when=moved)))
     elif step.ask is not None:
         screens.append(_question(step))
     elif not screens:
         screens.append(Screen(t("fallback.stale_button")))
     return screens
-
-
-def _markup(member: Member, item: CommitmentView) -> Markup:
-    return Markup(commitment_text(member, item))
 
 
 def followup_buttons(language: str, commitment_id: int) -> tuple[tuple[Button, ...], ...]:
@@ -170,7 +171,7 @@ def commitments_screen(listing: CommitmentList) -> Screen:
     blocks = ["\n".join(header)]
     rows: list[tuple[Button, ...]] = []
     for number, item in enumerate(listing.items, start=page.offset + 1):
-        blocks.append(f"{number}. {commitment_text(member, item, short=True)}")
+        blocks.append(f"{number}. {commitment_text(member, item, short=True, now=listing.now)}")
         # A label is plain text, not a catalog placeholder: say "unreadable" in words.
         action = t.raw("unreadable.text") if is_unreadable(item.action) else item.action
         label = f"{number}. {shorten(action, _BUTTON_UNITS)}"
