@@ -139,6 +139,11 @@ async def _move_due(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | 
     return None if step is None else (None, screens.commit_step_screens(step))
 
 
+async def _kept_draft(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    step = await commitments.choose_kept(runtime, who, cb.argument)
+    return None if step is None else (None, screens.commit_step_screens(step))
+
+
 async def _commitments_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     page = number(cb.argument)  # out of range: the nearest page; not a number: forged
     listing = await commitments.list_open(runtime, who, page) if page is not None else None
@@ -215,6 +220,7 @@ _BUTTONS: dict[str, _ButtonAction] = {
     screens.ACTION: _action,
     screens.NEW_DUE: _new_due,
     screens.MOVE_DUE: _move_due,
+    screens.KEEP: _kept_draft,
     screens.DONE: _done,
     screens.RELEASE: _release,
     screens.SNOOZE: _snooze,

@@ -6,12 +6,14 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot.domain.cancelling import Cancelled
 from bot.domain.commitments import CommitStep
 from bot.domain.drafts import DraftExpired
 from bot.domain.inbox import handle_text
 from bot.domain.reflections import ReflectionSaved
 from bot.screens import Screen
 from bot.screens import setup as screens
+from bot.screens.cancelling import cancelled_screen
 from bot.screens.commitments import commit_step_screens
 from bot.screens.drafts import draft_expired_screen
 from bot.screens.reflection import reflection_saved
@@ -49,6 +51,8 @@ async def text_message(update: Update, context: Context) -> None:
         await send_screens(context.bot, who.chat_id, commit_step_screens(result))
     elif isinstance(result, DraftExpired):
         await send_screen(context.bot, who.chat_id, draft_expired_screen(result))
+    elif isinstance(result, Cancelled):
+        await send_screen(context.bot, who.chat_id, cancelled_screen(result))
     elif result is not None:
         now = runtime.clock.now()
         first_name = update.effective_user.first_name if update.effective_user else ""

@@ -14,13 +14,14 @@ from telegram.ext import (
 
 from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
+from bot.screens import cancelling as cancelling_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from content.i18n import LANGUAGES, catalog
-from handlers import admin, commitments, fallback, info, privacy, prompts, review, setup
+from handlers import admin, cancelling, commitments, fallback, info, privacy, prompts, review, setup
 from handlers.context import NetcoachApplication
 from handlers.errors import error_handler
 
@@ -45,6 +46,7 @@ COMMANDS = (
     "language",
     "timezone",
     "schedule",
+    "cancel",
     "help",
     "about",
     "privacy",
@@ -70,6 +72,7 @@ _COMMAND_CALLBACKS = {
     "language": setup.language_command,
     "timezone": setup.timezone_command,
     "schedule": setup.schedule_command,
+    "cancel": cancelling.cancel_command,
     "help": info.help_command,
     "about": info.about_command,
     "privacy": info.privacy_command,
@@ -112,6 +115,11 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     application.add_handler(
         CommandHandler("broadcast", admin.broadcast_command, filters=private & new_message)
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            cancelling.cancel_button, pattern=rf"^{cancelling_screens.CANCEL_FLOW}:$"
+        )
     )
     application.add_handler(
         CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")

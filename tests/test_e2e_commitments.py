@@ -92,7 +92,9 @@ async def test_a_missing_date_is_asked_with_buttons_and_a_past_one_is_refused(
     cora = await _member(sim, runtime, "Cora", "de")
     (ask,) = await chat(cora, "/commit Anna anrufen")
     assert "Bis wann?" in (ask.text or "")
-    assert _labels(ask) == ["Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum"]
+    assert _labels(ask) == [
+        "Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum", "✖ Abbrechen",
+    ]  # fmt: skip
     await cora.press(ask, "In 3 Tagen")
     made = await cora.next_message()
     assert "fällig So., 29. Nov., 09:00" in (made.text or "")
@@ -121,11 +123,13 @@ async def test_the_prompts_commit_button_guides_with_the_cards_suggested_actions
     assert "🤝 Commit to a step" in _labels(prompt)
     await dora.press(prompt, "🤝 Commit to a step")
     who = await dora.next_message()
-    assert "Who is it about?" in (who.text or "") and _labels(who) == ["Nobody in particular"]
+    assert "Who is it about?" in (who.text or "")
+    assert _labels(who) == ["Nobody in particular", "✖ Cancel"]
     (what,) = await chat(dora, "Jana")
     assert "What will you do for Jana?" in (what.text or "")
     suggestions = _labels(what)
     # Every action of the card is a button; a person slot reads "someone" for now.
+    assert suggestions.pop() == "✖ Cancel"
     assert suggestions == list(runtime.curriculum.intro.text("en").action_labels())
     assert "Check in with someone" in suggestions
     await dora.press(what, suggestions[0])
@@ -139,7 +143,7 @@ async def test_the_prompts_commit_button_guides_with_the_cards_suggested_actions
 
     # /commit alone asks the same questions; known contacts are offered as buttons.
     (who,) = await chat(dora, "/commit")
-    assert _labels(who) == ["Jana", "Nobody in particular"]
+    assert _labels(who) == ["Jana", "Nobody in particular", "✖ Cancel"]
     await dora.press(who, "Nobody in particular")
     assert "What will you do?" in ((await dora.next_message()).text or "")
     (made,) = await chat(dora, "Block an hour for contacts by Friday")

@@ -6,12 +6,16 @@ and moved by the tests; the dispatcher is woken as its tick would wake it.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
+from storage.models import Commitment, Contact, ConversationState
 from tests.support.harness import chat, texts_until_quiet
 from tests.support.members import add_members
 
@@ -35,6 +39,17 @@ async def _member(sim: TelegramSimulator, runtime: Runtime, name: str, language:
 
 def _labels(message: SimMessage) -> list[str]:
     return [button.text for button in message.buttons]
+
+
+async def _edited(user: SimUser, message: SimMessage) -> SimMessage:
+    """The message once the bot has edited it after a press."""
+    before = (message.text, list(message.buttons))
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        current = next(m for m in user.messages if m.message_id == message.message_id)
+        if (current.text, list(current.buttons)) != before:
+            return current
+    raise AssertionError(f"{message!r} was not edited")
 
 
 async def test_resume_releases_the_follow_ups_and_check_ins_the_pause_held(
@@ -76,3 +91,75 @@ async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_
     assert "already passed" in (refused.text or "") and "with the year" in (refused.text or "")
     (made,) = await chat(max_, "/commit call Anna on 3 January")
     assert "due Sun, 3 Jan 2027, 09:00" in (made.text or "")
+
+
+async def _stored(runtime: Runtime) -> tuple[int, int, int]:
+    """Commitments, contacts and open drafts stored for anyone."""
+    async with runtime.sessions() as session:
+        counts = [
+            await session.scalar(select(func.count()).select_from(model))
+            for model in (Commitment, Contact, ConversationState)
+        ]
+    return counts[0] or 0, counts[1] or 0, counts[2] or 0
+
+
+async def test_every_flow_can_be_left_with_nothing_saved_in_german_and_english(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    kai = await _member(sim, runtime, "Kai", "de")
+    (who,) = await chat(kai, "/commit 🎉🎉🎉")
+    assert "Um wen geht es?" in (who.text or "") and "✖ Abbrechen" in _labels(who)
+    (left,) = await chat(kai, "/cancel")
+    assert "Abgebrochen ✓" in (left.text or "")
+    assert await _stored(runtime) == (0, 0, 0)
+
+    (who,) = await chat(kai, "/commit 🎉🎉🎉")
+    (left,) = await chat(kai, "abbrechen")
+    assert "Abgebrochen ✓" in (left.text or "")
+    assert await _stored(runtime) == (0, 0, 0)
+
+    (when,) = await chat(kai, "/commit Anna anrufen")
+    assert "Bis wann?" in (when.text or "")
+    await kai.press(when, "✖ Abbrechen")
+    edited = await _edited(kai, when)
+    assert "Abgebrochen ✓" in (edited.text or "") and edited.buttons == []
+    assert await _stored(runtime) == (0, 0, 0)
+    (nothing,) = await chat(kai, "/cancel")
+    assert "nichts offen" in (nothing.text or "")
+
+    lou = await _member(sim, runtime, "Lou", "en")
+    await chat(lou, "/next")
+    (asked,) = await chat(lou, "/reflect")
+    assert "✖ Cancel" in _labels(asked)
+    (left,) = await chat(lou, "Cancel")
+    assert "Cancelled ✓ Nothing of it was saved." in (left.text or "")
+    (who,) = await chat(lou, "/commit")
+    await lou.press(who, "✖ Cancel")
+    assert "Cancelled ✓" in ((await _edited(lou, who)).text or "")
+    assert await _stored(runtime) == (0, 0, 0)
+
+
+async def test_a_new_commit_while_one_waits_for_its_date_asks_which_to_keep(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    mia = await _member(sim, runtime, "Mia", "de")
+    (when,) = await chat(mia, "/commit Anna anrufen")
+    assert "Bis wann?" in (when.text or "")
+    (which,) = await chat(mia, "/commit Tom schreiben bis Freitag")
+    assert "„Anna anrufen“" in (which.text or "") and "„Tom schreiben bis Freitag“" in (
+        which.text or ""
+    )
+    assert _labels(which) == ["Bisherige behalten", "Neue nehmen", "✖ Abbrechen"]
+    await mia.press(which, "Neue nehmen")
+    made = await mia.next_message()
+    assert "Tom schreiben\nTom · fällig Fr., 27. Nov., 09:00" in (made.text or "")
+    assert await _stored(runtime) == (1, 1, 0)
+
+    ned = await _member(sim, runtime, "Ned", "en")
+    await chat(ned, "/commit call Anna")
+    (which,) = await chat(ned, "/commit email Tom by Friday")
+    await ned.press(which, "Keep the earlier one")
+    when = await ned.next_message()
+    assert "By when?" in (when.text or "")
+    (made,) = await chat(ned, "Friday")
+    assert "call Anna" in (made.text or "") and "due Fri, 27 Nov" in (made.text or "")

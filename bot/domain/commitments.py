@@ -56,6 +56,7 @@ __all__ = [
     "choose_action",
     "choose_contact",
     "choose_due",
+    "choose_kept",
     "commit_line",
     "list_open",
     "start_guided",
@@ -81,6 +82,7 @@ class Ask(enum.StrEnum):
     WHEN_TEXT = "when_text"  # "another date": type it
     MOVE = "move"  # the new date of a renegotiated commitment
     MOVE_TEXT = "move_text"
+    KEEP = "keep"  # a new /commit while one is unfinished: which one to keep?
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,7 @@ class CommitStep:
     created: CommitmentView | None = None
     moved: CommitmentView | None = None
     now: datetime | None = None  # when the step was taken: a date in another year shows it
+    replacement: str | None = None  # Ask.KEEP: the new line waiting beside the draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,11 +271,58 @@ async def _user(session: AsyncSession, who: Identity) -> User | None:
     return await get_user_by_telegram_id(session, who.telegram_id)
 
 
+async def _keep_which(
+    runtime: Runtime, who: Identity, text: str, now: datetime
+) -> CommitStep | None:
+    """A new `/commit` while a draft waits: ask which to keep (None: no draft waits)."""
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, *(ask for ask in Ask if ask is not Ask.KEEP))
+        if found is None or "commitment_id" in found[1]:
+            return None
+        user, draft, step = found
+        draft.update(replacement=text, waiting_step=step.value)
+        await set_state(session, user.id, flow=COMMITMENT_FLOW, step=Ask.KEEP, data=draft, now=now)
+        return _keep_question(user, draft)
+
+
+def _keep_question(user: User, draft: dict[str, Any]) -> CommitStep:
+    return CommitStep(
+        member_from_row(user),
+        ask=Ask.KEEP,
+        action=draft.get("action"),
+        contact=draft.get("contact"),
+        replacement=str(draft.get("replacement", "")),
+    )
+
+
+async def choose_kept(runtime: Runtime, who: Identity, choice: str) -> CommitStep | None:
+    """Answer to "which one to keep?": the waiting draft ("old") or the new line ("new")."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, Ask.KEEP)
+        if found is None or choice not in ("old", "new"):
+            return None
+        user, draft, _ = found
+        replacement = str(draft.pop("replacement", ""))
+        draft.pop("waiting_step", None)
+        await clear_state(session, user.id)
+        if choice == "old":
+            return await _advance(session, runtime, user, draft, now)
+    return await commit_line(runtime, who, replacement)
+
+
 async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep | None:
-    """`/commit <line>`: make the commitment, or ask for what is missing or unclear."""
+    """`/commit <line>`: make the commitment, or ask for what is missing or unclear.
+
+    While another draft waits for an answer, the member is asked which one to keep.
+    """
     if not text.strip():
         return await start_guided(runtime, who)
     now = runtime.clock.now()
+    if over_text_limit(Limit.COMMITMENT_TEXT, text) is None:
+        asked = await _keep_which(runtime, who, text, now)
+        if asked is not None:
+            return asked
     async with runtime.sessions() as session:  # read only: the line is read after it closed
         user = await _user(session, who)
         if user is None:
@@ -443,6 +493,7 @@ _TEXT_LIMIT_OF_STEP = {
     Ask.WHEN_TEXT: Limit.DUE_TEXT,
     Ask.MOVE: Limit.DUE_TEXT,
     Ask.MOVE_TEXT: Limit.DUE_TEXT,
+    Ask.KEEP: Limit.COMMITMENT_TEXT,
 }
 
 
@@ -461,6 +512,8 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
         user, draft, step = found
         member = member_from_row(user)
         frame = _parse_frame(user, now)
+        if step is Ask.KEEP:  # only the buttons answer this one
+            return _keep_question(user, draft)
     refused = over_text_limit(_TEXT_LIMIT_OF_STEP[step], text)
     if refused is not None:
         return CommitStep(member, limit=refused)

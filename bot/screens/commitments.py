@@ -9,6 +9,7 @@ from bot.domain.commitments import Ask, CommitmentList, CommitmentView, CommitSt
 from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
@@ -19,6 +20,7 @@ __all__ = [
     "ACTION",
     "CONTACT",
     "DONE",
+    "KEEP",
     "MOVE_DUE",
     "NEW_DUE",
     "OPEN",
@@ -46,6 +48,7 @@ RELEASE = "cx"
 SNOOZE = "cs"
 PAGE = "cp"  # a page of /commitments
 OPEN = "co"  # one commitment of the list, sent with its buttons
+KEEP = "ck"  # which draft to keep: "old" or "new"
 _DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
 # In the list, an action and a name show at most this many UTF-16 units (emoji count
 # twice), so five items and the header stay far under Telegram's 4,096.
@@ -92,6 +95,13 @@ def commitment_text(
 
 
 def _question(step: CommitStep) -> Screen:
+    """The open question with its choices, and ✖ to leave without saving anything."""
+    screen = _question_only(step)
+    rows = (*screen.buttons, cancel_row(step.member.language))
+    return Screen(screen.text, buttons=rows)
+
+
+def _question_only(step: CommitStep) -> Screen:
     member = step.member
     t = catalog(member.language)
     if step.ask is Ask.WHO:
@@ -110,6 +120,18 @@ def _question(step: CommitStep) -> Screen:
         return Screen(text, buttons=tuple(rows))
     if step.ask in (Ask.WHEN_TEXT, Ask.MOVE_TEXT):
         return Screen(t("commit.ask_when_text"))
+    if step.ask is Ask.KEEP:
+        new = shorten(step.replacement or "", _ACTION_UNITS)
+        text = (
+            t("commit.ask_keep", action=shorten(step.action, _ACTION_UNITS), new=new)
+            if step.action
+            else t("commit.ask_keep_unnamed", new=new)
+        )
+        choices = (
+            Button(t("button.keep_old"), encode(KEEP, "old")),
+            Button(t("button.keep_new"), encode(KEEP, "new")),
+        )
+        return Screen(text, buttons=(choices,))
     if step.ask is Ask.MOVE:
         return Screen(
             t("followup.ask_new_date"), buttons=due_buttons(member.language, step.commitment_id)

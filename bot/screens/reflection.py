@@ -7,6 +7,7 @@ from bot.domain.members import Member
 from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsked, ReflectionSaved
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from content.i18n import catalog, format_local_datetime
@@ -36,7 +37,9 @@ def reflection_asked(asked: ReflectionAsked) -> Screen:
         return Screen(t("reflection.no_prompt"))
     text = asked.prompt.card.text(asked.member.language)
     question = text.questions[asked.prompt.question_index % len(text.questions)]
-    return Screen(t("reflection.ask", question=question))
+    return Screen(
+        t("reflection.ask", question=question), buttons=(cancel_row(asked.member.language),)
+    )
 
 
 def reflection_saved(saved: ReflectionSaved) -> Screen:
