@@ -17,7 +17,7 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from babel.dates import format_datetime, format_time, get_day_names
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -27,6 +27,7 @@ __all__ = [
     "Markup",
     "catalog",
     "check_catalogs",
+    "format_local_date",
     "format_local_datetime",
     "format_local_time",
     "language_for",
@@ -185,6 +186,13 @@ def format_local_datetime(
     year = "" if now is None or now.astimezone(zone).year == local.year else " yyyy"
     pattern = f"EEE, d. MMM{year}, HH:mm" if language == "de" else f"EEE, d MMM{year}, HH:mm"
     return str(format_datetime(local, pattern, locale=language))
+
+
+def format_local_date(moment: datetime, timezone: str, language: str) -> str:
+    """The day of a moment in the member's zone and language (e.g. "Mi., 25. Nov.")."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    pattern = "EEE, d. MMM" if language == "de" else "EEE, d MMM"
+    return str(format_date(local.date(), pattern, locale=language))
 
 
 def format_local_time(moment: datetime, timezone: str, language: str) -> str:

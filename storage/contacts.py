@@ -108,9 +108,13 @@ async def contacts_page(
     """
 
     def exchanges(kind: Exchange) -> ScalarSelect[int]:
+        # "Both" counts as given and as received.
         return (
             select(func.count())
-            .where(Interaction.contact_id == Contact.id, Interaction.exchange == kind)
+            .where(
+                Interaction.contact_id == Contact.id,
+                Interaction.exchange.in_((kind, Exchange.BOTH)),
+            )
             .scalar_subquery()
         )
 
@@ -170,7 +174,9 @@ async def add_interaction(
         created_at=now,
     )
     session.add(interaction)
-    contact.last_interaction_at = now
+    # A meeting logged for an earlier day does not hide a later one.
+    if contact.last_interaction_at is None or contact.last_interaction_at < now:
+        contact.last_interaction_at = now
     await session.flush()
     return interaction
 

@@ -15,7 +15,7 @@ from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
-from storage.models import Commitment, Contact, ConversationState
+from storage.models import Commitment, Contact, ConversationState, Interaction
 from tests.support.harness import chat, texts_until_quiet
 from tests.support.members import add_members
 
@@ -163,3 +163,30 @@ async def test_a_new_commit_while_one_waits_for_its_date_asks_which_to_keep(
     assert "By when?" in (when.text or "")
     (made,) = await chat(ned, "Friday")
     assert "call Anna" in (made.text or "") and "due Fri, 27 Nov" in (made.text or "")
+
+
+async def test_both_counts_as_given_and_received_and_yesterday_is_logged_as_yesterday(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    ola = await _member(sim, runtime, "Ola", "de")
+    (met,) = await chat(ola, "/met Tom")
+    await ola.press(met, "Beides")
+    await _edited(ola, met)
+    (contacts,) = await chat(ola, "/contacts")
+    assert "gegeben 1 / bekommen 1" in (contacts.text or "")
+
+    pia = await _member(sim, runtime, "Pia", "en")
+    (met,) = await chat(pia, "/met Priya yesterday")
+    assert "You were in touch with Priya on Wed, 25 Nov." in (met.text or "")
+    (contacts,) = await chat(pia, "/contacts")
+    assert "Priya\nLast contact: Wed, 25 Nov, 08:00" in (contacts.text or "")
+    (met,) = await chat(pia, "/met Priya vorgestern beim Kaffee")
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(Interaction).order_by(Interaction.id))).scalars()
+        logged = [(row.created_at, row.note) for row in rows]
+    assert logged[-2:] == [
+        (datetime(2026, 11, 25, 8, 0, tzinfo=UTC), None),
+        (datetime(2026, 11, 24, 8, 0, tzinfo=UTC), "beim Kaffee"),
+    ]
+    (contacts,) = await chat(pia, "/contacts")  # the later meeting stays the last one
+    assert "Last contact: Wed, 25 Nov, 08:00" in (contacts.text or "")

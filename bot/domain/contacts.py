@@ -130,6 +130,27 @@ class MetResult:
     interaction_id: int | None = None
     next_checkin_at: datetime | None = None
     limit: LimitReached | None = None
+    met_at: datetime | None = None  # set when the member named an earlier day
+
+
+# Day words a `/met` line may start or end its note with: how many days ago.
+_DAYS_AGO: Final[dict[tuple[str, ...], int]] = {
+    ("day", "before", "yesterday"): 2, ("vorgestern",): 2,
+    ("gestern",): 1, ("yesterday",): 1, ("heute",): 0, ("today",): 0,
+}  # fmt: skip
+
+
+def _days_ago(note: str) -> tuple[int, str]:
+    """Take "gestern"/"yesterday" (and the like) off the start or end of a `/met` note."""
+    words = note.split()
+    folded = [word.strip(",.;:!?").casefold() for word in words]
+    for phrase, days in _DAYS_AGO.items():
+        size = len(phrase)
+        if tuple(folded[:size]) == phrase:
+            return days, " ".join(words[size:])
+        if len(words) > size and tuple(folded[-size:]) == phrase:
+            return days, " ".join(words[:-size]).rstrip(",;:")
+    return 0, note
 
 
 def parse_cadence(text: str) -> tuple[str, int | None] | None:
@@ -187,7 +208,9 @@ async def balance_note(
 ) -> BalanceNote | None:
     """A note on a lopsided balance, unless one was given for this contact within a month."""
     counts = await exchange_counts(session, contact.id)
-    return _note_due(contact, counts.get(Exchange.GAVE, 0), counts.get(Exchange.RECEIVED, 0), now)
+    both = counts.get(Exchange.BOTH, 0)  # counts as given and as received
+    gave, received = counts.get(Exchange.GAVE, 0) + both, counts.get(Exchange.RECEIVED, 0) + both
+    return _note_due(contact, gave, received, now)
 
 
 async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> ContactList | None:
@@ -288,7 +311,11 @@ async def _find_or_name(
 
 
 async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
-    """`/met Anna [note]`: log an interaction with Anna (created on first mention)."""
+    """`/met Anna [note]`: log an interaction with Anna (created on first mention).
+
+    "gestern"/"yesterday" (or "vorgestern", "day before yesterday") at the start or end
+    of the note logs it that many days ago.
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
@@ -306,7 +333,15 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
             refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
             return MetResult(member, limit=refused)
+        days, note = _days_ago(note)
+        met_at = now - timedelta(days=days)
         # The contact found, not its name again: a name that cannot be read is "".
         contact = found or await get_or_create_contact(session, user.id, name, now)
-        interaction = await log_interaction(session, contact, now, note=note or None)
-        return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+        interaction = await log_interaction(session, contact, met_at, note=note or None)
+        return MetResult(
+            member,
+            contact.name,
+            interaction.id,
+            contact.next_checkin_at,
+            met_at=met_at if days else None,
+        )

@@ -11,7 +11,7 @@ from bot.screens.fitting import shorten
 from bot.screens.followups import balance_note_text, ledger_buttons
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
-from content.i18n import Markup, catalog
+from content.i18n import Markup, catalog, format_local_date
 
 __all__ = ["PAGE", "cadence_screen", "contacts_screen", "met_screen"]
 
@@ -86,9 +86,14 @@ def met_screen(result: MetResult) -> Screen:
         return limit_screen(member.language, result.limit)
     if result.contact is None or result.interaction_id is None:
         return Screen(t("met.usage"))
-    text = Markup(
+    saved = (
         t("met.saved", contact=result.contact)
-        + "\n"
-        + t("followup.ledger_ask", contact=result.contact)
+        if result.met_at is None
+        else t(
+            "met.saved_on",
+            contact=result.contact,
+            day=format_local_date(result.met_at, member.timezone or "UTC", member.language),
+        )
     )
+    text = Markup(saved + "\n" + t("followup.ledger_ask", contact=result.contact))
     return Screen(text, buttons=ledger_buttons(member, result.interaction_id))
