@@ -18,6 +18,7 @@ __all__ = [
     "add_interaction",
     "claim_due_checkins",
     "contact_by_name",
+    "contacts_named",
     "contacts_page",
     "count_contacts",
     "exchange_counts",
@@ -56,6 +57,21 @@ async def contact_by_name(session: AsyncSession, user_id: int, name: str) -> Con
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def contacts_named(
+    session: AsyncSession, user_id: int, names: Sequence[str]
+) -> Sequence[Contact]:
+    """The member's contacts named any of `names` (case-insensitively), in one statement."""
+    if not names:
+        return ()
+    keys = {key for name in names for key in blind_index_candidates(name, user_id)}
+    query = (
+        select(Contact)
+        .where(Contact.user_id == user_id, Contact.name_key.in_(keys))
+        .order_by(Contact.id)
+    )
+    return (await session.execute(query)).scalars().all()
 
 
 async def get_or_create_contact(

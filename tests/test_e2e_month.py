@@ -6,7 +6,6 @@ and moved by the tests; the dispatcher is woken as its tick would wake it.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -16,7 +15,8 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, Contact, ConversationState, Interaction
-from tests.support.harness import chat, texts_until_quiet
+from tests.support.contacts import chat_saying_yes
+from tests.support.harness import chat, edited, texts_until_quiet
 from tests.support.members import add_members
 
 _LATER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -41,22 +41,11 @@ def _labels(message: SimMessage) -> list[str]:
     return [button.text for button in message.buttons]
 
 
-async def _edited(user: SimUser, message: SimMessage) -> SimMessage:
-    """The message once the bot has edited it after a press."""
-    before = (message.text, list(message.buttons))
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        current = next(m for m in user.messages if m.message_id == message.message_id)
-        if (current.text, list(current.buttons)) != before:
-            return current
-    raise AssertionError(f"{message!r} was not edited")
-
-
 async def test_resume_releases_the_follow_ups_and_check_ins_the_pause_held(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     ivy = await _member(sim, runtime, "Ivy", "en")
-    await chat(ivy, "/commit call Priya in 2 days")
+    await chat_saying_yes(ivy, "/commit call Priya in 2 days")
     await chat(ivy, "/contact Tom every 1 week")
     (paused,) = await chat(ivy, "/pause 3w")
     assert "Paused until Thu, 17 Dec" in (paused.text or "")
@@ -76,20 +65,24 @@ async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_
 ) -> None:
     clock.advance(timedelta(days=10))  # Sunday 6 Dec 2026
     jo = await _member(sim, runtime, "Jo", "de")
-    refused, ask = await chat(jo, "/commit Anna anrufen am 1.12.", replies=2)
+    refused, new = await chat(jo, "/commit Anna anrufen am 1.12.", replies=2)
     assert "schon hinter dir" in (refused.text or "") and "Jahreszahl" in (refused.text or "")
+    await jo.press(new, "✓ Ja, neuer Kontakt")
+    ask = await jo.next_message()
     assert "Bis wann?" in (ask.text or "")
     (made,) = await chat(jo, "1.12.2027")
     assert "fällig Mi., 1. Dez. 2027, 09:00" in (made.text or "")
-    (made,) = await chat(jo, "/commit Tom anrufen am 15.12.")
+    made = await chat_saying_yes(jo, "/commit Tom anrufen am 15.12.")
     assert "fällig Di., 15. Dez., 09:00" in (made.text or "")  # this year: no year
     (listing,) = await chat(jo, "/commitments")
     assert "1. Dez. 2027" in (listing.text or "") and "15. Dez., 09:00" in (listing.text or "")
 
     max_ = await _member(sim, runtime, "Max", "en")
-    refused, _ = await chat(max_, "/commit call Anna on 1 December", replies=2)
+    refused, new = await chat(max_, "/commit call Anna on 1 December", replies=2)
     assert "already passed" in (refused.text or "") and "with the year" in (refused.text or "")
-    (made,) = await chat(max_, "/commit call Anna on 3 January")
+    await max_.press(new, "✓ Yes, new contact")
+    assert "By when?" in ((await max_.next_message()).text or "")
+    (made,) = await chat(max_, "3 January")
     assert "due Sun, 3 Jan 2027, 09:00" in (made.text or "")
 
 
@@ -118,11 +111,11 @@ async def test_every_flow_can_be_left_with_nothing_saved_in_german_and_english(
     assert "Abgebrochen ✓" in (left.text or "")
     assert await _stored(runtime) == (0, 0, 0)
 
-    (when,) = await chat(kai, "/commit Anna anrufen")
+    when = await chat_saying_yes(kai, "/commit Anna anrufen")
     assert "Bis wann?" in (when.text or "")
     await kai.press(when, "✖ Abbrechen")
-    edited = await _edited(kai, when)
-    assert "Abgebrochen ✓" in (edited.text or "") and edited.buttons == []
+    left = await edited(kai, when)
+    assert "Abgebrochen ✓" in (left.text or "") and left.buttons == []
     assert await _stored(runtime) == (0, 0, 0)
     (nothing,) = await chat(kai, "/cancel")
     assert "nichts offen" in (nothing.text or "")
@@ -135,7 +128,7 @@ async def test_every_flow_can_be_left_with_nothing_saved_in_german_and_english(
     assert "Cancelled ✓ Nothing of it was saved." in (left.text or "")
     (who,) = await chat(lou, "/commit")
     await lou.press(who, "✖ Cancel")
-    assert "Cancelled ✓" in ((await _edited(lou, who)).text or "")
+    assert "Cancelled ✓" in ((await edited(lou, who)).text or "")
     assert await _stored(runtime) == (0, 0, 0)
 
 
@@ -143,7 +136,7 @@ async def test_a_new_commit_while_one_waits_for_its_date_asks_which_to_keep(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     mia = await _member(sim, runtime, "Mia", "de")
-    (when,) = await chat(mia, "/commit Anna anrufen")
+    when = await chat_saying_yes(mia, "/commit Anna anrufen")
     assert "Bis wann?" in (when.text or "")
     (which,) = await chat(mia, "/commit Tom schreiben bis Freitag")
     assert "„Anna anrufen“" in (which.text or "") and "„Tom schreiben bis Freitag“" in (
@@ -151,12 +144,15 @@ async def test_a_new_commit_while_one_waits_for_its_date_asks_which_to_keep(
     )
     assert _labels(which) == ["Bisherige behalten", "Neue nehmen", "✖ Abbrechen"]
     await mia.press(which, "Neue nehmen")
+    new = await mia.next_message()
+    assert (new.text or "").startswith("Neuer Kontakt: Tom?")
+    await mia.press(new, "✓ Ja, neuer Kontakt")
     made = await mia.next_message()
     assert "Tom schreiben\nTom · fällig Fr., 27. Nov., 09:00" in (made.text or "")
     assert await _stored(runtime) == (1, 1, 0)
 
     ned = await _member(sim, runtime, "Ned", "en")
-    await chat(ned, "/commit call Anna")
+    await chat_saying_yes(ned, "/commit call Anna")
     (which,) = await chat(ned, "/commit email Tom by Friday")
     await ned.press(which, "Keep the earlier one")
     when = await ned.next_message()
@@ -169,14 +165,14 @@ async def test_both_counts_as_given_and_received_and_yesterday_is_logged_as_yest
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     ola = await _member(sim, runtime, "Ola", "de")
-    (met,) = await chat(ola, "/met Tom")
+    met = await chat_saying_yes(ola, "/met Tom")
     await ola.press(met, "Beides")
-    await _edited(ola, met)
+    await edited(ola, met)
     (contacts,) = await chat(ola, "/contacts")
     assert "gegeben 1 / bekommen 1" in (contacts.text or "")
 
     pia = await _member(sim, runtime, "Pia", "en")
-    (met,) = await chat(pia, "/met Priya yesterday")
+    met = await chat_saying_yes(pia, "/met Priya yesterday")
     assert "You were in touch with Priya on Wed, 25 Nov." in (met.text or "")
     (contacts,) = await chat(pia, "/contacts")
     assert "Priya\nLast contact: Wed, 25 Nov, 08:00" in (contacts.text or "")
@@ -190,3 +186,38 @@ async def test_both_counts_as_given_and_received_and_yesterday_is_logged_as_yest
     ]
     (contacts,) = await chat(pia, "/contacts")  # the later meeting stays the last one
     assert "Last contact: Wed, 25 Nov, 08:00" in (contacts.text or "")
+
+
+async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_ones_come_first(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    quinn = await _member(sim, runtime, "Quinn", "de")
+    unclear, new = await chat(quinn, "/commit Ben nächste Woche Dienstag treffen", replies=2)
+    assert "welches Datum" in (unclear.text or "")
+    assert (new.text or "").startswith("Neuer Kontakt: Ben?")
+    assert _labels(new) == [
+        "✓ Ja, neuer Kontakt", "Jemand anderes", "Niemand Bestimmtes", "✖ Abbrechen",
+    ]  # fmt: skip
+    assert await _stored(runtime) == (0, 0, 1)
+    await quinn.press(new, "✓ Ja, neuer Kontakt")
+    assert "Bis wann?" in ((await quinn.next_message()).text or "")
+    (made,) = await chat(quinn, "15.12.")
+    assert "Ben · fällig Di., 15. Dez., 09:00" in (made.text or "")
+
+    (new,) = await chat(quinn, "/met Niemand")
+    assert (new.text or "").startswith("Neuer Kontakt: Niemand?")
+    await quinn.press(new, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(quinn, new)).text or "")
+    (made,) = await chat(quinn, "/commit dem Ben Bescheid geben bis Freitag")  # known: no question
+    assert "Ben · fällig Fr., 27. Nov." in (made.text or "")
+    async with runtime.sessions() as session:
+        names = (await session.execute(select(Contact.name))).scalars().all()
+    assert names == ["Ben"]
+
+    rae = await _member(sim, runtime, "Rae", "en")
+    (new,) = await chat(rae, "/met Priya")
+    assert (new.text or "").startswith("New contact: Priya?")
+    await rae.press(new, "✓ Yes, new contact")
+    assert "You were in touch with Priya." in ((await edited(rae, new)).text or "")
+    (met,) = await chat(rae, "/met priya")
+    assert "You were in touch with Priya." in (met.text or "")

@@ -30,14 +30,14 @@ from bot.domain.commitment_text import (
     parse_due,
     quick_due,
 )
-from bot.domain.contacts import new_contact_refused
+from bot.domain.contacts import known_contact_in, new_contact_refused
 from bot.domain.limits import Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.off_loop import off_loop
 from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
 from storage.commitments import count_open_commitments, on_time_counts, open_commitments_page
-from storage.contacts import get_or_create_contact, recent_contacts
+from storage.contacts import contact_by_name, get_or_create_contact, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
@@ -58,6 +58,7 @@ __all__ = [
     "choose_due",
     "choose_kept",
     "commit_line",
+    "confirm_contact",
     "list_open",
     "start_guided",
     "view_of",
@@ -83,6 +84,7 @@ class Ask(enum.StrEnum):
     MOVE = "move"  # the new date of a renegotiated commitment
     MOVE_TEXT = "move_text"
     KEEP = "keep"  # a new /commit while one is unfinished: which one to keep?
+    NEW_CONTACT = "new_contact"  # a name not yet among the contacts: confirm it first
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +224,16 @@ async def _advance(
         if limit is not None:
             draft.update(contact=None, contact_set=False)
             contact = None
+    if draft.get("contact_set") and contact and not draft.get("contact_ok"):
+        known = await contact_by_name(session, user.id, str(contact))
+        if known is not None:
+            draft.update(contact=known.name, contact_ok=True)
+            contact = known.name
     ask: Ask | None = None
     if not draft.get("contact_set"):
         ask = Ask.WHO
+    elif contact and not draft.get("contact_ok"):
+        ask = Ask.NEW_CONTACT
     elif not action:
         ask = Ask.WHAT
     elif not draft.get("due"):
@@ -276,11 +285,13 @@ async def _keep_which(
 ) -> CommitStep | None:
     """A new `/commit` while a draft waits: ask which to keep (None: no draft waits)."""
     async with runtime.sessions.begin() as session:
-        found = await _draft(session, who, *(ask for ask in Ask if ask is not Ask.KEEP))
+        found = await _draft(session, who, *Ask)
         if found is None or "commitment_id" in found[1]:
             return None
         user, draft, step = found
-        draft.update(replacement=text, waiting_step=step.value)
+        # Asked already: the newest line is the one offered.
+        waiting = draft.get("waiting_step", step.value) if step is Ask.KEEP else step.value
+        draft.update(replacement=text, waiting_step=waiting)
         await set_state(session, user.id, flow=COMMITMENT_FLOW, step=Ask.KEEP, data=draft, now=now)
         return _keep_question(user, draft)
 
@@ -346,9 +357,13 @@ async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep 
         user = await _user(session, who)
         if user is None or not _ready(user):
             return None
+        known = await known_contact_in(session, user.id, parsed.action)
+        if known is not None:
+            contact = known.name
         draft: dict[str, Any] = {
             "contact": contact,
             "contact_set": contact is not None,
+            "contact_ok": known is not None,
             "action": parsed.action or None,
             "card_key": await _card_key(session, user, None),
         }
@@ -409,7 +424,22 @@ async def choose_contact(runtime: Runtime, who: Identity, contact_id: int) -> Co
             if contact is None or contact.user_id != user.id:
                 return None
             name = contact.name
-        draft.update(contact=name, contact_set=True)
+        draft.update(contact=name, contact_set=True, contact_ok=True)
+        return await _advance(session, runtime, user, draft, now)
+
+
+async def confirm_contact(runtime: Runtime, who: Identity, choice: str) -> CommitStep | None:
+    """Answer to "new contact: Ben?": "yes", "other" (ask who) or "none" (nobody)."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, Ask.NEW_CONTACT)
+        if found is None or choice not in ("yes", "other", "none"):
+            return None
+        user, draft, _ = found
+        if choice == "yes":
+            draft["contact_ok"] = True
+        else:
+            draft.update(contact=None, contact_set=choice == "none", contact_ok=False)
         return await _advance(session, runtime, user, draft, now)
 
 
@@ -494,6 +524,7 @@ _TEXT_LIMIT_OF_STEP = {
     Ask.MOVE: Limit.DUE_TEXT,
     Ask.MOVE_TEXT: Limit.DUE_TEXT,
     Ask.KEEP: Limit.COMMITMENT_TEXT,
+    Ask.NEW_CONTACT: Limit.CONTACT_NAME,
 }
 
 
@@ -512,8 +543,8 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
         user, draft, step = found
         member = member_from_row(user)
         frame = _parse_frame(user, now)
-        if step is Ask.KEEP:  # only the buttons answer this one
-            return _keep_question(user, draft)
+        if step is Ask.KEEP:  # typing on answers the earlier question: that draft stays
+            step = Ask(draft.get("waiting_step", Ask.WHEN))
     refused = over_text_limit(_TEXT_LIMIT_OF_STEP[step], text)
     if refused is not None:
         return CommitStep(member, limit=refused)
@@ -521,15 +552,17 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
     due: datetime | DueProblem | None = None
     if step is Ask.WHAT:
         parsed = await _read(partial(parse_commitment, text, **frame))
-    elif step is not Ask.WHO:
+    elif step not in (Ask.WHO, Ask.NEW_CONTACT):
         due = await _read(partial(parse_due, text, **frame))  # None: not read in time
     async with runtime.sessions.begin() as session:
-        found = await _draft(session, who, step)
+        found = await _draft(session, who, step, Ask.KEEP)
         if found is None:
             return None  # the question changed meanwhile (another process took a button)
         user, draft, _ = found
-        if step is Ask.WHO:
-            draft.update(contact=text or None, contact_set=True)
+        draft.pop("replacement", None)
+        draft.pop("waiting_step", None)
+        if step in (Ask.WHO, Ask.NEW_CONTACT):  # a typed name is confirmed if it is new
+            draft.update(contact=text or None, contact_set=True, contact_ok=False)
             return await _advance(session, runtime, user, draft, now)
         if step is Ask.WHAT:
             draft["action"] = (parsed.action if parsed is not None else "") or text

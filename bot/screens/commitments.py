@@ -22,6 +22,7 @@ __all__ = [
     "DONE",
     "KEEP",
     "MOVE_DUE",
+    "NEW_CONTACT",
     "NEW_DUE",
     "OPEN",
     "PAGE",
@@ -49,6 +50,7 @@ SNOOZE = "cs"
 PAGE = "cp"  # a page of /commitments
 OPEN = "co"  # one commitment of the list, sent with its buttons
 KEEP = "ck"  # which draft to keep: "old" or "new"
+NEW_CONTACT = "cc"  # "new contact: Ben?": "yes", "other" or "none"
 _DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
 # In the list, an action and a name show at most this many UTF-16 units (emoji count
 # twice), so five items and the header stay far under Telegram's 4,096.
@@ -120,6 +122,13 @@ def _question_only(step: CommitStep) -> Screen:
         return Screen(text, buttons=tuple(rows))
     if step.ask in (Ask.WHEN_TEXT, Ask.MOVE_TEXT):
         return Screen(t("commit.ask_when_text"))
+    if step.ask is Ask.NEW_CONTACT:
+        name = shorten(step.contact or "", _NAME_UNITS)
+        confirm = tuple(
+            (Button(t(f"button.new_contact_{choice}"), encode(NEW_CONTACT, choice)),)
+            for choice in ("yes", "other", "none")
+        )
+        return Screen(t("commit.ask_new_contact", contact=name), buttons=confirm)
     if step.ask is Ask.KEEP:
         new = shorten(step.replacement or "", _ACTION_UNITS)
         text = (

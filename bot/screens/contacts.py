@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.contacts import CadenceResult, ContactList, MetResult
-from bot.screens.base import Screen
+from bot.screens.base import Button, Screen
+from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.commitments import when
 from bot.screens.fitting import shorten
 from bot.screens.followups import balance_note_text, ledger_buttons
@@ -13,9 +15,10 @@ from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
 from content.i18n import Markup, catalog, format_local_date
 
-__all__ = ["PAGE", "cadence_screen", "contacts_screen", "met_screen"]
+__all__ = ["MET_NEW", "PAGE", "cadence_screen", "contacts_screen", "met_screen"]
 
 PAGE = "kp"
+MET_NEW = "mn"  # "new contact: Ben?" under a `/met` line: yes
 # Names are at most 64 characters; older ones may be longer, and emoji count twice.
 _NAME_UNITS = 128
 
@@ -84,6 +87,12 @@ def met_screen(result: MetResult) -> Screen:
     t = catalog(member.language)
     if result.limit is not None:
         return limit_screen(member.language, result.limit)
+    if result.new_contact is not None:
+        confirm = (Button(t("button.new_contact_yes"), encode(MET_NEW, "yes")),)
+        return Screen(
+            t("met.ask_new_contact", contact=result.new_contact),
+            buttons=(confirm, cancel_row(member.language)),
+        )
     if result.contact is None or result.interaction_id is None:
         return Screen(t("met.usage"))
     saved = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from bot.runner import running_bot
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 
-__all__ = ["bot_against", "chat", "texts_until_quiet"]
+__all__ = ["bot_against", "chat", "edited", "texts_until_quiet"]
 
 
 @asynccontextmanager
@@ -39,3 +40,14 @@ async def texts_until_quiet(user: SimUser, quiet: float = 0.3) -> list[str]:
         except TimeoutError:
             return texts
         texts.append(message.text or "")
+
+
+async def edited(user: SimUser, message: SimMessage, timeout: float = 5.0) -> SimMessage:
+    """The message once the bot has edited it (after a button press)."""
+    before = (message.text, list(message.buttons))
+    for _ in range(int(timeout / 0.05)):
+        current = next(m for m in user.messages if m.message_id == message.message_id)
+        if (current.text, list(current.buttons)) != before:
+            return current
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{message!r} was not edited")
