@@ -221,3 +221,29 @@ async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_one
     assert "You were in touch with Priya." in ((await edited(rae, new)).text or "")
     (met,) = await chat(rae, "/met priya")
     assert "You were in touch with Priya." in (met.text or "")
+
+
+async def test_before_set_up_is_done_each_answer_names_what_is_missing_with_its_button(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    for name, language, zone, missing, button in (
+        ("Sam", "Deutsch", "Berlin", "Wochentag und die Uhrzeit", "Wochentag und Uhrzeit"),
+        ("Tess", "English", "London", "weekday and time", "Day and time"),
+    ):
+        user = sim.user(name, language_code="de" if language == "Deutsch" else "en")
+        _, ask_language = await chat(user, "/start", replies=2)
+        await user.press(ask_language, language)
+        await user.next_message()  # which zone?
+        for text in ("/next", "/commit Anna anrufen morgen", "/reflect hi"):
+            (answer,) = await chat(user, text)
+            assert "Zeitzone" in (answer.text or "") or "time zone" in (answer.text or ""), text
+            assert _labels(answer) == ["Zeitzone" if language == "Deutsch" else "Time zone"]
+        await chat(user, f"/timezone {zone}", replies=2)  # the zone, then which weekday?
+        for text in ("/next", "/commit Anna anrufen morgen", "/reflect hi"):
+            (answer,) = await chat(user, text)
+            assert missing in (answer.text or ""), (text, answer.text)
+            assert "/next" not in (answer.text or "") and "Zeitzone" not in (answer.text or "")
+            assert _labels(answer) == [button]
+        await user.press(answer, button)
+        _, weekday = await user.next_message(), await user.next_message()  # go on, which day?
+        assert _labels(weekday)[:2] in (["Mo.", "Di."], ["Mon", "Tue"])

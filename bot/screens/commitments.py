@@ -13,6 +13,7 @@ from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
+from bot.screens.setup import missing_setup_screen
 from content.i18n import Markup, catalog, format_local_datetime
 from storage.unreadable import is_unreadable
 
@@ -153,7 +154,9 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
     member = step.member
     t = catalog(member.language)
     screens: list[Screen] = []
-    if step.problem is not None:
+    if step.problem == "not_ready":
+        screens.append(missing_setup_screen(member))
+    elif step.problem is not None:
         screens.append(Screen(t(f"commit.{step.problem}")))
     if step.limit is not None:
         screens.append(limit_screen(member.language, step.limit))

@@ -21,6 +21,7 @@ __all__ = [
     "TIME",
     "TIMEZONE",
     "WEEKDAY",
+    "missing_setup_screen",
     "render_outcome",
     "settings_overview",
 ]
@@ -46,6 +47,18 @@ def _schedule_line(member: Member) -> str:
             time=format_minute_of_day(member.slot_minute),
         )
     )
+
+
+def missing_setup_screen(member: Member) -> Screen:
+    """What is still missing before this works (the zone, or day and time), with its button."""
+    t = catalog(member.language)
+    if member.timezone is None:
+        button = Button(t("button.change_timezone"), encode(CHANGE, Step.TIMEZONE))
+        return Screen(t("setup.missing_timezone"), buttons=((button,),))
+    if member.slot_weekday is None or member.slot_minute is None:
+        button = Button(t("button.change_schedule"), encode(CHANGE, Step.WEEKDAY))
+        return Screen(t("setup.missing_schedule"), buttons=((button,),))
+    return Screen(t("setup.missing_start"))
 
 
 def settings_overview(member: Member, now: datetime, *, greeting: str | None = None) -> Screen:
