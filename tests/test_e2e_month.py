@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
@@ -247,3 +248,32 @@ async def test_before_set_up_is_done_each_answer_names_what_is_missing_with_its_
         await user.press(answer, button)
         _, weekday = await user.next_message(), await user.next_message()  # go on, which day?
         assert _labels(weekday)[:2] in (["Mo.", "Di."], ["Mon", "Tue"])
+
+
+async def test_help_apology_welcome_and_language_say_the_right_thing(
+    sim: TelegramSimulator,
+    bot: NetcoachApplication,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uma = sim.user("Uma", language_code="de")
+    welcome, _ = await chat(uma, "/start", replies=2)
+    for stored in ("Vorhaben und Kontakte", "welche Nachrichten ich dir geschickt habe"):
+        assert stored in (welcome.text or "")  # as /privacy lists them
+    (help_,) = await chat(uma, "/help")
+    for command in ("/export", "/delete", "/cancel"):
+        assert command in (help_.text or "")
+    (switched,) = await chat(uma, "/language english")
+    assert "Which time zone" in (switched.text or "")  # set-up goes on, in English
+    await chat(uma, "/language deutsch")
+
+    vic = sim.user("Vic", language_code="de")  # Telegram says German, Vic chose English
+    await add_members(runtime, [vic.id], language="en", next_prompt_at=_LATER)
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr("bot.domain.contacts.list_contacts", broken)
+    monkeypatch.setattr("handlers.commitments.contacts.list_contacts", broken)
+    (sorry,) = await chat(vic, "/contacts")
+    assert "Something went wrong on my side" in (sorry.text or "")

@@ -228,9 +228,17 @@ def _already_answered(user: User, step: Step) -> bool:
     return step is Step.TIMEZONE and user.timezone is not None
 
 
+# Language names members write instead of the code, in either language.
+_LANGUAGE_NAMES = {
+    "deutsch": "de", "german": "de", "englisch": "en", "english": "en",
+    "ger": "de", "eng": "en",
+}  # fmt: skip
+
+
 async def choose_language(runtime: Runtime, who: Identity, language: str) -> FlowOutcome:
-    """Set the member's language (`/language en` or a button)."""
-    language = language.strip().lower()
+    """Set the member's language (`/language en`, `/language deutsch`, or a button)."""
+    language = language.strip().casefold()
+    language = _LANGUAGE_NAMES.get(language, language)
     async with runtime.sessions.begin() as session:
         user, _ = await _member_row(session, runtime, who)
         if language not in LANGUAGES:
