@@ -3,6 +3,11 @@
 Every string a member reads comes from here under a stable key. Catalog texts are
 HTML as Telegram understands it; values filled into them are escaped unless they
 are `Markup`.
+
+A text that depends on a number is a mapping of CLDR plural categories ("one",
+"other", …, as Babel reads the language's plural rules) to texts with `{count}`, and
+optionally "zero", used for a count of 0 in any language ("nie", "not once").
+`Catalog.plural` picks the form; no plural is ever built by gluing strings together.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 
 __all__ = [
@@ -60,19 +66,35 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+_PLURAL_FORMS: Final = frozenset({"zero", "one", "two", "few", "many", "other"})
+_Entry = str | dict[str, str]
+
+
 class Catalog:
     """The messages of one language."""
 
-    def __init__(self, language: str, messages: Mapping[str, str]):
+    def __init__(self, language: str, messages: Mapping[str, _Entry]):
         self.language = language
-        self._messages = dict(messages)
+        self._messages = {k: v for k, v in messages.items() if isinstance(v, str)}
+        self._plurals = {k: v for k, v in messages.items() if isinstance(v, dict)}
 
     def __contains__(self, key: object) -> bool:
-        return key in self._messages
+        return key in self._messages or key in self._plurals
 
     def keys(self) -> set[str]:
         """Every key this catalog defines."""
-        return set(self._messages)
+        return set(self._messages) | set(self._plurals)
+
+    def plural(self, key: str, count: int, **values: object) -> Markup:
+        """Format plural message `key` for `count` by the language's plural rules."""
+        try:
+            forms = self._plurals[key]
+        except KeyError:
+            raise CatalogError(f"{self.language}: no plural message {key!r}") from None
+        category = "zero" if count == 0 and "zero" in forms else _plural_form(self.language, count)
+        text = forms.get(category, forms["other"])
+        filled = {name: self._fill(v) for name, v in {"count": count, **values}.items()}
+        return Markup(text.format_map(filled))
 
     def raw(self, key: str) -> str:
         """The unformatted message."""
@@ -99,7 +121,33 @@ class Catalog:
         return _escape(value)
 
 
-def _load(path: Path) -> dict[str, str]:
+@cache
+def _plural_rule(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _plural_form(language: str, count: int) -> str:
+    return str(_plural_rule(language).plural_form(count))
+
+
+def _entry(name: str, key: object, text: object) -> _Entry:
+    """A text, or a mapping of plural forms (which must include "other")."""
+    if isinstance(text, str) and text.strip():
+        return text.rstrip("\n")
+    if not isinstance(text, dict) or "other" not in text or not set(text) <= _PLURAL_FORMS:
+        raise CatalogError(f"{name}: {key} is empty, not text, or not plural forms with 'other'")
+    if all(isinstance(form, str) and form.strip() for form in text.values()):
+        return {str(form): str(value).rstrip("\n") for form, value in text.items()}
+    raise CatalogError(f"{name}: {key} is empty, not text, or not plural forms with 'other'")
+
+
+def _entry_placeholders(entry: _Entry) -> set[str]:
+    if isinstance(entry, str):
+        return _placeholders(entry)
+    return set().union(*(_placeholders(text) for text in entry.values())) | {"count"}
+
+
+def _load(path: Path) -> dict[str, _Entry]:
     try:
         # libyaml's parser where PyYAML has it: the same rules, a few times faster.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -108,18 +156,13 @@ def _load(path: Path) -> dict[str, str]:
         raise CatalogError(f"{path.name}: cannot be read: {exc}") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{path.name}: must be a mapping of key: text")
-    messages: dict[str, str] = {}
-    for key, text in data.items():
-        if not isinstance(text, str) or not text.strip():
-            raise CatalogError(f"{path.name}: {key} is empty or not text")
-        messages[str(key)] = text.rstrip("\n")
-    return messages
+    return {str(key): _entry(path.name, key, text) for key, text in data.items()}
 
 
 def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
     """Every problem with the catalogs: unreadable files, keys or placeholders that differ."""
     problems: list[str] = []
-    loaded: dict[str, dict[str, str]] = {}
+    loaded: dict[str, dict[str, _Entry]] = {}
     for language in LANGUAGES:
         try:
             loaded[language] = _load(directory / f"{language}.yaml")
@@ -134,8 +177,8 @@ def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
         for key in sorted(loaded[other].keys() - loaded[reference].keys()):
             problems.append(f"{reference}.yaml: {key} is missing (it is in {other}.yaml)")
         for key in sorted(loaded[reference].keys() & loaded[other].keys()):
-            ref_names = _placeholders(loaded[reference][key])
-            other_names = _placeholders(loaded[other][key])
+            ref_names = _entry_placeholders(loaded[reference][key])
+            other_names = _entry_placeholders(loaded[other][key])
             if ref_names != other_names:
                 problems.append(
                     f"{other}.yaml: {key} uses {{{', '.join(sorted(other_names))}}}, "

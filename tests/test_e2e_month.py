@@ -277,3 +277,36 @@ async def test_help_apology_welcome_and_language_say_the_right_thing(
     monkeypatch.setattr("handlers.commitments.contacts.list_contacts", broken)
     (sorry,) = await chat(vic, "/contacts")
     assert "Something went wrong on my side" in (sorry.text or "")
+
+
+async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_english(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    wim = await _member(sim, runtime, "Wim", "de")
+    (cadence,) = await chat(wim, "/contact Tom alle 4 Wochen")
+    assert "Wenn du 4 Wochen lang keinen Kontakt mit Tom hattest" in (cadence.text or "")
+    (listing,) = await chat(wim, "/contacts")
+    assert "In Kontakt bleiben: alle 4 Wochen" in (listing.text or "")
+    await chat_saying_yes(wim, "/commit Tom SMS schreiben in 2 Minuten")
+    clock.advance(timedelta(days=5))  # no tick meanwhile: nobody asked
+    (listing,) = await chat(wim, "/commitments")
+    await wim.press(listing, "1. Tom SMS schreiben")
+    item = await wim.next_message()
+    await wim.press(item, "🗓 Neu vereinbaren")
+    intro, draft, _ = [await wim.next_message() for _ in range(3)]
+    assert "Falls Tom darauf wartet" in (intro.text or "")
+    assert "SMS schreiben" not in (draft.text or "") and "später" in (draft.text or "")
+    await wim.press(item, "✓ Erledigt")
+    done = await edited(wim, item)
+    assert "Gut eingehalten" not in (done.text or "") and "später" in (done.text or "")
+    for _ in range(2):
+        (met,) = await chat(wim, "/met Tom")
+        await wim.press(met, "Ich habe bekommen")
+        tapped = await edited(wim, met)
+    assert "2-mal etwas bekommen und nie gegeben" in (tapped.text or "")
+
+    xan = await _member(sim, runtime, "Xan", "en")
+    (cadence,) = await chat(xan, "/contact Lea every 1 day")
+    assert "for a day" in (cadence.text or "")
+    (listing,) = await chat(xan, "/contacts")
+    assert "Stay in touch: every day" in (listing.text or "")

@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 SNOOZE_DAYS = (1, 3, 7)
+# Done later than this after the due moment is kept, but not on time (and not praised so).
+LATE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class ActionResult:
     commitment: CommitmentView
     interaction_id: int | None = None
     snoozed_until: datetime | None = None
+    on_time: bool = True  # Done: kept by the due moment (a day's grace), not late
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +117,18 @@ def _close(
 
 
 async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> ActionResult | None:
-    """Kept: close it, log the interaction (resetting the contact's cadence)."""
+    """Kept: close it, log the interaction (resetting the contact's cadence).
+
+    Done more than `LATE_AFTER` after the due moment counts as kept late, not on time.
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await _owned(session, who, commitment_id)
         if owned is None:
             return None
         user, commitment, contact = owned
-        _close(commitment, CommitmentStatus.DONE, now, on_time=commitment.on_time is not False)
+        on_time = commitment.on_time is not False and now - commitment.due_at <= LATE_AFTER
+        _close(commitment, CommitmentStatus.DONE, now, on_time=on_time)
         interaction = None
         if contact is not None:
             interaction = await log_interaction(session, contact, now, commitment_id=commitment.id)
@@ -129,6 +136,7 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
             member_from_row(user),
             view_of(commitment, contact),
             interaction_id=interaction.id if interaction is not None else None,
+            on_time=on_time,
         )
 
 

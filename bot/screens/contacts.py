@@ -13,6 +13,7 @@ from bot.screens.fitting import shorten
 from bot.screens.followups import balance_note_text, ledger_buttons
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
+from bot.screens.spans import cadence_phrase, span_phrase
 from content.i18n import Markup, catalog, format_local_date
 
 __all__ = ["MET_NEW", "PAGE", "cadence_screen", "contacts_screen", "met_screen"]
@@ -51,7 +52,8 @@ def contacts_screen(listing: ContactList) -> Screen:
             received=line.received,
         )
         if line.cadence_days is not None:
-            text = Markup(text + "\n" + t("contacts.cadence", days=line.cadence_days))
+            cadence = cadence_phrase(t, line.cadence_days)
+            text = Markup(text + "\n" + t("contacts.cadence", cadence=cadence))
         blocks.append(text)
     blocks += [
         balance_note_text(member, replace(note, contact=shorten(note.contact, _NAME_UNITS)))
@@ -75,7 +77,7 @@ def cadence_screen(result: CadenceResult) -> Screen:
         t(
             "contact.set",
             contact=result.contact,
-            days=result.cadence_days,
+            span=span_phrase(t, result.cadence_days),
             when=when(member, result.next_checkin_at),
         )
     )
