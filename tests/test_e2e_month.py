@@ -310,3 +310,25 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     assert "for a day" in (cadence.text or "")
     (listing,) = await chat(xan, "/contacts")
     assert "Stay in touch: every day" in (listing.text or "")
+
+
+async def test_the_commitments_list_marks_what_is_overdue_and_pages_to_the_rest(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    yas = await _member(sim, runtime, "Yas", "de")
+    await chat_saying_yes(yas, "/commit Anna anrufen morgen")
+    for day in range(2, 7):
+        await chat(yas, f"/commit Anna schreiben in {day} Tagen")
+    clock.advance(timedelta(days=2))
+    (listing,) = await chat(yas, "/commitments")
+    assert "Sa., 28. Nov., 09:00 – ⏰ überfällig" in (listing.text or "")
+    assert "Mo., 30. Nov., 09:00 – ⏰" not in (listing.text or "")
+    assert "Seite 1 von 2" in (listing.text or "") and "Weiter ▶" in _labels(listing)
+    await yas.press(listing, "Weiter ▶")
+    assert "6. Anna schreiben" in ((await edited(yas, listing)).text or "")
+
+    zed = await _member(sim, runtime, "Zed", "en")
+    await chat_saying_yes(zed, "/commit call Anna in 2 hours")
+    clock.advance(timedelta(hours=3))
+    (listing,) = await chat(zed, "/commitments")
+    assert "– ⏰ overdue" in (listing.text or "")

@@ -86,10 +86,12 @@ def commitment_text(
     """A commitment in one or two lines: the action, the contact and the due moment.
 
     `short` cuts a long action and name, as the list shows them; a due moment outside
-    `now`'s year shows its year.
+    `now`'s year shows its year, one already past is marked overdue.
     """
     t = catalog(member.language)
     due = when(member, item.due_at, now)
+    if now is not None and item.due_at <= now:
+        due = t("commitments.overdue", when=due)
     action = shorten(item.action, _ACTION_UNITS) if short else item.action
     if item.contact:
         contact = shorten(item.contact, _NAME_UNITS) if short else item.contact
