@@ -332,3 +332,27 @@ async def test_the_commitments_list_marks_what_is_overdue_and_pages_to_the_rest(
     clock.advance(timedelta(hours=3))
     (listing,) = await chat(zed, "/commitments")
     assert "– ⏰ overdue" in (listing.text or "")
+
+
+async def test_a_weak_place_is_offered_never_applied_and_abbreviations_name_their_zone(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    ada = await _member(sim, runtime, "Ada", "de")
+    (choice,) = await chat(ada, "/timezone Atlantis")
+    assert "Meinst du diesen Ort?" in (choice.text or "")
+    assert _labels(choice) == ["Atlantis, ZA"]
+    (settings,) = await chat(ada, "/settings")
+    assert "Europe/Berlin" in (settings.text or "")  # nothing applied unasked
+    for typed, zone in (
+        ("MEZ", "Europe/Berlin"),
+        ("UTC+2", "Europe/Athens"),
+        ("EST", "America/New_York"),
+    ):
+        confirmation, *_ = await chat(ada, f"/timezone {typed}", replies=2)
+        assert f"Zeitzone: {zone}" in (confirmation.text or ""), typed
+
+    bea = await _member(sim, runtime, "Bea", "en")
+    (choice,) = await chat(bea, "/timezone Portland")
+    assert _labels(choice) == ["Portland, OR, US", "Portland, ME, US"]
+    (confirmation, _) = await chat(bea, "/timezone CET", replies=2)
+    assert "Time zone: Europe/Berlin" in (confirmation.text or "")

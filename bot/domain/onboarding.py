@@ -19,6 +19,8 @@ from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row, reschedule
 from bot.domain.places import (
     ZoneMatch,
+    abbreviated_zone,
+    applies_unasked,
     is_valid_timezone,
     most_likely,
     resolve_timezone,
@@ -253,12 +255,15 @@ async def choose_timezone(runtime: Runtime, who: Identity, text: str) -> FlowOut
     too_long = over_text_limit(Limit.PLACE, candidate)
     # A look-up reads a file (and the very first one may wait for it to be built): keep it
     # off the event loop and outside the transaction.
+    abbreviated = abbreviated_zone(candidate, runtime.clock.now()) if too_long is None else None
     matches = (
         []
         if too_long is not None
-        else [ZoneMatch(candidate, candidate)]
+        else [abbreviated]
+        if abbreviated is not None
+        else [ZoneMatch(candidate, candidate, exact=True)]
         if is_valid_timezone(candidate)
-        else most_likely(await asyncio.to_thread(resolve_timezone, candidate))
+        else most_likely(await asyncio.to_thread(resolve_timezone, candidate, runtime.clock.now()))
     )
     async with runtime.sessions.begin() as session:
         user, _ = await _member_row(session, runtime, who)
@@ -266,7 +271,7 @@ async def choose_timezone(runtime: Runtime, who: Identity, text: str) -> FlowOut
             return await _refuse(session, user, Problem.TIMEZONE, too_long)
         if not matches:
             return await _refuse(session, user, Problem.TIMEZONE)
-        if len(matches) > 1:
+        if len(matches) > 1 or not applies_unasked(matches[0]):  # a weak match is asked
             state = await get_state(session, user.id)
             return FlowOutcome(
                 member=member_from_row(user),

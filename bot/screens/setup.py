@@ -131,7 +131,8 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
 def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...]) -> Screen:
     t = catalog(member.language)
     rows = tuple((Button(match.label, encode(TIMEZONE, match.zone)),) for match in matches)
-    return Screen(t("ask.timezone_which"), buttons=rows)
+    key = "ask.timezone_which" if len(matches) > 1 else "ask.timezone_confirm"
+    return Screen(t(key), buttons=rows)
 
 
 def _refusal(problem: Problem, member: Member) -> Screen:
