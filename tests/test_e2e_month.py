@@ -356,3 +356,17 @@ async def test_a_weak_place_is_offered_never_applied_and_abbreviations_name_thei
     assert _labels(choice) == ["Portland, OR, US", "Portland, ME, US"]
     (confirmation, _) = await chat(bea, "/timezone CET", replies=2)
     assert "Time zone: Europe/Berlin" in (confirmation.text or "")
+
+
+async def test_a_follow_up_asked_in_the_new_year_says_which_year_it_was_due(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    clock.advance(timedelta(days=34))  # Wednesday 30 Dec 2026
+    cam = await _member(sim, runtime, "Cam", "en")
+    await chat_saying_yes(cam, "/commit call Anna tomorrow")
+    await chat(cam, "/pause 5d")
+    clock.advance(timedelta(days=6))
+    await _tick(bot)  # the pause is over: the member is active again
+    await _tick(bot)
+    texts = await texts_until_quiet(cam)
+    assert any("was due Thu, 31 Dec 2026, 09:00" in text for text in texts), texts

@@ -38,7 +38,8 @@ CHECKIN_STOP = "kx"
 def followup_screen(item: FollowUp) -> Screen:
     """The follow-up at the due moment: contact and action in the text, four answers."""
     t = catalog(item.language)
-    due = format_local_datetime(item.due_at, item.timezone, item.language)
+    # The ask goes out at its slot: a due moment in another year than that shows its year.
+    due = format_local_datetime(item.due_at, item.timezone, item.language, now=item.slot_at)
     if item.contact:
         text = t("followup.ask", action=item.action, contact=item.contact, when=due)
     else:
