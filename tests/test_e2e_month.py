@@ -285,8 +285,11 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     wim = await _member(sim, runtime, "Wim", "de")
     (cadence,) = await chat(wim, "/contact Tom alle 4 Wochen")
     assert "Wenn du 4 Wochen lang keinen Kontakt mit Tom hattest" in (cadence.text or "")
+    assert "Nächste Nachfrage: Do., 24. Dez., 09:00" in (cadence.text or "")  # this year
+    (cadence,) = await chat(wim, "/contact Tom alle 6 Wochen")
+    assert "Nächste Nachfrage: Do., 7. Jan. 2027, 09:00" in (cadence.text or "")
     (listing,) = await chat(wim, "/contacts")
-    assert "In Kontakt bleiben: alle 4 Wochen" in (listing.text or "")
+    assert "In Kontakt bleiben: alle 6 Wochen" in (listing.text or "")
     await chat_saying_yes(wim, "/commit Tom SMS schreiben in 2 Minuten")
     clock.advance(timedelta(days=5))  # no tick meanwhile: nobody asked
     (listing,) = await chat(wim, "/commitments")

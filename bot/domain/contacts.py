@@ -127,6 +127,7 @@ class CadenceResult:
     next_checkin_at: datetime | None = None
     bad_input: bool = False
     limit: LimitReached | None = None
+    now: datetime | None = None  # when set: a check-in in another year shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +309,7 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
             if days is not None
             else None
         )
-        return CadenceResult(member, contact.name, days, contact.next_checkin_at)
+        return CadenceResult(member, contact.name, days, contact.next_checkin_at, now=now)
 
 
 async def _find_or_name(

@@ -78,7 +78,7 @@ def cadence_screen(result: CadenceResult) -> Screen:
             "contact.set",
             contact=result.contact,
             span=span_phrase(t, result.cadence_days),
-            when=when(member, result.next_checkin_at),
+            when=when(member, result.next_checkin_at, result.now),
         )
     )
 
