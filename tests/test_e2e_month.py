@@ -108,6 +108,10 @@ async def test_every_flow_can_be_left_with_nothing_saved_in_german_and_english(
     assert await _stored(runtime) == (0, 0, 0)
 
     (who,) = await chat(kai, "/commit 🎉🎉🎉")
+    (what,) = await chat(kai, "Niemand")  # a name, then: what? (emoji say nothing to do)
+    assert "Neuer Kontakt: Niemand?" in (what.text or "")
+    await kai.press(what, "Niemand Bestimmtes")
+    assert "Was nimmst du dir vor?" in ((await kai.next_message()).text or "")
     (left,) = await chat(kai, "abbrechen")
     assert "Abgebrochen ✓" in (left.text or "")
     assert await _stored(runtime) == (0, 0, 0)

@@ -276,6 +276,11 @@ async def _advance(
     return CommitStep(member, created=view_of(commitment, found), now=now)
 
 
+def _wordy(action: str | None) -> str | None:
+    """An action with at least one letter or digit; "🎉🎉🎉" says nothing to do: ask."""
+    return action if action and any(char.isalnum() for char in action) else None
+
+
 async def _user(session: AsyncSession, who: Identity) -> User | None:
     return await get_user_by_telegram_id(session, who.telegram_id)
 
@@ -364,7 +369,7 @@ async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep 
             "contact": contact,
             "contact_set": contact is not None,
             "contact_ok": known is not None,
-            "action": parsed.action or None,
+            "action": _wordy(parsed.action),
             "card_key": await _card_key(session, user, None),
         }
         problem = parsed.problem.value if parsed.problem is not None else None
@@ -565,7 +570,7 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
             draft.update(contact=text or None, contact_set=True, contact_ok=False)
             return await _advance(session, runtime, user, draft, now)
         if step is Ask.WHAT:
-            draft["action"] = (parsed.action if parsed is not None else "") or text
+            draft["action"] = _wordy((parsed.action if parsed is not None else "") or text)
             if parsed is not None and parsed.problem is None and parsed.due_at is not None:
                 draft["due"] = parsed.due_at.isoformat()
             return await _advance(session, runtime, user, draft, now)
