@@ -250,7 +250,7 @@ async def test_before_set_up_is_done_each_answer_names_what_is_missing_with_its_
             assert "/next" not in (answer.text or "") and "Zeitzone" not in (answer.text or "")
             assert _labels(answer) == [button]
         await user.press(answer, button)
-        _, weekday = await user.next_message(), await user.next_message()  # go on, which day?
+        weekday = await user.next_message()  # which day? (no "welcome back" mid-set-up)
         assert _labels(weekday)[:2] in (["Mo.", "Di."], ["Mon", "Tue"])
 
 
@@ -377,3 +377,19 @@ async def test_a_follow_up_asked_in_the_new_year_says_which_year_it_was_due(
     await _tick(bot)
     texts = await texts_until_quiet(cam)
     assert any("was due Thu, 31 Dec 2026, 09:00" in text for text in texts), texts
+
+
+async def test_who_wrote_before_start_is_welcomed_and_only_a_begun_set_up_is_welcomed_back(
+    sim: TelegramSimulator, bot: NetcoachApplication
+) -> None:
+    dev = sim.user("Dev", language_code="de")
+    await chat(dev, "/help")
+    welcome, ask = await chat(dev, "/start", replies=2)
+    assert "Hallo Dev!" in (welcome.text or "") and "Sprache" in (ask.text or "")
+    await dev.press(ask, "English")
+    await dev.next_message()  # which time zone?
+    (missing,) = await chat(dev, "/next")
+    await dev.press(missing, "Time zone")
+    assert "Which time zone" in ((await dev.next_message()).text or "")  # no "welcome back"
+    back, _ = await chat(dev, "/start", replies=2)
+    assert "Good to have you back" in (back.text or "")

@@ -100,6 +100,7 @@ class FlowOutcome:
     changed: Step | None = None
     pending_weekday: int | None = None
     flow: str | None = None
+    resumed: bool = False  # `/start` picks up a set-up begun earlier: "welcome back"
 
 
 async def _member_row(session: AsyncSession, runtime: Runtime, who: Identity) -> tuple[User, bool]:
@@ -148,6 +149,10 @@ async def start(runtime: Runtime, who: Identity) -> FlowOutcome:
             reschedule(user, now)
         state = await get_state(session, user.id)
         if user.onboarded_at is None:
+            # Someone who only wrote before (/help, a word) has answered nothing yet:
+            # welcomed as new, not back.
+            untouched = state is None or state.step == Step.LANGUAGE
+            fresh = is_new or (user.timezone is None and untouched)
             if state is None or state.flow != ONBOARDING:
                 state = await set_state(
                     session, user.id, flow=ONBOARDING, step=_first_missing(user), now=now
@@ -155,9 +160,10 @@ async def start(runtime: Runtime, who: Identity) -> FlowOutcome:
             return FlowOutcome(
                 member=member_from_row(user),
                 ask=Step(state.step),
-                is_new=is_new,
+                is_new=fresh,
                 flow=ONBOARDING,
                 pending_weekday=state.data.get("weekday"),
+                resumed=not fresh,
             )
         if state is not None:
             await clear_state(session, user.id)

@@ -176,7 +176,7 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     screens = []
     if outcome.is_new:
         screens.append(Screen(t("welcome.new", name=first_name or t("welcome.no_name"))))
-    elif outcome.flow == "onboarding" and outcome.changed is None and outcome.ask is not None:
+    elif outcome.resumed:
         screens.append(Screen(t("welcome.continue")))
     if outcome.changed is Step.TIMEZONE:
         screens.append(_timezone_confirmation(member, now))
