@@ -47,6 +47,7 @@ __all__ = [
     "ContactList",
     "MetResult",
     "apply_cadence",
+    "ask_new_contact",
     "balance_note",
     "confirm_met",
     "known_contact_in",
@@ -364,10 +365,28 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
             return MetResult(member, limit=refused)
         days, note = _days_ago(note)
         if found is None:
-            data = {"name": name, "note": note, "days": days}
-            await set_state(session, user.id, flow=MET_FLOW, step="confirm", data=data, now=now)
-            return MetResult(member, new_contact=name)
+            return await ask_new_contact(session, member, user.id, name, note, now, days=days)
         return await _log_met(session, member, found, note, days, now)
+
+
+async def ask_new_contact(
+    session: AsyncSession,
+    member: Member,
+    user_id: int,
+    name: str,
+    note: str,
+    now: datetime,
+    *,
+    days: int = 0,
+) -> MetResult:
+    """A meeting with a name not yet among the contacts waits for the member's yes.
+
+    Nothing is created until `confirm_met`: the name, the note and the day wait in the
+    conversation state (flow "met"), and the answer asks "new contact: Ben?".
+    """
+    data = {"name": name, "note": note, "days": days}
+    await set_state(session, user_id, flow=MET_FLOW, step="confirm", data=data, now=now)
+    return MetResult(member, new_contact=name)
 
 
 async def confirm_met(runtime: Runtime, who: Identity) -> MetResult | None:
