@@ -267,6 +267,11 @@ async def test_help_apology_welcome_and_language_say_the_right_thing(
     (help_,) = await chat(uma, "/help")
     for command in ("/export", "/delete", "/cancel"):
         assert command in (help_.text or "")
+    # The member controls: edit a note, open and delete it, a contact's page, undo.
+    for control in ("bearbeite einfach deine Nachricht", "📖", "🗑", "/contact Anna –", "↩️"):
+        assert control in (help_.text or ""), control
+    (privacy,) = await chat(uma, "/privacy")
+    assert "5 Minuten lang" in (privacy.text or "") and "nie einen Text" in (privacy.text or "")
     (switched,) = await chat(uma, "/language english")
     assert "Which time zone" in (switched.text or "")  # set-up goes on, in English
     await chat(uma, "/language deutsch")
@@ -281,6 +286,11 @@ async def test_help_apology_welcome_and_language_say_the_right_thing(
     monkeypatch.setattr("handlers.commitments.contacts.list_contacts", broken)
     (sorry,) = await chat(vic, "/contacts")
     assert "Something went wrong on my side" in (sorry.text or "")
+    (help_,) = await chat(vic, "/help")
+    for control in ("simply edit your message", "📖", "🗑", "/contact Anna –", "↩️ Undo"):
+        assert control in (help_.text or ""), control
+    (privacy,) = await chat(vic, "/privacy")
+    assert "For 5 minutes" in (privacy.text or "") and "never a text" in (privacy.text or "")
 
 
 async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_english(
