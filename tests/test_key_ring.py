@@ -239,7 +239,8 @@ async def test_keys_rotate_reads_its_keys_from_the_environment_and_binds_old_tex
 
 
 def test_keys_on_the_command_line_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["keys", "rotate", "--old", OLD_KEY, "--new", NEW_KEY]) == 2
+    # "--old=KEY": a generated key may begin with "-", which argparse would read as an option.
+    assert main(["keys", "rotate", f"--old={OLD_KEY}", f"--new={NEW_KEY}"]) == 2
     err = capsys.readouterr().err
     assert "NETCOACH_ENCRYPTION_OLD_KEYS" in err and OLD_KEY not in err and NEW_KEY not in err
     with pytest.raises(SystemExit):
