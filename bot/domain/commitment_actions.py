@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 SNOOZE_DAYS = (1, 3, 7)
+# Done later than this after the due moment is kept, but not on time (and not praised so).
+LATE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class ActionResult:
     interaction_id: int | None = None
     snoozed_until: datetime | None = None
     undo: UndoRef | None = None  # the tap, undoable for a few minutes (`bot.domain.undo`)
+    on_time: bool = True  # Done: kept by the due moment (a day's grace), not late
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +126,10 @@ def _close(
 
 
 async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> ActionResult | None:
-    """Kept: close it, log the interaction (resetting the contact's cadence)."""
+    """Kept: close it, log the interaction (resetting the contact's cadence).
+
+    Done more than `LATE_AFTER` after the due moment counts as kept late, not on time.
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await _owned(session, who, commitment_id)
@@ -131,7 +137,8 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
             return None
         user, commitment, contact = owned
         before = commitment_before(commitment, contact)
-        _close(commitment, CommitmentStatus.DONE, now, on_time=commitment.on_time is not False)
+        on_time = commitment.on_time is not False and now - commitment.due_at <= LATE_AFTER
+        _close(commitment, CommitmentStatus.DONE, now, on_time=on_time)
         interaction = None
         if contact is not None:
             interaction = await log_interaction(session, contact, now, commitment_id=commitment.id)
@@ -144,6 +151,7 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
             view_of(commitment, contact),
             interaction_id=interaction_id,
             undo=undo,
+            on_time=on_time,
         )
 
 
