@@ -20,6 +20,7 @@ from bot.domain.undo import (
     Tap,
     UndoRef,
     commitment_before,
+    ledger_before,
     remember_commitment_tap,
     remember_ledger_tap,
 )
@@ -144,7 +145,7 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
             interaction = await log_interaction(session, contact, now, commitment_id=commitment.id)
         interaction_id = interaction.id if interaction is not None else None
         undo = await remember_commitment_tap(
-            session, commitment, Tap.DONE, before, now, interaction_id
+            session, commitment, contact, Tap.DONE, before, now, interaction_id
         )
         return ActionResult(
             member_from_row(user),
@@ -165,7 +166,7 @@ async def release(runtime: Runtime, who: Identity, commitment_id: int) -> Action
         user, commitment, contact = owned
         before = commitment_before(commitment, contact)
         _close(commitment, CommitmentStatus.RELEASED, now, on_time=None)
-        undo = await remember_commitment_tap(session, commitment, Tap.RELEASE, before, now)
+        undo = await remember_commitment_tap(session, commitment, contact, Tap.RELEASE, before, now)
         return ActionResult(member_from_row(user), view_of(commitment, contact), undo=undo)
 
 
@@ -186,7 +187,7 @@ async def snooze(
         commitment.pings = 0
         if now >= commitment.due_at:
             commitment.on_time = False
-        undo = await remember_commitment_tap(session, commitment, Tap.SNOOZE, before, now)
+        undo = await remember_commitment_tap(session, commitment, None, Tap.SNOOZE, before, now)
         return ActionResult(
             member_from_row(user),
             view_of(commitment, contact),
@@ -233,10 +234,11 @@ async def record_exchange(
         contact = await session.get(Contact, interaction.contact_id)
         if contact is None:
             return None
-        undo = await remember_ledger_tap(session, interaction, contact, now)
+        before = ledger_before(contact)
         interaction.exchange = chosen
         await session.flush()
         note = await balance_note(session, contact, now)
+        undo = await remember_ledger_tap(session, interaction, contact, before, now)
         return LedgerResult(member_from_row(user), contact.name, chosen, note, undo)
 
 

@@ -1,0 +1,78 @@
+"""Member control, what a second look found: an undo never writes over a later change, a
+question about a contact goes away, a double tap logs one meeting.
+
+The clock is frozen at Thursday 26 Nov 2026, 08:00 UTC and moved by the tests; members
+are set up already, with weekly prompts years away.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ShiftableClock
+from bot.domain.runtime import Runtime
+from handlers.context import NetcoachApplication
+from simulator import SimMessage, SimUser, TelegramSimulator
+from storage.models import Commitment, Contact
+from tests.support.contacts import chat_saying_yes
+from tests.support.harness import chat, press_and_see_edit
+from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.usefixtures("sealed")
+
+
+async def _followup(bot: NetcoachApplication, clock: ShiftableClock, user: SimUser) -> SimMessage:
+    clock.advance(timedelta(minutes=3))
+    bot.bot_data.dispatcher.kick()
+    await bot.bot_data.dispatcher.idle()
+    return await user.next_message()
+
+
+async def _undo_refused(user: SimUser, message: SimMessage, label: str) -> None:
+    answer = await user.wait_callback_answer(await user.press(message, label))
+    assert "no longer be undone" in (answer.text or "")
+
+
+async def test_a_snooze_is_not_undone_over_a_new_date(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    ida = await member_in_chat(sim, runtime, "Ida", "en")
+    await chat_saying_yes(ida, "/commit call Ann in 2 minutes")
+    snoozed = await press_and_see_edit(ida, await _followup(bot, clock, ida), "💤 1 day")
+    (listing,) = await chat(ida, "/commitments")
+    await ida.press(listing, "1. call Ann")
+    item = await ida.next_message()
+    await ida.press(item, "🗓 Renegotiate")
+    for _ in range(3):
+        await ida.next_message()
+    (moved,) = await chat(ida, "Friday")
+    assert "Fri, 27 Nov" in (moved.text or "")
+    async with runtime.sessions() as session:
+        commitment = (await session.execute(select(Commitment))).scalar_one()
+        after_move = (commitment.due_at, commitment.followup_at, commitment.pings)
+
+    await _undo_refused(ida, snoozed, "↩️ Undo")
+    async with runtime.sessions() as session:
+        commitment = (await session.execute(select(Commitment))).scalar_one()
+        assert (commitment.due_at, commitment.followup_at, commitment.pings) == after_move
+        assert commitment.followup_at is not None
+
+
+async def test_a_done_is_not_undone_over_a_later_meeting(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    ida = await member_in_chat(sim, runtime, "Ida", "en")
+    await chat_saying_yes(ida, "/commit call Ann in 2 minutes")
+    done = await press_and_see_edit(ida, await _followup(bot, clock, ida), "✓ Done")
+    clock.advance(timedelta(minutes=1))
+    await chat(ida, "/met Ann")
+    met_at = clock.now()
+
+    await _undo_refused(ida, done, "↩️ Undo")
+    async with runtime.sessions() as session:
+        contact = (await session.execute(select(Contact))).scalar_one()
+        assert contact.last_interaction_at == met_at
+        assert (await session.execute(select(Commitment))).scalar_one().status.value == "done"
