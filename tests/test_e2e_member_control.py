@@ -18,7 +18,7 @@ from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, Contact
 from tests.support.contacts import chat_saying_yes
-from tests.support.harness import chat, press_and_see_edit
+from tests.support.harness import chat, labels, press_and_see_edit
 from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("sealed")
@@ -76,3 +76,51 @@ async def test_a_done_is_not_undone_over_a_later_meeting(
         contact = (await session.execute(select(Contact))).scalar_one()
         assert contact.last_interaction_at == met_at
         assert (await session.execute(select(Commitment))).scalar_one().status.value == "done"
+
+
+async def _contacts(runtime: Runtime) -> list[str]:
+    async with runtime.sessions() as session:
+        return [c.name for c in (await session.execute(select(Contact))).scalars()]
+
+
+async def _asked_for_a_name(user: SimUser, name: str) -> SimMessage:
+    (page,) = await chat(user, f"/contact {name}")
+    rename = [label for label in labels(page) if label.startswith("✏️")]
+    return await press_and_see_edit(user, page, rename[0])
+
+
+async def test_a_name_too_long_closes_the_question_and_rename_asks_again(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    max_ = await member_in_chat(sim, runtime, "Max", "en")
+    await chat_saying_yes(max_, "/met Tom")
+    await _asked_for_a_name(max_, "Tom")
+    (refused,) = await chat(max_, "T" * 65)
+    assert "at most 64 characters" in (refused.text or "")
+    assert labels(refused) == ["✏️ Rename", "◀ Back to Tom"]
+    await chat(max_, "Lunch was good")  # not a name: the question was closed
+    assert await _contacts(runtime) == ["Tom"]
+
+    await press_and_see_edit(max_, refused, "✏️ Rename")
+    (renamed,) = await chat(max_, "Tom Berg")
+    assert "Tom Berg" in (renamed.text or "")
+    assert await _contacts(runtime) == ["Tom Berg"]
+
+
+async def test_the_name_question_is_left_with_its_button_cancel_or_after_a_few_minutes(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    lea = await member_in_chat(sim, runtime, "Lea", "de")
+    await chat_saying_yes(lea, "/met Anna")
+    asked = await _asked_for_a_name(lea, "Anna")
+    assert labels(asked) == ["◀ Zu Anna", "✖ Abbrechen"]
+    left = await press_and_see_edit(lea, asked, "✖ Abbrechen")
+    assert "Abgebrochen" in (left.text or "")
+    for leave in ("abbrechen", "/cancel"):
+        await _asked_for_a_name(lea, "Anna")
+        (left,) = await chat(lea, leave)
+        assert "Abgebrochen" in (left.text or ""), leave
+    await _asked_for_a_name(lea, "Anna")
+    clock.advance(timedelta(minutes=6))
+    await chat(lea, "Heute war ein guter Tag")  # too late to be a name
+    assert await _contacts(runtime) == ["Anna"]

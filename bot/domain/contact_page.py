@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +48,7 @@ from storage.users import get_user_by_telegram_id
 __all__ = [
     "CONTACT_FLOW",
     "CONTACT_PAGE_SIZE",
+    "RENAME_WINDOW",
     "ContactAsked",
     "ContactChange",
     "ContactChanged",
@@ -73,6 +74,8 @@ CONTACT_FLOW = "contact"
 CONTACT_PAGE_SIZE = 8
 MERGE_CHOICES_PAGE_SIZE = 6
 _RENAME = "rename"
+# How long "what should Anna be called?" takes the next text as the name.
+RENAME_WINDOW = timedelta(minutes=5)
 
 
 class ItemKind(enum.StrEnum):
@@ -368,7 +371,12 @@ async def ask_about_contact(
 
 
 async def answer_text(runtime: Runtime, who: Identity, text: str) -> ContactChanged | None:
-    """The new name, when the member was asked for one; None when nothing asked for it."""
+    """The new name, when the member was asked for one; None when nothing asked for it.
+
+    The question is asked once: a name too long closes it (the answer offers ✏️ again),
+    and after `RENAME_WINDOW` a text is no longer taken as a name.
+    """
+    now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
@@ -377,13 +385,16 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> ContactChan
         if state is None or state.flow != CONTACT_FLOW or state.step != _RENAME:
             return None
         contact = await member_contact(session, user.id, int(state.data.get("contact_id", 0)))
-        if contact is None:
+        if contact is None or now - state.updated_at > RENAME_WINDOW:
             await clear_state(session, user.id)
             return None
         member, name, old = member_from_row(user), " ".join(text.split()), contact.name
         refused = over_text_limit(Limit.CONTACT_NAME, name)
         if refused is not None:
-            return ContactChanged(member, ContactChange.RENAMED, old, limit=refused)
+            await clear_state(session, user.id)
+            return ContactChanged(
+                member, ContactChange.RENAMED, old, contact_id=contact.id, limit=refused
+            )
         if not name:
             return ContactChanged(member, ContactChange.NAME_EMPTY, old)
         same = await contact_by_name(session, user.id, name)
