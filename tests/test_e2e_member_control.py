@@ -16,7 +16,7 @@ from bot.clock import ShiftableClock
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
-from storage.models import Commitment, Contact
+from storage.models import Commitment, Contact, Interaction
 from tests.support.contacts import chat_saying_yes
 from tests.support.harness import chat, labels, press_and_see_edit
 from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
@@ -124,3 +124,30 @@ async def test_the_name_question_is_left_with_its_button_cancel_or_after_a_few_m
     clock.advance(timedelta(minutes=6))
     await chat(lea, "Heute war ein guter Tag")  # too late to be a name
     assert await _contacts(runtime) == ["Anna"]
+
+
+async def _meetings(runtime: Runtime) -> int:
+    async with runtime.sessions() as session:
+        return len((await session.execute(select(Interaction))).scalars().all())
+
+
+async def test_a_double_tap_logs_one_meeting(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    max_ = await member_in_chat(sim, runtime, "Max", "en")
+    await chat_saying_yes(max_, "/met Tom")
+    (offer,) = await chat(max_, "had lunch with Tom")
+    meet = next(b.data for b in offer.buttons if b.text.startswith("🤝"))
+    met = await press_and_see_edit(max_, offer, labels(offer)[1])
+    assert "You were in touch with Tom" in (met.text or "")
+    answer = await max_.wait_callback_answer(await max_.press_forged(offer, meet))
+    assert answer.text == "This button is no longer active."
+    assert await _meetings(runtime) == 2
+
+    (page,) = await chat(max_, "/contact Tom")
+    meet = next(b.data for b in page.buttons if b.text.startswith("🤝"))
+    await press_and_see_edit(max_, page, labels(page)[0])
+    await max_.next_message()  # "noted"
+    answer = await max_.wait_callback_answer(await max_.press_forged(page, meet))
+    assert answer.text == "This button is no longer active."
+    assert await _meetings(runtime) == 3

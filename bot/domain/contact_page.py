@@ -22,6 +22,7 @@ from bot.domain.contacts import (
     CadenceResult,
     MetResult,
     apply_cadence,
+    just_logged,
     parse_cadence,
     set_cadence,
 )
@@ -300,13 +301,16 @@ async def show_contact(
 
 
 async def log_meeting(runtime: Runtime, who: Identity, contact_id: int) -> MetResult | None:
-    """ "We met": an interaction now, as `/met Anna` logs it."""
+    """ "We met": an interaction now, as `/met Anna` logs it; None when the contact is not
+    the member's, or a meeting was just logged (a second press)."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await _owned(session, who, contact_id)
         if owned is None:
             return None
         user, contact = owned
+        if await just_logged(session, contact, now, None):
+            return None
         interaction = await log_contact_interaction(session, contact, now)
         return MetResult(
             member_from_row(user), contact.name, interaction.id, contact.next_checkin_at
