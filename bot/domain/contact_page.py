@@ -40,7 +40,7 @@ from storage.contact_history import (
     move_history,
     rename_contact,
 )
-from storage.contacts import contact_by_name, exchange_counts, recent_contacts
+from storage.contacts import contact_by_name, count_contacts, exchange_counts, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.models import CommitmentStatus, Contact, Exchange, User
 from storage.unreadable import is_unreadable
@@ -415,20 +415,19 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> ContactChan
 async def merge_choices(
     runtime: Runtime, who: Identity, contact_id: int, page: int = 0
 ) -> MergeChoices | None:
-    """The member's other contacts (most recently in touch first), a page at a time."""
+    """The member's other contacts (most recently in touch first), a page at a time: only
+    the page is read (and its names decrypted); one whose name cannot be read is left out."""
     async with runtime.sessions() as session:
         owned = await _owned(session, who, contact_id)
         if owned is None:
             return None
         user, contact = owned
-        limit = runtime.settings.max_contacts
-        others = [
-            (c.id, c.name)
-            for c in await recent_contacts(session, user.id, limit)
-            if c.id != contact.id and not is_unreadable(c.name)
-        ]
-        shown = page_of(page, len(others), MERGE_CHOICES_PAGE_SIZE)
-        choices = tuple(others[shown.offset : shown.offset + shown.size])
+        total = await count_contacts(session, user.id) - 1  # all but this one
+        shown = page_of(page, total, MERGE_CHOICES_PAGE_SIZE)
+        rows = await recent_contacts(
+            session, user.id, shown.size, offset=shown.offset, except_id=contact.id
+        )
+        choices = tuple((c.id, c.name) for c in rows if not is_unreadable(c.name))
         return MergeChoices(member_from_row(user), contact.id, contact.name, choices, shown)
 
 
