@@ -43,6 +43,7 @@ from storage.contact_history import (
 from storage.contacts import contact_by_name, count_contacts, exchange_counts, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.models import CommitmentStatus, Contact, Exchange, User
+from storage.owned import owned_row
 from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
@@ -238,16 +239,6 @@ async def _page(
     )
 
 
-async def _owned(
-    session: AsyncSession, who: Identity, contact_id: int
-) -> tuple[User, Contact] | None:
-    user = await get_user_by_telegram_id(session, who.telegram_id)
-    if user is None:
-        return None
-    contact = await member_contact(session, user.id, contact_id)
-    return None if contact is None else (user, contact)
-
-
 async def contact_line(
     runtime: Runtime, who: Identity, text: str
 ) -> CadenceResult | ContactPage | UnknownContact | None:
@@ -291,7 +282,7 @@ async def show_contact(
     then never taken as a name.
     """
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         state = await get_state(session, owned[0].id)
@@ -305,7 +296,7 @@ async def log_meeting(runtime: Runtime, who: Identity, contact_id: int) -> MetRe
     the member's, or a meeting was just logged (a second press)."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -325,7 +316,7 @@ async def set_contact_cadence(
         return None
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -345,7 +336,7 @@ async def ask_about_contact(
     """Ask before changing a contact; renaming waits for the new name as the next text."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -418,7 +409,7 @@ async def merge_choices(
     """The member's other contacts (most recently in touch first), a page at a time: only
     the page is read (and its names decrypted); one whose name cannot be read is left out."""
     async with runtime.sessions() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -441,7 +432,7 @@ async def merge_contacts(
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -463,7 +454,7 @@ async def merge_contacts(
 async def delete_contact(runtime: Runtime, who: Identity, contact_id: int) -> ContactChanged | None:
     """Delete the contact with its interactions; its commitments stay, without a name."""
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned

@@ -22,8 +22,8 @@ from bot.domain.commitments import CommitmentView, view_of
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.runtime import Runtime
 from storage.models import Commitment, CommitmentStatus, Contact, Interaction, UndoableTap
+from storage.owned import owned_row
 from storage.undo import forget_tap, forget_taps_before, remember_tap, user_tap
-from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "UNDO_WINDOW",
@@ -185,16 +185,14 @@ async def undo_tap(runtime: Runtime, who: Identity, ref: UndoRef) -> Undone | No
     """Undo the member's last tap; None when the row it names is not theirs (forged)."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        user = await get_user_by_telegram_id(session, who.telegram_id)
-        if user is None:
-            return None
-        target: Interaction | Commitment | None = (
-            await session.get(Interaction, ref.target_id)
+        owned = (
+            await owned_row(session, who.telegram_id, Interaction, ref.target_id)
             if ref.tap is Tap.LEDGER
-            else await session.get(Commitment, ref.target_id)
+            else await owned_row(session, who.telegram_id, Commitment, ref.target_id)
         )
-        if target is None or target.user_id != user.id:
+        if owned is None:
             return None
+        user = owned[0]
         member = member_from_row(user)
         tap = await user_tap(session, user.id)
         # Not the last tap any more (or undone already, or cleared as too old): nothing to do.
