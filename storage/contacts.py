@@ -153,14 +153,20 @@ async def contacts_page(
     ]
 
 
-async def recent_contacts(session: AsyncSession, user_id: int, limit: int) -> Sequence[Contact]:
-    """The member's `limit` contacts most recently in touch (or added)."""
-    query = (
-        select(Contact)
-        .where(Contact.user_id == user_id)
-        .order_by(*_most_recent_first())
-        .limit(limit)
-    )
+async def recent_contacts(
+    session: AsyncSession,
+    user_id: int,
+    limit: int,
+    *,
+    offset: int = 0,
+    except_id: int | None = None,
+) -> Sequence[Contact]:
+    """The member's `limit` contacts most recently in touch (or added), from `offset`;
+    all but `except_id`, if given."""
+    query = select(Contact).where(Contact.user_id == user_id)
+    if except_id is not None:
+        query = query.where(Contact.id != except_id)
+    query = query.order_by(*_most_recent_first()).offset(offset).limit(limit)
     return (await session.execute(query)).scalars().all()
 
 

@@ -22,6 +22,7 @@ from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
+from storage.contact_history import interactions_of
 from storage.contacts import (
     add_interaction,
     contact_by_name,
@@ -38,6 +39,7 @@ from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "CONTACTS_PAGE_SIZE",
+    "DOUBLE_TAP",
     "LOPSIDED_AFTER",
     "MET_FLOW",
     "NOTE_INTERVAL",
@@ -50,6 +52,7 @@ __all__ = [
     "ask_new_contact",
     "balance_note",
     "confirm_met",
+    "just_logged",
     "known_contact_in",
     "list_contacts",
     "log_interaction",
@@ -64,6 +67,8 @@ MET_FLOW = "met"  # a `/met` line whose new name waits for the member's yes
 LOPSIDED_AFTER = 2
 NOTE_INTERVAL = timedelta(days=30)
 MAX_CADENCE_DAYS = 365
+# A meeting button pressed again this soon, for the same meeting, is a double tap.
+DOUBLE_TAP = timedelta(minutes=1)
 CONTACTS_PAGE_SIZE = 10
 # A page shows at most this many balance notes; the others wait for a later look.
 _NOTES_PER_PAGE = 2
@@ -199,6 +204,19 @@ async def log_interaction(
         contact.next_checkin_at = now + timedelta(days=contact.cadence_days)
         contact.checkin_pings = 0
     return interaction
+
+
+async def just_logged(
+    session: AsyncSession, contact: Contact, now: datetime, note: str | None
+) -> bool:
+    """Whether this very meeting (this contact, this note, no commitment) was logged within
+    `DOUBLE_TAP`: a meeting button pressed twice logs it once."""
+    latest = await interactions_of(session, contact, offset=0, limit=1)
+    return bool(latest) and (
+        latest[0].commitment_id is None
+        and latest[0].note == note
+        and now - latest[0].created_at < DOUBLE_TAP
+    )
 
 
 def _lopsided(gave: int, received: int) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.contacts import (
     MetResult,
     ask_new_contact,
+    just_logged,
     log_interaction,
     new_contact_refused,
 )
@@ -150,7 +151,7 @@ async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> M
     words, in one statement). Else a capitalised word inside a sentence may be a new
     contact: it is asked about first ("new contact: Lisa?", as `/met` asks) and created
     only on the member's yes (`confirm_met`), within the member's limit. Naming nobody
-    gets "with whom?".
+    gets "with whom?". None when the meeting was just logged (a second press).
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
@@ -164,6 +165,8 @@ async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> M
         note = text.strip()
         contact = await _known_contact(session, user.id, text)
         if contact is not None:
+            if await just_logged(session, contact, now, note or None):
+                return None
             interaction = await log_interaction(session, contact, now, note=note or None)
             return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
         name = new_name_in(text)
