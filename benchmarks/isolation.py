@@ -126,16 +126,17 @@ def _outcome(step: Any) -> str:
 
 async def _parser() -> None:
     from bot.domain import commitments
+    from bot.domain.cancelling import cancel_flow
     from bot.domain.members import Identity
+    from tests.support.contacts import commit_saying_yes
     from tests.support.members import add_members
 
     who = Identity(FLOODER, FLOODER, "de")
     with tempfile.TemporaryDirectory() as directory:
         async with _runtime(directory) as runtime:
             await add_members(runtime, [FLOODER])
-            await commitments.commit_line(runtime, who, "Anna anrufen")  # asks "by when?"
+            await commit_saying_yes(runtime, who, "Anna anrufen")  # asks "by when?"
             await commitments.answer_text(runtime, who, "nächsten Monat x")  # warm dateparser
-            await commitments.commit_line(runtime, who, "Anna anrufen")
             print("input | characters | wall ms (best of 3) | longest loop stall ms | answer")
             for name, text in WORST_ANSWERS.items():
                 runs = [
@@ -146,10 +147,13 @@ async def _parser() -> None:
                 stall = max(run[1] for run in runs)
                 print(f"{name} | {len(text)} | {wall:.1f} | {stall:.1f} | {_outcome(runs[0][2])}")
             for name, text in WORST_LINES.items():
-                runs = [
-                    await _timed(lambda text=text: commitments.commit_line(runtime, who, text))
-                    for _ in range(3)
-                ]
+                runs = []
+                for _ in range(3):
+                    # Each line starts afresh (a waiting draft would ask which one to keep).
+                    await cancel_flow(runtime, who)
+                    runs.append(
+                        await _timed(lambda text=text: commitments.commit_line(runtime, who, text))
+                    )
                 wall = min(run[0] for run in runs)
                 stall = max(run[1] for run in runs)
                 print(f"{name} | {len(text)} | {wall:.1f} | {stall:.1f} | {_outcome(runs[0][2])}")

@@ -3,6 +3,11 @@
 Every string a member reads comes from here under a stable key. Catalog texts are
 HTML as Telegram understands it; values filled into them are escaped unless they
 are `Markup`.
+
+A text that depends on a number is a mapping of CLDR plural categories ("one",
+"other", …, as Babel reads the language's plural rules) to texts with `{count}`, and
+optionally "zero", used for a count of 0 in any language ("nie", "not once").
+`Catalog.plural` picks the form; no plural is ever built by gluing strings together.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from babel.dates import format_datetime, format_time, get_day_names
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -27,6 +33,7 @@ __all__ = [
     "Markup",
     "catalog",
     "check_catalogs",
+    "format_local_date",
     "format_local_datetime",
     "format_local_time",
     "language_for",
@@ -59,19 +66,35 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+_PLURAL_FORMS: Final = frozenset({"zero", "one", "two", "few", "many", "other"})
+_Entry = str | dict[str, str]
+
+
 class Catalog:
     """The messages of one language."""
 
-    def __init__(self, language: str, messages: Mapping[str, str]):
+    def __init__(self, language: str, messages: Mapping[str, _Entry]):
         self.language = language
-        self._messages = dict(messages)
+        self._messages = {k: v for k, v in messages.items() if isinstance(v, str)}
+        self._plurals = {k: v for k, v in messages.items() if isinstance(v, dict)}
 
     def __contains__(self, key: object) -> bool:
-        return key in self._messages
+        return key in self._messages or key in self._plurals
 
     def keys(self) -> set[str]:
         """Every key this catalog defines."""
-        return set(self._messages)
+        return set(self._messages) | set(self._plurals)
+
+    def plural(self, key: str, count: int, **values: object) -> Markup:
+        """Format plural message `key` for `count` by the language's plural rules."""
+        try:
+            forms = self._plurals[key]
+        except KeyError:
+            raise CatalogError(f"{self.language}: no plural message {key!r}") from None
+        category = "zero" if count == 0 and "zero" in forms else _plural_form(self.language, count)
+        text = forms.get(category, forms["other"])
+        filled = {name: self._fill(v) for name, v in {"count": count, **values}.items()}
+        return Markup(text.format_map(filled))
 
     def raw(self, key: str) -> str:
         """The unformatted message."""
@@ -98,7 +121,33 @@ class Catalog:
         return _escape(value)
 
 
-def _load(path: Path) -> dict[str, str]:
+@cache
+def _plural_rule(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _plural_form(language: str, count: int) -> str:
+    return str(_plural_rule(language).plural_form(count))
+
+
+def _entry(name: str, key: object, text: object) -> _Entry:
+    """A text, or a mapping of plural forms (which must include "other")."""
+    if isinstance(text, str) and text.strip():
+        return text.rstrip("\n")
+    if not isinstance(text, dict) or "other" not in text or not set(text) <= _PLURAL_FORMS:
+        raise CatalogError(f"{name}: {key} is empty, not text, or not plural forms with 'other'")
+    if all(isinstance(form, str) and form.strip() for form in text.values()):
+        return {str(form): str(value).rstrip("\n") for form, value in text.items()}
+    raise CatalogError(f"{name}: {key} is empty, not text, or not plural forms with 'other'")
+
+
+def _entry_placeholders(entry: _Entry) -> set[str]:
+    if isinstance(entry, str):
+        return _placeholders(entry)
+    return set().union(*(_placeholders(text) for text in entry.values())) | {"count"}
+
+
+def _load(path: Path) -> dict[str, _Entry]:
     try:
         # libyaml's parser where PyYAML has it: the same rules, a few times faster.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,12 +156,7 @@ def _load(path: Path) -> dict[str, str]:
         raise CatalogError(f"{path.name}: cannot be read: {exc}") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{path.name}: must be a mapping of key: text")
-    messages: dict[str, str] = {}
-    for key, text in data.items():
-        if not isinstance(text, str) or not text.strip():
-            raise CatalogError(f"{path.name}: {key} is empty or not text")
-        messages[str(key)] = text.rstrip("\n")
-    return messages
+    return {str(key): _entry(path.name, key, text) for key, text in data.items()}
 
 
 # Texts Telegram itself shows, with the most characters it accepts for each (Bot API:
@@ -121,12 +165,14 @@ TELEGRAM_TEXT_LIMITS: Final = {"bot.description": 512, "bot.short_description": 
 COMMAND_DESCRIPTION_LIMIT: Final = 256
 
 
-def _too_long(language: str, messages: dict[str, str]) -> list[str]:
+def _too_long(language: str, messages: dict[str, _Entry]) -> list[str]:
     problems = []
-    for key, text in messages.items():
+    for key, entry in messages.items():
         limit = TELEGRAM_TEXT_LIMITS.get(key)
         if limit is None and key.startswith("command."):
             limit = COMMAND_DESCRIPTION_LIMIT
+        # A plural entry is as long as its longest form.
+        text = entry if isinstance(entry, str) else max(entry.values(), key=len, default="")
         if limit is not None and len(text) > limit:
             problems.append(
                 f"{language}.yaml: {key} has {len(text)} characters, Telegram allows {limit}"
@@ -138,7 +184,7 @@ def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
     """Every problem with the catalogs: unreadable files, keys or placeholders that differ,
     texts longer than Telegram shows."""
     problems: list[str] = []
-    loaded: dict[str, dict[str, str]] = {}
+    loaded: dict[str, dict[str, _Entry]] = {}
     for language in LANGUAGES:
         try:
             loaded[language] = _load(directory / f"{language}.yaml")
@@ -155,8 +201,8 @@ def check_catalogs(directory: Path = LOCALES_DIR) -> list[str]:
         for key in sorted(loaded[other].keys() - loaded[reference].keys()):
             problems.append(f"{reference}.yaml: {key} is missing (it is in {other}.yaml)")
         for key in sorted(loaded[reference].keys() & loaded[other].keys()):
-            ref_names = _placeholders(loaded[reference][key])
-            other_names = _placeholders(loaded[other][key])
+            ref_names = _entry_placeholders(loaded[reference][key])
+            other_names = _entry_placeholders(loaded[other][key])
             if ref_names != other_names:
                 problems.append(
                     f"{other}.yaml: {key} uses {{{', '.join(sorted(other_names))}}}, "
@@ -194,11 +240,26 @@ def load_date_names() -> None:
         format_time(datetime(2000, 1, 1), "HH:mm", locale=language)
 
 
-def format_local_datetime(moment: datetime, timezone: str, language: str) -> str:
-    """A moment as the member reads it: their zone, their language (e.g. "Mo., 30. Nov., 09:00")."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    pattern = "EEE, d. MMM, HH:mm" if language == "de" else "EEE, d MMM, HH:mm"
+def format_local_datetime(
+    moment: datetime, timezone: str, language: str, *, now: datetime | None = None
+) -> str:
+    """A moment as the member reads it: their zone, their language (e.g. "Mo., 30. Nov., 09:00").
+
+    Given `now`, a moment outside the member's current year shows its year
+    ("Mi., 1. Dez. 2027, 09:00").
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    year = "" if now is None or now.astimezone(zone).year == local.year else " yyyy"
+    pattern = f"EEE, d. MMM{year}, HH:mm" if language == "de" else f"EEE, d MMM{year}, HH:mm"
     return str(format_datetime(local, pattern, locale=language))
+
+
+def format_local_date(moment: datetime, timezone: str, language: str) -> str:
+    """The day of a moment in the member's zone and language (e.g. "Mi., 25. Nov.")."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    pattern = "EEE, d. MMM" if language == "de" else "EEE, d MMM"
+    return str(format_date(local.date(), pattern, locale=language))
 
 
 def format_local_time(moment: datetime, timezone: str, language: str) -> str:

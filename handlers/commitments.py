@@ -142,6 +142,21 @@ async def _move_due(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | 
     return None if step is None else (None, screens.commit_step_screens(step))
 
 
+async def _met_new(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    result = await contacts.confirm_met(runtime, who) if cb.argument == "yes" else None
+    return None if result is None else (contact_screens.met_screen(result), [])
+
+
+async def _new_contact(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    step = await commitments.confirm_contact(runtime, who, cb.argument)
+    return None if step is None else (None, screens.commit_step_screens(step))
+
+
+async def _kept_draft(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    step = await commitments.choose_kept(runtime, who, cb.argument)
+    return None if step is None else (None, screens.commit_step_screens(step))
+
+
 async def _commitments_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     page = number(cb.argument)  # out of range: the nearest page; not a number: forged
     listing = await commitments.list_open(runtime, who, page) if page is not None else None
@@ -237,6 +252,8 @@ _BUTTONS: dict[str, _ButtonAction] = {
     screens.ACTION: _action,
     screens.NEW_DUE: _new_due,
     screens.MOVE_DUE: _move_due,
+    screens.KEEP: _kept_draft,
+    screens.NEW_CONTACT: _new_contact,
     screens.DONE: _done,
     screens.RELEASE: _release,
     screens.SNOOZE: _snooze,
@@ -244,6 +261,7 @@ _BUTTONS: dict[str, _ButtonAction] = {
     screens.PAGE: _commitments_page,
     screens.OPEN: _open_commitment,
     contact_screens.PAGE: _contacts_page,
+    contact_screens.MET_NEW: _met_new,
     followup_screens.LEDGER: _ledger,
     followup_screens.IN_TOUCH: _in_touch,
     followup_screens.CHECKIN_SNOOZE: _checkin_snooze,

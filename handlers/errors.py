@@ -6,14 +6,29 @@ import logging
 
 from telegram import Update
 
+from bot.domain.known_members import recall_member
 from bot.screens import Screen
 from bot.telegram_out import send_screen
 from content.i18n import catalog, language_for
-from handlers.context import Context
+from handlers.context import Context, identity_of
 
 __all__ = ["error_handler"]
 
 log = logging.getLogger("netcoach.errors")
+
+
+async def _language_of(update: Update, context: Context) -> str:
+    """The member's chosen language; Telegram's guess when it cannot be read (the failure)."""
+    runtime = context.bot_data.runtime
+    user = update.effective_user
+    guess = language_for(user.language_code if user else None, runtime.settings.default_language)
+    if user is None:
+        return guess
+    try:
+        known = await recall_member(runtime, identity_of(update))
+    except Exception:  # the database may be what failed: the apology goes out anyway
+        return guess
+    return known.language if known is not None else guess
 
 
 async def error_handler(update: object, context: Context) -> None:
@@ -42,10 +57,7 @@ async def error_handler(update: object, context: Context) -> None:
         and update.effective_chat
         and update.effective_chat.type == "private"
     ):
-        user = update.effective_user
-        language = language_for(
-            user.language_code if user else None, context.bot_data.runtime.settings.default_language
-        )
+        language = await _language_of(update, context)
         try:
             await send_screen(
                 context.bot, update.effective_chat.id, Screen(catalog(language)("error.generic"))

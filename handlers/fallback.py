@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot.domain.cancelling import Cancelled
 from bot.domain.commitments import CommitStep
 from bot.domain.contact_page import ContactChanged
 from bot.domain.drafts import DraftExpired
@@ -14,6 +15,7 @@ from bot.domain.reflections import ReflectionSaved
 from bot.domain.stray import offer_for
 from bot.screens import Screen
 from bot.screens import setup as screens
+from bot.screens.cancelling import cancelled_screen
 from bot.screens.commitments import commit_step_screens
 from bot.screens.contact_page import changed_screen
 from bot.screens.drafts import draft_expired_screen
@@ -56,6 +58,8 @@ async def text_message(update: Update, context: Context) -> None:
         await send_screen(context.bot, who.chat_id, changed_screen(result))
     elif isinstance(result, DraftExpired):
         await send_screen(context.bot, who.chat_id, draft_expired_screen(result))
+    elif isinstance(result, Cancelled):
+        await send_screen(context.bot, who.chat_id, cancelled_screen(result))
     elif result is not None:
         now = runtime.clock.now()
         first_name = update.effective_user.first_name if update.effective_user else ""

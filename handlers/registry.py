@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
+from bot.screens import cancelling as cancelling_screens
 from bot.screens import contact_page as contact_page_screens
 from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
@@ -29,6 +30,7 @@ from bot.screens import undo as undo_screens
 from content.i18n import LANGUAGES, catalog
 from handlers import (
     admin,
+    cancelling,
     commitments,
     contacts,
     fallback,
@@ -76,6 +78,7 @@ COMMANDS = (
     "language",
     "timezone",
     "schedule",
+    "cancel",
     "help",
     "about",
     "privacy",
@@ -113,6 +116,7 @@ _COMMAND_CALLBACKS = {
     "language": setup.language_command,
     "timezone": setup.timezone_command,
     "schedule": setup.schedule_command,
+    "cancel": cancelling.cancel_command,
     "help": info.help_command,
     "about": info.about_command,
     "privacy": info.privacy_command,
@@ -155,6 +159,11 @@ def register_handlers(application: NetcoachApplication) -> None:
     )
     application.add_handler(
         CommandHandler("broadcast", admin.broadcast_command, filters=private & new_message)
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            cancelling.cancel_button, pattern=rf"^{cancelling_screens.CANCEL_FLOW}:$"
+        )
     )
     application.add_handler(
         CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -20,6 +20,7 @@ __all__ = [
     "on_time_counts",
     "open_commitments_page",
     "postpone_followup",
+    "release_held_followups",
 ]
 
 
@@ -78,3 +79,21 @@ async def on_time_counts(session: AsyncSession, user_id: int) -> tuple[int, int]
     )
     counts = {bool(verdict): int(count) for verdict, count in rows.all()}
     return counts.get(True, 0), counts.get(True, 0) + counts.get(False, 0)
+
+
+async def release_held_followups(
+    session: AsyncSession, user_id: int, held_until: datetime | None, now: datetime
+) -> None:
+    """Follow-ups a pause held (until `held_until`, or first asks fallen due) are due now."""
+    held = Commitment.followup_at == held_until if held_until is not None else None
+    first_ask = and_(Commitment.pings == 0, Commitment.due_at <= now)
+    await session.execute(
+        update(Commitment)
+        .where(
+            Commitment.user_id == user_id,
+            Commitment.status == CommitmentStatus.OPEN,
+            Commitment.followup_at > now,
+            first_ask if held is None else or_(held, first_ask),
+        )
+        .values(followup_at=now)
+    )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from storage.crypto import blind_index, blind_index_candidates
 from storage.encrypted import open_row
 from storage.models import Base, Commitment, CommitmentStatus, Contact, Interaction
+from storage.owned import member_row
 from storage.unreadable import is_unreadable
 
 __all__ = [
@@ -31,8 +32,7 @@ __all__ = [
 
 async def member_contact(session: AsyncSession, user_id: int, contact_id: int) -> Contact | None:
     """The contact with this id, only if it is the member's."""
-    contact = await session.get(Contact, contact_id)
-    return contact if contact is not None and contact.user_id == user_id else None
+    return await member_row(session, user_id, Contact, contact_id)
 
 
 def _commitments_where(contact: Contact, *, open_ones: bool) -> ColumnElement[bool]:

@@ -18,12 +18,14 @@ __all__ = [
     "add_interaction",
     "claim_due_checkins",
     "contact_by_name",
+    "contacts_named",
     "contacts_page",
     "count_contacts",
     "exchange_counts",
     "get_or_create_contact",
     "postpone_checkin",
     "recent_contacts",
+    "release_held_checkins",
     "user_contacts",
 ]
 
@@ -56,6 +58,21 @@ async def contact_by_name(session: AsyncSession, user_id: int, name: str) -> Con
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def contacts_named(
+    session: AsyncSession, user_id: int, names: Sequence[str]
+) -> Sequence[Contact]:
+    """The member's contacts named any of `names` (case-insensitively), in one statement."""
+    if not names:
+        return ()
+    keys = {key for name in names for key in blind_index_candidates(name, user_id)}
+    query = (
+        select(Contact)
+        .where(Contact.user_id == user_id, Contact.name_key.in_(keys))
+        .order_by(Contact.id)
+    )
+    return (await session.execute(query)).scalars().all()
 
 
 async def get_or_create_contact(
@@ -108,9 +125,13 @@ async def contacts_page(
     """
 
     def exchanges(kind: Exchange) -> ScalarSelect[int]:
+        # "Both" counts as given and as received.
         return (
             select(func.count())
-            .where(Interaction.contact_id == Contact.id, Interaction.exchange == kind)
+            .where(
+                Interaction.contact_id == Contact.id,
+                Interaction.exchange.in_((kind, Exchange.BOTH)),
+            )
             .scalar_subquery()
         )
 
@@ -132,14 +153,20 @@ async def contacts_page(
     ]
 
 
-async def recent_contacts(session: AsyncSession, user_id: int, limit: int) -> Sequence[Contact]:
-    """The member's `limit` contacts most recently in touch (or added)."""
-    query = (
-        select(Contact)
-        .where(Contact.user_id == user_id)
-        .order_by(*_most_recent_first())
-        .limit(limit)
-    )
+async def recent_contacts(
+    session: AsyncSession,
+    user_id: int,
+    limit: int,
+    *,
+    offset: int = 0,
+    except_id: int | None = None,
+) -> Sequence[Contact]:
+    """The member's `limit` contacts most recently in touch (or added), from `offset`;
+    all but `except_id`, if given."""
+    query = select(Contact).where(Contact.user_id == user_id)
+    if except_id is not None:
+        query = query.where(Contact.id != except_id)
+    query = query.order_by(*_most_recent_first()).offset(offset).limit(limit)
     return (await session.execute(query)).scalars().all()
 
 
@@ -170,7 +197,9 @@ async def add_interaction(
         created_at=now,
     )
     session.add(interaction)
-    contact.last_interaction_at = now
+    # A meeting logged for an earlier day does not hide a later one.
+    if contact.last_interaction_at is None or contact.last_interaction_at < now:
+        contact.last_interaction_at = now
     await session.flush()
     return interaction
 
@@ -191,4 +220,15 @@ async def postpone_checkin(session: AsyncSession, contact_id: int, until: dateti
     """Move a contact's next check-in to `until`."""
     await session.execute(
         update(Contact).where(Contact.id == contact_id).values(next_checkin_at=until)
+    )
+
+
+async def release_held_checkins(
+    session: AsyncSession, user_id: int, held_until: datetime, now: datetime
+) -> None:
+    """Check-ins a pause held until `held_until` are due now."""
+    await session.execute(
+        update(Contact)
+        .where(Contact.user_id == user_id, Contact.next_checkin_at == held_until)
+        .values(next_checkin_at=now)
     )

@@ -14,7 +14,6 @@ __all__ = [
     "add_reflection",
     "count_newer_reflections",
     "count_reflections",
-    "member_reflection",
     "reflection_by_message",
     "reflections_page",
 ]
@@ -64,14 +63,6 @@ async def reflections_page(
         .limit(limit)
     )
     return (await session.execute(query)).scalars().all()
-
-
-async def member_reflection(
-    session: AsyncSession, user_id: int, reflection_id: int
-) -> Reflection | None:
-    """The reflection with this id, only if it is the member's."""
-    reflection = await session.get(Reflection, reflection_id)
-    return reflection if reflection is not None and reflection.user_id == user_id else None
 
 
 async def reflection_by_message(

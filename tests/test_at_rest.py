@@ -31,6 +31,7 @@ from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.crypto import FieldCipher, generate_key, using_cipher
 from storage.models import Base, Commitment, ConversationState
+from tests.support.harness import edited
 from tests.support.members import add_members
 
 ADMIN_ID = 4242
@@ -182,11 +183,13 @@ async def test_no_word_a_member_typed_is_in_any_database_byte_but_all_are_in_the
     await lotte.next_message(timeout=10)
 
     # Commitments: one line, and guided with the draft looked at while it is open.
-    await say(lotte, f"/commit {marks.new()} anrufen wegen {marks.new()} bis Freitag")
+    (new,) = await say(lotte, f"/commit {marks.new()} anrufen wegen {marks.new()} bis Freitag")
+    await press(lotte, new, "✓ Ja, neuer Kontakt", replies=1)
     await say(lotte, "/commit")
     contact, action = marks.new(), marks.new()
-    await say(lotte, contact)
+    (new,) = await say(lotte, contact)
     await nowhere_yet()
+    await press(lotte, new, "✓ Ja, neuer Kontakt", replies=1)
     await lotte.send(f"{action} zum Kaffee einladen")
     when = await with_button(lotte, "Morgen")
     await nowhere_yet()
@@ -197,10 +200,14 @@ async def test_no_word_a_member_typed_is_in_any_database_byte_but_all_are_in_the
     # Contacts, /met with a note, and the ledger tap.
     await say(lotte, f"/contact {marks.new()} alle 2 Wochen")
     await lotte.send(f"/met {marks.new()} {marks.new()} erzählte vom Umzug")
-    await press(lotte, await with_button(lotte, "Ich habe gegeben"), "Ich habe gegeben")
+    new = await with_button(lotte, "✓ Ja, neuer Kontakt")
+    await press(lotte, new, "✓ Ja, neuer Kontakt")
+    await press(lotte, await edited(lotte, new), "Ich habe gegeben")
 
     # Renegotiating a commitment that fell due: an unclear date first, then a real one.
-    await say(lotte, f"/commit Jana {marks.new()} schreiben in 2 Minuten")
+    (made,) = await say(lotte, f"/commit Jana {marks.new()} schreiben in 2 Minuten")
+    if has_button(made, "✓ Ja, neuer Kontakt"):  # a marker may read as a known name or not
+        await press(lotte, made, "✓ Ja, neuer Kontakt", replies=1)
     clock.advance(timedelta(minutes=3))
     await tick(bot)
     await press(lotte, await with_button(lotte, "🗓 Neu vereinbaren"), "🗓 Neu vereinbaren")
@@ -299,7 +306,8 @@ async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_els
         await member.send("/next")
         await with_button(member, "✍️ Gedanken notieren")
         await say(member, f"/reflect {note}")
-        await say(member, f"/commit {action} in 2 Minuten")
+        (new,) = await say(member, f"/commit {action} in 2 Minuten")
+        await press(member, new, "✓ Ja, neuer Kontakt", replies=1)
     alice_note, bob_note = await row_ids(runtime, "reflections")
     alice_promise, bob_promise = await row_ids(runtime, "commitments")
     alice_contact, bob_contact = await row_ids(runtime, "contacts")
@@ -318,7 +326,7 @@ async def test_alices_words_copied_into_bobs_rows_stay_unreadable_and_nobody_els
     assert [button.text for button in listing.buttons] == ["1. ⚠️ (lässt sich gerade nicht…"]
     assert "Meier" not in (listing.text or "")
     (who,) = await say(bob, "/commit")  # a name that cannot be read makes no button
-    assert [button.text for button in who.buttons] == ["Niemand Bestimmtes"]
+    assert [button.text for button in who.buttons] == ["Niemand Bestimmtes", "✖ Abbrechen"]
     await bob.send("/met Tom im Café")  # still his Tom (found by its index), not a new ""
     await with_button(bob, "Ich habe gegeben")
     assert len(await row_ids(runtime, "contacts")) == 2

@@ -120,7 +120,9 @@ async def test_pressing_a_button_twice_in_the_demo_says_it_is_gone_and_the_chat_
     async def steps() -> None:
         await terminal.shows(":wait 7d")
         terminal.type("/met Anna")
-        await terminal.shows("[1]")  # the give-and-take question
+        await terminal.shows("New contact: Anna?")
+        terminal.type(":1")  # yes, a new contact
+        await terminal.shows("who gave?")  # the give-and-take question
         terminal.type(":1")
         await terminal.shows("✎")  # answered: the question is edited, only ↩️ Undo is left
         terminal.type(":2")  # where "I received" was

@@ -140,9 +140,10 @@ async def test_the_demo_refuses_a_database_with_real_members_given_as_its_own(
 
 async def test_the_demo_keeps_its_own_database_between_sessions(tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
-    for _ in range(2):
+    # The first session begins the set-up (chooses German); the second starts again.
+    for typed in ("/start\n/language de\n:quit\n", "/start\n:quit\n"):
         code, out, err = await _netcoach(
-            "chat", "--db", str(database), cwd=tmp_path, env=_environment(), typed="/start\n:quit\n"
+            "chat", "--db", str(database), cwd=tmp_path, env=_environment(), typed=typed
         )
         assert code == 0, err
     # The second session found the demo member of the first and went on where they were.

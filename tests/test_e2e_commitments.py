@@ -16,6 +16,7 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, CommitmentStatus, Contact
+from tests.support.contacts import chat_saying_yes
 from tests.support.harness import bot_against, chat, texts_until_quiet
 from tests.support.harness import press_and_see_edit as _press
 from tests.support.members import add_members
@@ -57,14 +58,14 @@ async def test_the_issue_phrases_make_commitments_in_german_and_english(
 ) -> None:
     anna = await _member(sim, runtime, "Anna", "de")
     ben = await _member(sim, runtime, "Ben", "en")
-    (made,) = await chat(anna, "/commit Anna anrufen bis Freitag")
+    made = await chat_saying_yes(anna, "/commit Anna anrufen bis Freitag")
     assert "Abgemacht ✓" in (made.text or "")
     assert "Anna anrufen\nAnna · fällig Fr., 27. Nov., 09:00" in (made.text or "")
-    await chat(anna, "/commit Kaffee mit Jana in 2 Wochen")
-    await chat(anna, "/commit Einladung an Lea morgen 9 Uhr")
-    (made,) = await chat(ben, "/commit call Ben about the flyer by next Monday 10am")
+    await chat_saying_yes(anna, "/commit Kaffee mit Jana in 2 Wochen")
+    await chat_saying_yes(anna, "/commit Einladung an Lea morgen 9 Uhr")
+    made = await chat_saying_yes(ben, "/commit call Ben about the flyer by next Monday 10am")
     assert "Got it ✓" in (made.text or "") and "due Mon, 30 Nov, 10:00" in (made.text or "")
-    await chat(ben, "/commit email Tom in 2 hours")
+    await chat_saying_yes(ben, "/commit email Tom in 2 hours")
     assert await _commitments(runtime) == [
         ("Anna anrufen", "Anna", datetime(2026, 11, 27, 8, 0, tzinfo=UTC), "open"),
         ("Kaffee mit Jana", "Jana", datetime(2026, 12, 10, 8, 0, tzinfo=UTC), "open"),
@@ -78,9 +79,11 @@ async def test_a_missing_date_is_asked_with_buttons_and_a_past_one_is_refused(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     cora = await _member(sim, runtime, "Cora", "de")
-    (ask,) = await chat(cora, "/commit Anna anrufen")
+    ask = await chat_saying_yes(cora, "/commit Anna anrufen")
     assert "Bis wann?" in (ask.text or "")
-    assert _labels(ask) == ["Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum"]
+    assert _labels(ask) == [
+        "Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum", "✖ Abbrechen",
+    ]  # fmt: skip
     await cora.press(ask, "In 3 Tagen")
     made = await cora.next_message()
     assert "fällig So., 29. Nov., 09:00" in (made.text or "")
@@ -109,11 +112,13 @@ async def test_the_prompts_commit_button_guides_with_the_cards_suggested_actions
     assert "🤝 Commit to a step" in _labels(prompt)
     await dora.press(prompt, "🤝 Commit to a step")
     who = await dora.next_message()
-    assert "Who is it about?" in (who.text or "") and _labels(who) == ["Nobody in particular"]
-    (what,) = await chat(dora, "Jana")
+    assert "Who is it about?" in (who.text or "")
+    assert _labels(who) == ["Nobody in particular", "✖ Cancel"]
+    what = await chat_saying_yes(dora, "Jana")  # new contact: Jana? – yes
     assert "What will you do for Jana?" in (what.text or "")
     suggestions = _labels(what)
     # Every action of the card is a button; a person slot reads "someone" for now.
+    assert suggestions.pop() == "✖ Cancel"
     assert suggestions == list(runtime.curriculum.intro.text("en").action_labels())
     assert "Check in with someone" in suggestions
     await dora.press(what, suggestions[0])
@@ -127,7 +132,7 @@ async def test_the_prompts_commit_button_guides_with_the_cards_suggested_actions
 
     # /commit alone asks the same questions; known contacts are offered as buttons.
     (who,) = await chat(dora, "/commit")
-    assert _labels(who) == ["Jana", "Nobody in particular"]
+    assert _labels(who) == ["Jana", "Nobody in particular", "✖ Cancel"]
     await dora.press(who, "Nobody in particular")
     assert "What will you do?" in ((await dora.next_message()).text or "")
     (made,) = await chat(dora, "Block an hour for contacts by Friday")
@@ -138,7 +143,7 @@ async def test_a_commitment_due_in_two_minutes_is_followed_up_within_one_tick_an
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     eli = await _member(sim, runtime, "Eli", "en")
-    await chat(eli, "/commit email Tom in 2 minutes")
+    await chat_saying_yes(eli, "/commit email Tom in 2 minutes")
     clock.advance(timedelta(minutes=1))
     await _tick(bot)
     assert await texts_until_quiet(eli) == []
@@ -174,7 +179,7 @@ async def test_quiet_hours_hold_a_follow_up_until_seven_in_the_morning(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     finn = await _member(sim, runtime, "Finn", "de")
-    await chat(finn, "/commit Anna anrufen heute 23 Uhr")
+    await chat_saying_yes(finn, "/commit Anna anrufen heute 23 Uhr")
     clock.advance(timedelta(hours=14, minutes=5))  # 23:05 in Berlin
     await _tick(bot)
     assert await texts_until_quiet(finn) == []
@@ -191,8 +196,8 @@ async def test_snooze_renegotiate_and_release_do_what_they_say(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     gina = await _member(sim, runtime, "Gina", "de")
-    await chat(gina, "/commit Ben wegen des Angebots anrufen in 2 Minuten")
-    await chat(gina, "/commit Kaffee mit Jana in 2 Minuten")
+    await chat_saying_yes(gina, "/commit Ben wegen des Angebots anrufen in 2 Minuten")
+    await chat_saying_yes(gina, "/commit Kaffee mit Jana in 2 Minuten")
     clock.advance(timedelta(minutes=3))
     await _tick(bot)
     first, second = await gina.next_message(), await gina.next_message()
@@ -210,7 +215,7 @@ async def test_snooze_renegotiate_and_release_do_what_they_say(
     await gina.press(again, "🗓 Neu vereinbaren")
     intro, forward, ask = [await gina.next_message() for _ in range(3)]
     assert "weiterleiten" in (intro.text or "")
-    assert (forward.text or "").startswith("Hallo Ben, ich würde „Ben wegen des Angebots anrufen“")
+    assert (forward.text or "").startswith("Hallo Ben, ich melde mich etwas später als gedacht")
     assert "neue Datum" in (ask.text or "") and "Nächste Woche" in _labels(ask)
     (moved,) = await chat(gina, "nächsten Dienstag 14 Uhr")
     assert "Neues Datum Di., 1. Dez., 14:00" in (moved.text or "")
@@ -236,7 +241,7 @@ async def test_an_unanswered_follow_up_is_repeated_once_and_then_left_alone(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     hal = await _member(sim, runtime, "Hal", "en")
-    await chat(hal, "/commit call Priya in 2 minutes")
+    await chat_saying_yes(hal, "/commit call Priya in 2 minutes")
     clock.advance(timedelta(minutes=3))
     await _tick(bot)
     assert "call Priya" in ((await hal.next_message()).text or "")
@@ -257,7 +262,7 @@ async def test_a_commitment_released_before_it_falls_due_is_not_followed_up(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     ida = await _member(sim, runtime, "Ida", "en")
-    await chat(ida, "/commit email Tom in 2 hours")
+    await chat_saying_yes(ida, "/commit email Tom in 2 hours")
     (listing,) = await chat(ida, "/commitments")
     await ida.press(listing, "1. email Tom")
     item = await ida.next_message()
@@ -273,18 +278,18 @@ async def test_the_ledger_notes_a_lopsided_balance_gently_and_at_most_once_a_mon
     jo = await _member(sim, runtime, "Jo", "en")
     notes = []
     for _ in range(3):
-        (met,) = await chat(jo, "/met Anna coffee and advice")
+        met = await chat_saying_yes(jo, "/met Anna coffee and advice")
         assert "You were in touch with Anna" in (met.text or "")
         notes.append((await _press(jo, met, "I received")).text or "")
         clock.advance(timedelta(days=1))
     assert ["A gentle thought" in note for note in notes] == [False, True, False]
-    assert "received 2 times and given 0 times" in notes[1]
+    assert "received 2 times lately, and given not once" in notes[1]
     (contacts,) = await chat(jo, "/contacts")
     assert "given 0 / received 3" in (contacts.text or "")
     assert "A gentle thought" not in (contacts.text or "")
     clock.advance(timedelta(days=31))
     (contacts,) = await chat(jo, "/contacts")
-    assert "received 3 times and given 0 times" in (contacts.text or "")
+    assert "received 3 times lately, and given not once" in (contacts.text or "")
     (contacts,) = await chat(jo, "/contacts")
     assert "A gentle thought" not in (contacts.text or "")
 
@@ -298,7 +303,7 @@ async def test_a_cadence_brings_a_check_in_and_met_resets_the_timer(
     (usage,) = await chat(kai, "/contact Anna ab und zu")
     assert "/contact Anna alle 4 Wochen" in (usage.text or "")
     clock.advance(timedelta(days=20))
-    await chat(kai, "/met anna")
+    await chat_saying_yes(kai, "/met anna")
     clock.advance(timedelta(days=10))  # 30 days after the cadence was set
     await _tick(bot)
     assert await texts_until_quiet(kai) == []
@@ -312,7 +317,7 @@ async def test_a_cadence_brings_a_check_in_and_met_resets_the_timer(
 
     ben = await _member(sim, runtime, "Ben", "en")
     (done,) = await chat(ben, "/contact Priya every 2 weeks")
-    assert "for 14 days" in (done.text or "")
+    assert "for 2 weeks" in (done.text or "")
     (stopped,) = await chat(ben, "/contact priya off")
     assert "no more reminders about Priya" in (stopped.text or "")
 
@@ -324,8 +329,8 @@ async def test_someone_elses_callback_data_changes_nothing(
     mallory = await _member(sim, runtime, "Mallory", "en")
     (prompt,) = await chat(gus, "/next")
     delivery_id = prompt.buttons[0].data.split(":")[1]  # type: ignore[union-attr]
-    await chat(gus, "/commit email Tom in 2 minutes")
-    (met,) = await chat(gus, "/met Tom")
+    await chat_saying_yes(gus, "/commit email Tom in 2 minutes")
+    met = await chat_saying_yes(gus, "/met Tom")
     await chat(gus, "/contact Tom every 2 weeks")
     interaction = met.buttons[0].data.split(":")[1].split("-")[0]  # type: ignore[union-attr]
     async with runtime.sessions() as session:
@@ -360,7 +365,7 @@ async def test_a_restart_in_the_middle_of_a_guided_commitment_loses_nothing(
     await add_members(runtime, [lea.id], next_prompt_at=_LATER)
     async with bot_against(sim, runtime):
         await chat(lea, "/commit")
-        (what,) = await chat(lea, "Tom")
+        what = await chat_saying_yes(lea, "Tom")
         assert "Was nimmst du dir für Tom vor?" in (what.text or "")
     await lea.send("Tom zum Mittagessen einladen")
     async with bot_against(sim, runtime):

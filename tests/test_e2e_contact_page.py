@@ -16,6 +16,7 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.models import Commitment, Contact, Interaction
+from tests.support.contacts import chat_saying_yes
 from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
 from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
 
@@ -41,7 +42,7 @@ async def test_anna_s_page_shows_what_happened_and_every_button_acts(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     lea = await member_in_chat(sim, runtime, "Lea", "de")
-    await chat(lea, "/commit Anna anrufen bis Freitag")
+    await chat_saying_yes(lea, "/commit Anna anrufen bis Freitag")
     (met,) = await chat(lea, "/met Anna Kaffee im Büro")
     await press_and_see_edit(lea, met, "Ich habe gegeben")
 
@@ -88,8 +89,8 @@ async def test_renaming_merging_and_deleting_a_contact(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     max_ = await member_in_chat(sim, runtime, "Max", "en")
-    await chat(max_, "/met Tom lunch")
-    await chat(max_, "/met Ben")
+    await chat_saying_yes(max_, "/met Tom lunch")
+    await chat_saying_yes(max_, "/met Ben")
     await chat(max_, "/commit call Tom by Friday")
 
     (page,) = await chat(max_, "/contact Tom")
@@ -141,7 +142,7 @@ async def test_merging_from_the_page_offers_the_other_contacts(
 ) -> None:
     ida = await member_in_chat(sim, runtime, "Ida", "de")
     for name in ("Jana Meier", "Jana", "Kai"):
-        await chat(ida, f"/met {name}")
+        await chat_saying_yes(ida, f"/met {name}")
     (page,) = await chat(ida, "/contact Jana Meier")
     which = await press_and_see_edit(ida, page, "🔀 Zusammenführen")
     assert "Mit wem soll Jana Meier zusammengeführt werden?" in (which.text or "")
@@ -157,7 +158,7 @@ async def test_a_long_history_is_paged_and_leaving_a_rename_keeps_the_name(
 ) -> None:
     ola = await member_in_chat(sim, runtime, "Ola", "en")
     for day in range(11):
-        await chat(ola, f"/met Pia day {day}")
+        await chat_saying_yes(ola, f"/met Pia day {day}")
         clock.advance(timedelta(days=1))
     (page,) = await chat(ola, "/contact Pia")
     assert "Page 1 of 2" in (page.text or "") and "day 10" in (page.text or "")
@@ -180,8 +181,8 @@ async def test_nobody_sees_or_changes_another_members_contact(
 ) -> None:
     una = await member_in_chat(sim, runtime, "Una", "en")
     vic = await member_in_chat(sim, runtime, "Vic", "en")
-    await chat(una, "/met Wes")
-    (own,) = await chat(vic, "/met Xia")
+    await chat_saying_yes(una, "/met Wes")
+    own = await chat_saying_yes(vic, "/met Xia")
     async with runtime.sessions() as session:
         ids = {c.name: c.id for c in (await session.execute(select(Contact))).scalars()}
     wes, xia = ids["Wes"], ids["Xia"]

@@ -13,6 +13,7 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.models import Commitment, Contact, Interaction, Reflection
+from tests.support.contacts import chat_saying_yes
 from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
 from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
 
@@ -23,6 +24,11 @@ async def _notes(runtime: Runtime) -> list[str | None]:
     async with runtime.sessions() as session:
         rows = (await session.execute(select(Interaction).order_by(Interaction.id))).scalars()
         return [row.note for row in rows]
+
+
+async def _contacts(runtime: Runtime) -> list[str]:
+    async with runtime.sessions() as session:
+        return [c.name for c in (await session.execute(select(Contact))).scalars()]
 
 
 async def test_a_stray_line_becomes_a_note_or_a_meeting_with_the_contact_it_names(
@@ -38,7 +44,12 @@ async def test_a_stray_line_becomes_a_note_or_a_meeting_with_the_contact_it_name
         "🤝 Als Treffen festhalten",
         "📌 Als Vorhaben",
     ]
-    met = await press_and_see_edit(anna, offer, "🤝 Als Treffen festhalten")
+    # A name not yet among the contacts is asked about first, as `/met Lisa` asks.
+    asked = await press_and_see_edit(anna, offer, "🤝 Als Treffen festhalten")
+    assert "Neuer Kontakt: Lisa?" in (asked.text or "")
+    assert labels(asked) == ["✓ Ja, neuer Kontakt", "✖ Abbrechen"]
+    assert await _contacts(runtime) == [] and await _notes(runtime) == []
+    met = await press_and_see_edit(anna, asked, "✓ Ja, neuer Kontakt")
     assert "Festgehalten ✓ Du hattest Kontakt mit Lisa." in (met.text or "")
     assert "Ich habe gegeben" in labels(met)
     assert await _notes(runtime) == [line]
@@ -64,8 +75,19 @@ async def test_a_stray_line_becomes_a_note_or_a_meeting_with_the_contact_it_name
     assert answer.text == "Dieser Knopf ist nicht mehr aktiv."
     (journal,) = await chat(anna, "/journal")
     assert "Notiz 1 bis 1 von 1" in (journal.text or "")
-    async with runtime.sessions() as session:
-        assert [c.name for c in (await session.execute(select(Contact))).scalars()] == ["Lisa"]
+    assert await _contacts(runtime) == ["Lisa"]
+
+
+async def test_a_new_name_in_a_stray_line_is_not_kept_when_the_member_cancels(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    eva = await member_in_chat(sim, runtime, "Eva", "en")
+    (offer,) = await chat(eva, "Had coffee with Niemand today")
+    asked = await press_and_see_edit(eva, offer, "🤝 Log it as a meeting")
+    assert "New contact: Niemand?" in (asked.text or "")
+    cancelled = await press_and_see_edit(eva, asked, "✖ Cancel")
+    assert "Nothing of it was saved" in (cancelled.text or "")
+    assert await _contacts(runtime) == [] and await _notes(runtime) == []
 
 
 async def test_a_stray_line_becomes_a_commitment(
@@ -75,6 +97,9 @@ async def test_a_stray_line_becomes_a_commitment(
     (offer,) = await chat(ben, "call Tom about the flyer by Friday")
     assert labels(offer)[-1] == "📌 Make it a commitment"
     await ben.press(offer, "📌 Make it a commitment")
+    asked = await ben.next_message()
+    assert "New contact: Tom?" in (asked.text or "") and await _contacts(runtime) == []
+    await ben.press(asked, "✓ Yes, new contact")
     made = await ben.next_message()
     assert "Got it ✓" in (made.text or "") and "call Tom about the flyer" in (made.text or "")
     async with runtime.sessions() as session:
@@ -96,7 +121,7 @@ async def test_long_stray_text_is_offered_only_what_fits_and_nobody_else_can_tak
         answer = await dan.wait_callback_answer(await dan.press_forged(help_text, data))
         assert answer.text == "This button is no longer active.", data
     # A known contact of another member is never found: the meeting makes Dan's own.
-    await chat(cleo, "/met Sam")
+    await chat_saying_yes(cleo, "/met Sam")
     (own,) = await chat(dan, "lunch with sam")
     asked = await press_and_see_edit(dan, own, "🤝 Log it as a meeting")
     assert "Who were you in touch with?" in (asked.text or "")

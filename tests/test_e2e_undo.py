@@ -16,6 +16,7 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, Contact, Interaction
+from tests.support.contacts import chat_saying_yes
 from tests.support.harness import chat, labels, press_and_see_edit, texts_until_quiet
 from tests.support.members import member_in_chat, sealed  # noqa: F401 (a fixture)
 
@@ -47,7 +48,7 @@ async def test_done_release_and_snooze_are_undone_and_answered_anew(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     gina = await member_in_chat(sim, runtime, "Gina", "de")
-    await chat(gina, "/commit Ben anrufen in 2 Minuten")
+    await chat_saying_yes(gina, "/commit Ben anrufen in 2 Minuten")
     (followup,) = await _followups(bot, clock, gina)
     before = await _state(runtime)
     answers = ["✓ Erledigt", "🗓 Neu vereinbaren", "🕊 Loslassen", "💤 1 Tag", "💤 3 Tage"]
@@ -80,7 +81,7 @@ async def test_a_ledger_tap_is_undone_and_can_be_given_again(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     max_ = await member_in_chat(sim, runtime, "Max", "en")
-    (met,) = await chat(max_, "/met Tom lunch")
+    met = await chat_saying_yes(max_, "/met Tom lunch")
     noted = await press_and_see_edit(max_, met, "I gave")
     assert "Noted in your ledger" in (noted.text or "") and labels(noted) == ["↩️ Undo"]
     again = await press_and_see_edit(max_, noted, "↩️ Undo")
@@ -95,8 +96,8 @@ async def test_only_the_last_tap_and_only_for_a_few_minutes(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     ida = await member_in_chat(sim, runtime, "Ida", "en")
-    await chat(ida, "/commit call Ann in 2 minutes")
-    await chat(ida, "/commit email Bo in 2 minutes")
+    await chat_saying_yes(ida, "/commit call Ann in 2 minutes")
+    await chat_saying_yes(ida, "/commit email Bo in 2 minutes")
     first, second = await _followups(bot, clock, ida, count=2)
     first = await press_and_see_edit(ida, first, "✓ Done")
     second = await press_and_see_edit(ida, second, "🕊 Release")
@@ -116,7 +117,7 @@ async def test_nobody_undoes_another_members_tap(
 ) -> None:
     una = await member_in_chat(sim, runtime, "Una", "en")
     vic = await member_in_chat(sim, runtime, "Vic", "en")
-    await chat(una, "/commit call Wes in 2 minutes")
+    await chat_saying_yes(una, "/commit call Wes in 2 minutes")
     (followup,) = await _followups(bot, clock, una)
     done = await press_and_see_edit(una, followup, "✓ Done")
     undo_data = next(b.data for b in done.buttons if b.text == "↩️ Undo")

@@ -17,6 +17,7 @@ from bot.domain.quiet_hours import parse_quiet_hours
 from bot.domain.runtime import Runtime
 from storage.crypto import blind_index
 from storage.models import Contact, Delivery, DeliveryKind, DeliveryStatus
+from tests.support.contacts import commit_saying_yes, met_saying_yes
 from tests.support.members import add_members
 
 LEASE = timedelta(minutes=2)
@@ -44,8 +45,8 @@ async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each(
     runtime: Runtime, clock: ShiftableClock
 ) -> None:
     who = await _member(runtime)
-    await commitments.commit_line(runtime, who, "Anna anrufen in 2 Minuten")
-    await commitments.commit_line(runtime, who, "Ben schreiben in 2 Minuten")
+    await commit_saying_yes(runtime, who, "Anna anrufen in 2 Minuten")
+    await commit_saying_yes(runtime, who, "Ben schreiben in 2 Minuten")
     clock.advance(timedelta(minutes=2))
     assert await schedule_due_followups(runtime) == 2
     # One after the other: a member has one send in flight at a time (their chat's pace).
@@ -62,7 +63,7 @@ async def test_a_follow_up_closed_between_scheduling_and_sending_is_cancelled(
     runtime: Runtime, clock: ShiftableClock
 ) -> None:
     who = await _member(runtime)
-    step = await commitments.commit_line(runtime, who, "Anna anrufen in 2 Minuten")
+    step = await commit_saying_yes(runtime, who, "Anna anrufen in 2 Minuten")
     assert step is not None and step.created is not None
     clock.advance(timedelta(minutes=3))
     await schedule_due_followups(runtime)
@@ -77,7 +78,7 @@ async def test_a_paused_member_s_follow_up_waits_for_the_end_of_the_pause(
     from bot.domain import availability
 
     who = await _member(runtime)
-    await commitments.commit_line(runtime, who, "Anna anrufen in 2 Minuten")
+    await commit_saying_yes(runtime, who, "Anna anrufen in 2 Minuten")
     await availability.pause(runtime, who, "3 Tage")
     clock.advance(timedelta(minutes=3))
     await schedule_due_followups(runtime)
@@ -92,8 +93,8 @@ async def test_contacts_are_matched_case_insensitively_by_their_blind_index(
     runtime: Runtime,
 ) -> None:
     who = await _member(runtime)
-    await commitments.commit_line(runtime, who, "Anna Schmidt anrufen bis Freitag")
-    await contacts.met(runtime, who, "anna schmidt beim Kaffee")
+    await commit_saying_yes(runtime, who, "Anna Schmidt anrufen bis Freitag")
+    await met_saying_yes(runtime, who, "anna schmidt beim Kaffee")
     await contacts.set_cadence(runtime, who, "ANNA SCHMIDT alle 2 Wochen")
     async with runtime.sessions() as session:
         (contact,) = (await session.execute(select(Contact))).scalars()
@@ -131,7 +132,7 @@ async def test_renegotiating_before_the_due_date_counts_as_on_time(
     runtime: Runtime, clock: ShiftableClock
 ) -> None:
     who = await _member(runtime, language="en")
-    step = await commitments.commit_line(runtime, who, "call Ben by Friday")
+    step = await commit_saying_yes(runtime, who, "call Ben by Friday")
     assert step is not None and step.created is not None
     await commitment_actions.renegotiate(runtime, who, step.created.id)
     moved = await commitments.answer_text(runtime, who, "next Tuesday")

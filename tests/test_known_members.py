@@ -20,6 +20,7 @@ from simulator import TelegramSimulator
 from simulator.html import parse_html
 from storage.engine import create_engine, create_session_factory
 from storage.models import Commitment, User
+from tests.support.contacts import chat_saying_yes
 from tests.support.harness import chat, texts_until_quiet
 from tests.support.members import add_members
 
@@ -50,9 +51,8 @@ async def test_free_text_goes_to_a_flow_opened_just_before(
     asked = await texts_until_quiet(tom)
     assert _plain(catalog("en")("commit.ask_who")) in asked
     # Kept as "nothing open" a moment ago; now the name must answer the question.
-    await tom.send("Anna")
-    answered = await texts_until_quiet(tom)
-    assert answered and _plain(catalog("en")("stray.offer")) not in answered
+    answered = await chat_saying_yes(tom, "Anna")  # "new contact: Anna?" – yes
+    assert "What will you do for Anna?" in (answered.text or "")
 
     # Once the commitment is saved, free text is again offered a place (a note, …).
     await tom.send("call her about the project")

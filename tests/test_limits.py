@@ -23,6 +23,7 @@ from bot.settings import SettingsError, load_settings
 from content.i18n import LANGUAGES
 from simulator import TelegramSimulator
 from storage.models import Commitment, Contact, ConversationState, Interaction
+from tests.support.contacts import chat_saying_yes, commit_saying_yes, met_saying_yes
 from tests.support.harness import bot_against, chat
 from tests.support.members import add_members
 
@@ -61,9 +62,9 @@ async def test_a_new_name_beyond_the_contacts_limit_is_refused_and_nothing_is_ha
     runtime = _limited(runtime, max_contacts=2)
     who = await _member(runtime)
     for line in ("Anna anrufen bis Freitag", "Ben anrufen bis Freitag"):
-        step = await commitments.commit_line(runtime, who, line)
+        step = await commit_saying_yes(runtime, who, line)
         assert step is not None and step.created is not None
-    step = await commitments.commit_line(runtime, who, "Cara anrufen bis Freitag")
+    step = await commit_saying_yes(runtime, who, "Cara anrufen bis Freitag")
     assert step is not None and step.created is None
     assert step.limit == LimitReached(Limit.CONTACTS, 2)
     assert step.ask is commitments.Ask.WHO  # pick someone known, or nobody in particular
@@ -74,16 +75,16 @@ async def test_a_new_name_beyond_the_contacts_limit_is_refused_and_nothing_is_ha
     made = await commitments.choose_contact(runtime, who, 0)
     assert made is not None and made.created is not None and made.created.contact is None
     assert await _contact_names(runtime) == ["Anna", "Ben"]
-    again = await commitments.commit_line(runtime, who, "Anna schreiben bis Montag")
+    again = await commit_saying_yes(runtime, who, "Anna schreiben bis Montag")
     assert again is not None and again.created is not None and again.created.contact == "Anna"
 
-    met = await contacts.met(runtime, who, "Dora beim Kaffee")
+    met = await met_saying_yes(runtime, who, "Dora beim Kaffee")
     assert met is not None and met.limit == LimitReached(Limit.CONTACTS, 2)
     cadence = await contacts.set_cadence(runtime, who, "Dora alle 2 Wochen")
     assert cadence is not None and cadence.limit == LimitReached(Limit.CONTACTS, 2)
     assert await _contact_names(runtime) == ["Anna", "Ben"]
     assert await _count(runtime, Interaction) == 0
-    met = await contacts.met(runtime, who, "Ben beim Kaffee")
+    met = await met_saying_yes(runtime, who, "Ben beim Kaffee")
     assert met is not None and met.contact == "Ben" and met.limit is None
 
 
@@ -93,8 +94,8 @@ async def test_at_the_open_commitments_limit_the_member_is_asked_to_close_or_rel
     async with bot_against(sim, _limited(runtime, max_open_commitments=2)):
         ben = sim.user("Ben", language_code="en")
         await add_members(runtime, [ben.id], language="en", next_prompt_at=LATER)
-        await chat(ben, "/commit call Anna by Friday")
-        await chat(ben, "/commit email Tom by Friday")
+        await chat_saying_yes(ben, "/commit call Anna by Friday")
+        await chat_saying_yes(ben, "/commit email Tom by Friday")
         (refused,) = await chat(ben, "/commit call Cara by Friday")
         assert refused.text == (
             "You already have 2 open commitments – that's as many as I take on. "
@@ -108,7 +109,7 @@ async def test_at_the_open_commitments_limit_the_member_is_asked_to_close_or_rel
         await ben.press(listing, "1. call Anna")
         item = await ben.next_message()
         await ben.wait_callback_answer(await ben.press(item, "🕊 Release"))
-        (made,) = await chat(ben, "/commit call Cara by Friday")
+        made = await chat_saying_yes(ben, "/commit call Cara by Friday")
         assert (made.text or "").startswith("Got it ✓")
     assert await _contact_names(runtime) == ["Anna", "Cara", "Tom"]
 
@@ -129,7 +130,7 @@ async def test_every_free_text_step_refuses_text_over_its_limit_and_keeps_the_qu
             state = (await session.execute(select(ConversationState))).scalar_one_or_none()
             return state.step if state is not None else None
 
-    line = await commitments.commit_line(runtime, who, over(Limit.COMMITMENT_TEXT))
+    line = await commit_saying_yes(runtime, who, over(Limit.COMMITMENT_TEXT))
     assert line is not None and line.limit == refused(Limit.COMMITMENT_TEXT)
     await commitments.start_guided(runtime, who)
     for step, limit in (
@@ -142,15 +143,17 @@ async def test_every_free_text_step_refuses_text_over_its_limit_and_keeps_the_qu
         assert await step_now() == step  # the same question is still open
         fitting = {"who": "Anna", "what": "Anna anrufen", "when": "Freitag"}[step]
         await commitments.answer_text(runtime, who, fitting)
+        if step == "who":  # "new contact: Anna?" – yes
+            await commitments.confirm_contact(runtime, who, "yes")
     (made,) = await _commitment_ids(runtime)
     await commitment_actions.renegotiate(runtime, who, made)
     moved = await commitments.answer_text(runtime, who, over(Limit.DUE_TEXT))
     assert moved is not None and moved.limit == refused(Limit.DUE_TEXT)
     assert await step_now() == "move"
 
-    met = await contacts.met(runtime, who, "Anna " + over(Limit.NOTE))
+    met = await met_saying_yes(runtime, who, "Anna " + over(Limit.NOTE))
     assert met is not None and met.limit == refused(Limit.NOTE)
-    met = await contacts.met(runtime, who, over(Limit.CONTACT_NAME))
+    met = await met_saying_yes(runtime, who, over(Limit.CONTACT_NAME))
     assert met is not None and met.limit == refused(Limit.CONTACT_NAME)
     cadence = await contacts.set_cadence(runtime, who, over(Limit.CONTACT_NAME) + " alle 2 Wochen")
     assert cadence is not None and cadence.limit == refused(Limit.CONTACT_NAME)
@@ -175,7 +178,7 @@ async def test_a_name_longer_than_any_name_in_a_commit_line_is_asked_for_instead
 ) -> None:
     who = await _member(runtime)
     names = " ".join(["Annabella"] * 8)  # 79 characters of "name" after a cue
-    step = await commitments.commit_line(runtime, who, f"Kaffee mit {names} bis Freitag")
+    step = await commit_saying_yes(runtime, who, f"Kaffee mit {names} bis Freitag")
     assert step is not None and step.created is None and step.ask is commitments.Ask.WHO
     assert await _contact_names(runtime) == []
 
@@ -184,7 +187,7 @@ async def test_a_member_has_one_draft_at_most_whatever_they_start(runtime: Runti
     who = await _member(runtime)
     await commitments.start_guided(runtime, who)
     await commitments.answer_text(runtime, who, "Anna")
-    await commitments.commit_line(runtime, who, "Ben anrufen")  # asks "by when?"
+    await commit_saying_yes(runtime, who, "Ben anrufen")  # asks "by when?"
     await commitments.start_guided(runtime, who)
     assert await _count(runtime, ConversationState) == 1
 

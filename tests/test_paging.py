@@ -33,6 +33,7 @@ from storage.models import (
     User,
 )
 from storage.users import get_user_by_telegram_id
+from tests.support.contacts import chat_saying_yes
 from tests.support.harness import bot_against, chat
 from tests.support.members import add_members
 from tests.support.statements import statements_run
@@ -144,7 +145,7 @@ async def test_a_forged_page_number_shows_the_last_page_or_gets_the_neutral_answ
     await add_members(runtime, [bo.id], language="en", next_prompt_at=LATER)
     async with bot_against(sim, runtime):
         for number in range(12):
-            await chat(bo, f"/met Person{number:02d}")
+            await chat_saying_yes(bo, f"/met Person{number:02d}")
         (page,) = await chat(bo, "/contacts")
         assert "Page 1 of 2" in (page.text or "")
         await bo.wait_callback_answer(await bo.press_forged(page, "kp:2147483647"))

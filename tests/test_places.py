@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.domain.places import (
     MAX_MATCHES,
     ZoneMatch,
+    applies_unasked,
     is_valid_timezone,
     most_likely,
     resolve_timezone,
@@ -93,7 +95,6 @@ def test_frankfurt_means_frankfurt_am_main_once_even_though_two_frankfurts_share
         ("America/Argentina/Buenos_Aires", "America/Argentina/Buenos_Aires"),
         ("utc", "UTC"),
         ("GMT", "GMT"),
-        ("CET", "CET"),
         ("est5edt", "EST5EDT"),
     ],
 )
@@ -188,3 +189,29 @@ def test_a_big_city_is_taken_without_asking_which_one(typed: str, zone: str) -> 
 @pytest.mark.parametrize("typed", ["Portland", "Springfield", "Victoria"])
 def test_a_name_shared_by_cities_of_similar_size_still_asks(typed: str) -> None:
     assert len(most_likely(resolve_timezone(typed))) > 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "when", "zone"),
+    [
+        ("MEZ", datetime(2026, 12, 2, tzinfo=UTC), "Europe/Berlin"),
+        ("CET", datetime(2026, 12, 2, tzinfo=UTC), "Europe/Berlin"),
+        ("est", datetime(2026, 12, 2, tzinfo=UTC), "America/New_York"),
+        ("UTC+2", datetime(2026, 7, 2, tzinfo=UTC), "Europe/Berlin"),  # summer time
+        ("UTC+2", datetime(2026, 12, 2, tzinfo=UTC), "Europe/Athens"),
+        ("GMT-5", datetime(2026, 12, 2, tzinfo=UTC), "America/New_York"),
+        ("+5:30", datetime(2026, 12, 2, tzinfo=UTC), "Asia/Kolkata"),
+    ],
+)
+def test_abbreviations_and_offsets_stand_for_a_zone_that_keeps_daylight_saving(
+    typed: str, when: datetime, zone: str
+) -> None:
+    (match,) = resolve_timezone(typed, when)
+    assert match.zone == zone and zone in match.label and applies_unasked(match)
+
+
+def test_a_small_place_is_never_taken_unasked_and_a_namesake_town_is_dropped() -> None:
+    (atlantis,) = most_likely(resolve_timezone("Atlantis"))
+    assert not applies_unasked(atlantis)
+    portland = most_likely(resolve_timezone("Portland"))
+    assert [m.label for m in portland] == ["Portland, OR, US", "Portland, ME, US"]

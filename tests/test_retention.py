@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
-from bot.domain import commitments, contacts, onboarding
+from bot.domain import contacts, onboarding
 from bot.domain.commitment_actions import mark_done, release
 from bot.domain.members import Identity
 from bot.domain.privacy import RetentionReport, apply_retention, member_rows
@@ -37,6 +37,7 @@ from storage.models import (
     Reflection,
     User,
 )
+from tests.support.contacts import commit_saying_yes, met_saying_yes
 from tests.support.harness import chat
 
 PERIOD = 30
@@ -87,7 +88,7 @@ async def test_with_retention_off_nothing_is_deleted(runtime: Runtime) -> None:
     await _prompt(runtime, who)
     await ask_for_reflection(runtime, who)
     await save_reflection(runtime, who, "Ein alter Gedanke")
-    await contacts.met(runtime, who, "Anna beim Kaffee")
+    await met_saying_yes(runtime, who, "Anna beim Kaffee")
     _clock(runtime).advance(timedelta(days=10 * PERIOD))
     off = replace(runtime, settings=runtime.settings.model_copy(update={"retention_days": None}))
 
@@ -115,7 +116,7 @@ async def test_a_kept_or_released_commitment_goes_after_the_period_an_open_one_s
 ) -> None:
     who = await _member(runtime, 1)
     for line in ("Anna anrufen in 2 Tagen", "Ben schreiben in 2 Tagen", "Cem besuchen in 9 Wochen"):
-        step = await commitments.commit_line(runtime, who, line)
+        step = await commit_saying_yes(runtime, who, line)
         assert step is not None and step.created is not None, line
     kept, released, still_open = [row.id for row in await _rows(runtime, Commitment, Commitment.id)]
     assert await mark_done(runtime, who, kept) is not None
@@ -135,9 +136,9 @@ async def test_a_kept_or_released_commitment_goes_after_the_period_an_open_one_s
 
 async def test_ledger_entries_and_their_notes_go_after_the_period(runtime: Runtime) -> None:
     who = await _member(runtime, 1)
-    await contacts.met(runtime, who, "Anna beim Kaffee: sie sucht eine neue Stelle")
+    await met_saying_yes(runtime, who, "Anna beim Kaffee: sie sucht eine neue Stelle")
     _clock(runtime).advance(timedelta(days=PERIOD + 1))
-    await contacts.met(runtime, who, "Anna kurz am Telefon")
+    await met_saying_yes(runtime, who, "Anna kurz am Telefon")
 
     assert (await apply_retention(runtime)).interactions == 1
     notes = await _rows(runtime, Interaction, Interaction.note)
@@ -149,11 +150,11 @@ async def test_a_contact_no_longer_followed_goes_with_its_history_after_the_peri
     runtime: Runtime,
 ) -> None:
     who = await _member(runtime, 1)
-    await contacts.met(runtime, who, "Bea auf der Messe, erzählte von ihrer Scheidung")
+    await met_saying_yes(runtime, who, "Bea auf der Messe, erzählte von ihrer Scheidung")
     await contacts.set_cadence(runtime, who, "Carl alle 4 Wochen")
-    await commitments.commit_line(runtime, who, "Dora anrufen in 10 Wochen")
+    await commit_saying_yes(runtime, who, "Dora anrufen in 10 Wochen")
     _clock(runtime).advance(timedelta(days=PERIOD + 1))
-    await contacts.met(runtime, who, "Emil gestern beim Essen")
+    await met_saying_yes(runtime, who, "Emil beim Essen")
 
     report = await apply_retention(runtime)
 
@@ -162,13 +163,13 @@ async def test_a_contact_no_longer_followed_goes_with_its_history_after_the_peri
     assert report.contacts == 1
     names = sorted(name for (name,) in await _rows(runtime, Contact, Contact.name))
     assert names == ["Carl", "Dora", "Emil"]
-    assert await _rows(runtime, Interaction, Interaction.note) == [("gestern beim Essen",)]
+    assert await _rows(runtime, Interaction, Interaction.note) == [("beim Essen",)]
 
 
 async def test_an_unfinished_flow_goes_after_the_period(runtime: Runtime) -> None:
     early, late = await _member(runtime, 1), await _member(runtime, 2)
     await _prompt(runtime, early)
-    await commitments.commit_line(runtime, early, "Anna")  # asks what to do: a draft
+    await commit_saying_yes(runtime, early, "Anna")  # asks what to do: a draft
     _clock(runtime).advance(timedelta(days=PERIOD - 5))
     await _prompt(runtime, late)
     await ask_for_reflection(runtime, late)
@@ -268,7 +269,7 @@ async def test_a_member_who_blocked_the_bot_longer_than_the_period_is_deleted_en
         await _prompt(runtime, who)
         await ask_for_reflection(runtime, who)
         await save_reflection(runtime, who, f"Notiz von {who.telegram_id}")
-        await contacts.met(runtime, who, "Anna beim Kaffee")
+        await met_saying_yes(runtime, who, "Anna beim Kaffee")
     _clock(runtime).advance(timedelta(minutes=5))
     await _prompt(runtime, gone, Outcome.BLOCKED)
     _clock(runtime).advance(timedelta(days=PERIOD - 5))

@@ -10,6 +10,8 @@ from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row, reschedule
 from bot.domain.prompts import mark_blocked
 from bot.domain.runtime import Runtime
+from storage.commitments import release_held_followups
+from storage.contacts import release_held_checkins
 from storage.models import UserStatus
 from storage.users import get_user_by_telegram_id
 
@@ -49,12 +51,16 @@ async def pause(runtime: Runtime, who: Identity, duration_text: str | None) -> P
 
 
 async def resume(runtime: Runtime, who: Identity) -> Member | None:
-    """Prompts again from the next regular slot on."""
+    """Prompts again from the next regular slot on; what the pause held is due now."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
             return None
+        if user.status is UserStatus.PAUSED:
+            await release_held_followups(session, user.id, user.paused_until, now)
+            if user.paused_until is not None:
+                await release_held_checkins(session, user.id, user.paused_until, now)
         user.status = UserStatus.ACTIVE
         user.paused_until = None
         user.updated_at = now

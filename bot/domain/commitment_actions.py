@@ -20,6 +20,7 @@ from bot.domain.undo import (
     Tap,
     UndoRef,
     commitment_before,
+    ledger_before,
     remember_commitment_tap,
     remember_ledger_tap,
 )
@@ -32,7 +33,7 @@ from storage.models import (
     Interaction,
     User,
 )
-from storage.users import get_user_by_telegram_id
+from storage.owned import owned_row
 
 __all__ = [
     "SNOOZE_DAYS",
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 SNOOZE_DAYS = (1, 3, 7)
+# Done later than this after the due moment is kept, but not on time (and not praised so).
+LATE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class ActionResult:
     interaction_id: int | None = None
     snoozed_until: datetime | None = None
     undo: UndoRef | None = None  # the tap, undoable for a few minutes (`bot.domain.undo`)
+    on_time: bool = True  # Done: kept by the due moment (a day's grace), not late
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +94,10 @@ class LedgerResult:
 async def _owned(
     session: AsyncSession, who: Identity, commitment_id: int, *, open_only: bool = True
 ) -> tuple[User, Commitment, Contact | None] | None:
-    user = await get_user_by_telegram_id(session, who.telegram_id)
-    commitment = await session.get(Commitment, commitment_id)
-    if user is None or commitment is None or commitment.user_id != user.id:
+    owned = await owned_row(session, who.telegram_id, Commitment, commitment_id)
+    if owned is None:
         return None
+    user, commitment = owned
     if open_only and commitment.status is not CommitmentStatus.OPEN:
         return None
     contact = await session.get(Contact, commitment.contact_id) if commitment.contact_id else None
@@ -123,7 +127,10 @@ def _close(
 
 
 async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> ActionResult | None:
-    """Kept: close it, log the interaction (resetting the contact's cadence)."""
+    """Kept: close it, log the interaction (resetting the contact's cadence).
+
+    Done more than `LATE_AFTER` after the due moment counts as kept late, not on time.
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await _owned(session, who, commitment_id)
@@ -131,19 +138,21 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
             return None
         user, commitment, contact = owned
         before = commitment_before(commitment, contact)
-        _close(commitment, CommitmentStatus.DONE, now, on_time=commitment.on_time is not False)
+        on_time = commitment.on_time is not False and now - commitment.due_at <= LATE_AFTER
+        _close(commitment, CommitmentStatus.DONE, now, on_time=on_time)
         interaction = None
         if contact is not None:
             interaction = await log_interaction(session, contact, now, commitment_id=commitment.id)
         interaction_id = interaction.id if interaction is not None else None
         undo = await remember_commitment_tap(
-            session, commitment, Tap.DONE, before, now, interaction_id
+            session, commitment, contact, Tap.DONE, before, now, interaction_id
         )
         return ActionResult(
             member_from_row(user),
             view_of(commitment, contact),
             interaction_id=interaction_id,
             undo=undo,
+            on_time=on_time,
         )
 
 
@@ -157,7 +166,7 @@ async def release(runtime: Runtime, who: Identity, commitment_id: int) -> Action
         user, commitment, contact = owned
         before = commitment_before(commitment, contact)
         _close(commitment, CommitmentStatus.RELEASED, now, on_time=None)
-        undo = await remember_commitment_tap(session, commitment, Tap.RELEASE, before, now)
+        undo = await remember_commitment_tap(session, commitment, contact, Tap.RELEASE, before, now)
         return ActionResult(member_from_row(user), view_of(commitment, contact), undo=undo)
 
 
@@ -178,7 +187,7 @@ async def snooze(
         commitment.pings = 0
         if now >= commitment.due_at:
             commitment.on_time = False
-        undo = await remember_commitment_tap(session, commitment, Tap.SNOOZE, before, now)
+        undo = await remember_commitment_tap(session, commitment, None, Tap.SNOOZE, before, now)
         return ActionResult(
             member_from_row(user),
             view_of(commitment, contact),
@@ -216,30 +225,21 @@ async def record_exchange(
         return None
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        user = await get_user_by_telegram_id(session, who.telegram_id)
-        interaction = await session.get(Interaction, interaction_id)
-        if user is None or interaction is None or interaction.user_id != user.id:
+        owned = await owned_row(session, who.telegram_id, Interaction, interaction_id)
+        if owned is None:
             return None
+        user, interaction = owned
         if interaction.exchange is not None:
             return None  # one tap only
         contact = await session.get(Contact, interaction.contact_id)
         if contact is None:
             return None
-        undo = await remember_ledger_tap(session, interaction, contact, now)
+        before = ledger_before(contact)
         interaction.exchange = chosen
         await session.flush()
         note = await balance_note(session, contact, now)
+        undo = await remember_ledger_tap(session, interaction, contact, before, now)
         return LedgerResult(member_from_row(user), contact.name, chosen, note, undo)
-
-
-async def _owned_contact(
-    session: AsyncSession, who: Identity, contact_id: int
-) -> tuple[User, Contact] | None:
-    user = await get_user_by_telegram_id(session, who.telegram_id)
-    contact = await session.get(Contact, contact_id)
-    if user is None or contact is None or contact.user_id != user.id:
-        return None
-    return user, contact
 
 
 async def checkin_in_touch(
@@ -248,7 +248,7 @@ async def checkin_in_touch(
     """ "We were in touch": log it, which restarts the cadence."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned_contact(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None or owned[1].cadence_days is None:
             return None
         user, contact = owned
@@ -266,7 +266,7 @@ async def checkin_snooze(
         return None
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned_contact(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None or owned[1].cadence_days is None:
             return None
         user, contact = owned
@@ -280,7 +280,7 @@ async def checkin_snooze(
 async def checkin_stop(runtime: Runtime, who: Identity, contact_id: int) -> CheckInResult | None:
     """No more check-ins for this contact (the cadence is removed)."""
     async with runtime.sessions.begin() as session:
-        owned = await _owned_contact(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None or owned[1].cadence_days is None:
             return None
         user, contact = owned

@@ -23,6 +23,8 @@ Rules of the reading:
   change; "in 2 Stunden" (hours, minutes) is that much real time later.
 * "heute Abend"/"tonight" is 19:00; morning 08:00, noon 12:00, afternoon 15:00, night 21:00.
 * A time alone ("um 15 Uhr", "at 3pm") is its next occurrence, today or tomorrow.
+* A day and month without a year ("1.12.") is their next occurrence, unless they passed
+  less than `_JUST_PAST` ago: then they read as just past (PAST), never as next year.
 * Problems: nothing found -> MISSING; a moment that is not after `now` -> PAST (due_at is
   still given); a bare number ("bis 15"), a date like 3/4 that reads two ways, or two
   competing dates without one marked as the deadline ("bis", "by") -> AMBIGUOUS.
@@ -70,6 +72,8 @@ MAX_READ_LENGTH: Final = 300
 """Characters read of any text; the rest is ignored (the domain refuses longer text)."""
 MAX_PHRASES: Final = 6
 """More date phrases than this in one line are no single deadline."""
+# A day and month without a year that passed less than this ago reads as "just past".
+_JUST_PAST: Final = timedelta(days=45)
 # How far before a date its lead ("bis spätestens zum", "no later than") may start.
 _LEAD_REACH: Final = 40
 
@@ -294,13 +298,17 @@ def _find_phrases(text: str) -> list[_Phrase] | None:
 
 
 def _next_year_date(ctx: _Context, month: int, day: int) -> date | None:
-    """Return the first `day.month.` that is not before today (Feb 29 waits for a leap year)."""
+    """Return the first `day.month.` that is not before today (Feb 29 waits for a leap year).
+
+    A date that passed less than `_JUST_PAST` ago is returned as it is (in the past): the
+    member most likely meant it, and is asked again rather than moved into next year.
+    """
     for year in range(ctx.today.year, ctx.today.year + 9):
         try:
             candidate = date(year, month, day)
         except ValueError:
             continue
-        if candidate >= ctx.today:
+        if candidate >= ctx.today or ctx.today - candidate < _JUST_PAST:
             return candidate
     return None
 

@@ -30,14 +30,14 @@ from bot.domain.commitment_text import (
     parse_due,
     quick_due,
 )
-from bot.domain.contacts import new_contact_refused
+from bot.domain.contacts import known_contact_in, new_contact_refused
 from bot.domain.limits import Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.off_loop import off_loop
 from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
 from storage.commitments import count_open_commitments, on_time_counts, open_commitments_page
-from storage.contacts import get_or_create_contact, recent_contacts
+from storage.contacts import contact_by_name, get_or_create_contact, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Commitment, CommitmentStatus, Contact, Delivery, User
@@ -56,7 +56,9 @@ __all__ = [
     "choose_action",
     "choose_contact",
     "choose_due",
+    "choose_kept",
     "commit_line",
+    "confirm_contact",
     "list_open",
     "start_guided",
     "view_of",
@@ -81,6 +83,8 @@ class Ask(enum.StrEnum):
     WHEN_TEXT = "when_text"  # "another date": type it
     MOVE = "move"  # the new date of a renegotiated commitment
     MOVE_TEXT = "move_text"
+    KEEP = "keep"  # a new /commit while one is unfinished: which one to keep?
+    NEW_CONTACT = "new_contact"  # a name not yet among the contacts: confirm it first
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,8 @@ class CommitStep:
     commitment_id: int | None = None
     created: CommitmentView | None = None
     moved: CommitmentView | None = None
+    now: datetime | None = None  # when the step was taken: a date in another year shows it
+    replacement: str | None = None  # Ask.KEEP: the new line waiting beside the draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,7 @@ class CommitmentList:
     kept: int
     decided: int
     page: Page
+    now: datetime | None = None  # when listed: a date in another year shows it
 
 
 def view_of(commitment: Commitment, contact: Contact | None) -> CommitmentView:
@@ -217,9 +224,16 @@ async def _advance(
         if limit is not None:
             draft.update(contact=None, contact_set=False)
             contact = None
+    if draft.get("contact_set") and contact and not draft.get("contact_ok"):
+        known = await contact_by_name(session, user.id, str(contact))
+        if known is not None:
+            draft.update(contact=known.name, contact_ok=True)
+            contact = known.name
     ask: Ask | None = None
     if not draft.get("contact_set"):
         ask = Ask.WHO
+    elif contact and not draft.get("contact_ok"):
+        ask = Ask.NEW_CONTACT
     elif not action:
         ask = Ask.WHAT
     elif not draft.get("due"):
@@ -259,18 +273,72 @@ async def _advance(
     session.add(commitment)
     await session.flush()
     await clear_state(session, user.id)
-    return CommitStep(member, created=view_of(commitment, found))
+    return CommitStep(member, created=view_of(commitment, found), now=now)
+
+
+def _wordy(action: str | None) -> str | None:
+    """An action with at least one letter or digit; "🎉🎉🎉" says nothing to do: ask."""
+    return action if action and any(char.isalnum() for char in action) else None
 
 
 async def _user(session: AsyncSession, who: Identity) -> User | None:
     return await get_user_by_telegram_id(session, who.telegram_id)
 
 
+async def _keep_which(
+    runtime: Runtime, who: Identity, text: str, now: datetime
+) -> CommitStep | None:
+    """A new `/commit` while a draft waits: ask which to keep (None: no draft waits)."""
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, *Ask)
+        if found is None or "commitment_id" in found[1]:
+            return None
+        user, draft, step = found
+        # Asked already: the newest line is the one offered.
+        waiting = draft.get("waiting_step", step.value) if step is Ask.KEEP else step.value
+        draft.update(replacement=text, waiting_step=waiting)
+        await set_state(session, user.id, flow=COMMITMENT_FLOW, step=Ask.KEEP, data=draft, now=now)
+        return _keep_question(user, draft)
+
+
+def _keep_question(user: User, draft: dict[str, Any]) -> CommitStep:
+    return CommitStep(
+        member_from_row(user),
+        ask=Ask.KEEP,
+        action=draft.get("action"),
+        contact=draft.get("contact"),
+        replacement=str(draft.get("replacement", "")),
+    )
+
+
+async def choose_kept(runtime: Runtime, who: Identity, choice: str) -> CommitStep | None:
+    """Answer to "which one to keep?": the waiting draft ("old") or the new line ("new")."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, Ask.KEEP)
+        if found is None or choice not in ("old", "new"):
+            return None
+        user, draft, _ = found
+        replacement = str(draft.pop("replacement", ""))
+        draft.pop("waiting_step", None)
+        await clear_state(session, user.id)
+        if choice == "old":
+            return await _advance(session, runtime, user, draft, now)
+    return await commit_line(runtime, who, replacement)
+
+
 async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep | None:
-    """`/commit <line>`: make the commitment, or ask for what is missing or unclear."""
+    """`/commit <line>`: make the commitment, or ask for what is missing or unclear.
+
+    While another draft waits for an answer, the member is asked which one to keep.
+    """
     if not text.strip():
         return await start_guided(runtime, who)
     now = runtime.clock.now()
+    if over_text_limit(Limit.COMMITMENT_TEXT, text) is None:
+        asked = await _keep_which(runtime, who, text, now)
+        if asked is not None:
+            return asked
     async with runtime.sessions() as session:  # read only: the line is read after it closed
         user = await _user(session, who)
         if user is None:
@@ -294,10 +362,14 @@ async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep 
         user = await _user(session, who)
         if user is None or not _ready(user):
             return None
+        known = await known_contact_in(session, user.id, parsed.action)
+        if known is not None:
+            contact = known.name
         draft: dict[str, Any] = {
             "contact": contact,
             "contact_set": contact is not None,
-            "action": parsed.action or None,
+            "contact_ok": known is not None,
+            "action": _wordy(parsed.action),
             "card_key": await _card_key(session, user, None),
         }
         problem = parsed.problem.value if parsed.problem is not None else None
@@ -364,7 +436,22 @@ async def choose_contact(runtime: Runtime, who: Identity, contact_id: int) -> Co
             if contact is None or contact.user_id != user.id:
                 return None
             name = contact.name
-        draft.update(contact=name, contact_set=True)
+        draft.update(contact=name, contact_set=True, contact_ok=True)
+        return await _advance(session, runtime, user, draft, now)
+
+
+async def confirm_contact(runtime: Runtime, who: Identity, choice: str) -> CommitStep | None:
+    """Answer to "new contact: Ben?": "yes", "other" (ask who) or "none" (nobody)."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        found = await _draft(session, who, Ask.NEW_CONTACT)
+        if found is None or choice not in ("yes", "other", "none"):
+            return None
+        user, draft, _ = found
+        if choice == "yes":
+            draft["contact_ok"] = True
+        else:
+            draft.update(contact=None, contact_set=choice == "none", contact_ok=False)
         return await _advance(session, runtime, user, draft, now)
 
 
@@ -438,7 +525,7 @@ async def _set_due(
     if commitment.on_time is not False:
         commitment.on_time = True  # renegotiated openly, before it was late
     contact = await session.get(Contact, commitment.contact_id) if commitment.contact_id else None
-    return CommitStep(member_from_row(user), moved=view_of(commitment, contact))
+    return CommitStep(member_from_row(user), moved=view_of(commitment, contact), now=now)
 
 
 _TEXT_LIMIT_OF_STEP = {
@@ -448,6 +535,8 @@ _TEXT_LIMIT_OF_STEP = {
     Ask.WHEN_TEXT: Limit.DUE_TEXT,
     Ask.MOVE: Limit.DUE_TEXT,
     Ask.MOVE_TEXT: Limit.DUE_TEXT,
+    Ask.KEEP: Limit.COMMITMENT_TEXT,
+    Ask.NEW_CONTACT: Limit.CONTACT_NAME,
 }
 
 
@@ -466,6 +555,8 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
         user, draft, step = found
         member = member_from_row(user)
         frame = _parse_frame(user, now)
+        if step is Ask.KEEP:  # typing on answers the earlier question: that draft stays
+            step = Ask(draft.get("waiting_step", Ask.WHEN))
     refused = over_text_limit(_TEXT_LIMIT_OF_STEP[step], text)
     if refused is not None:
         return CommitStep(member, limit=refused)
@@ -473,18 +564,20 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
     due: datetime | DueProblem | None = None
     if step is Ask.WHAT:
         parsed = await _read(partial(parse_commitment, text, **frame))
-    elif step is not Ask.WHO:
+    elif step not in (Ask.WHO, Ask.NEW_CONTACT):
         due = await _read(partial(parse_due, text, **frame))  # None: not read in time
     async with runtime.sessions.begin() as session:
-        found = await _draft(session, who, step)
+        found = await _draft(session, who, step, Ask.KEEP)
         if found is None:
             return None  # the question changed meanwhile (another process took a button)
         user, draft, _ = found
-        if step is Ask.WHO:
-            draft.update(contact=text or None, contact_set=True)
+        draft.pop("replacement", None)
+        draft.pop("waiting_step", None)
+        if step in (Ask.WHO, Ask.NEW_CONTACT):  # a typed name is confirmed if it is new
+            draft.update(contact=text or None, contact_set=True, contact_ok=False)
             return await _advance(session, runtime, user, draft, now)
         if step is Ask.WHAT:
-            draft["action"] = (parsed.action if parsed is not None else "") or text
+            draft["action"] = _wordy((parsed.action if parsed is not None else "") or text)
             if parsed is not None and parsed.problem is None and parsed.due_at is not None:
                 draft["due"] = parsed.due_at.isoformat()
             return await _advance(session, runtime, user, draft, now)
@@ -506,6 +599,7 @@ async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> Commitmen
     Four statements whatever the member has: the member, the count, the page and the kept
     counts.
     """
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         user = await _user(session, who)
         if user is None:
@@ -514,4 +608,4 @@ async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> Commitmen
         rows = await open_commitments_page(session, user.id, offset=shown.offset, limit=shown.size)
         kept, decided = await on_time_counts(session, user.id)
         items = tuple(_view(commitment, name) for commitment, name in rows)
-        return CommitmentList(member_from_row(user), items, kept, decided, shown)
+        return CommitmentList(member_from_row(user), items, kept, decided, shown, now)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["find_contact"]
+__all__ = ["find_contact", "name_candidates"]
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -46,7 +46,13 @@ _NOT_NAMES: Final = _word_set(
     "gespräch rückmeldung bewerbung empfehlung info infos unterlagen flyer folien mail "
     "e-mail nachricht brief karte geschenk dank danke glückwunsch glückwünsche anruf "
     "erinnerung absage zusage rechnung vertrag präsentation bericht newsletter linkedin "
-    "xing coffee lunch dinner breakfast slides email call"
+    "xing coffee lunch dinner breakfast slides email call "
+    # Day and time words are capitalised in German and never anyone's name here.
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag woche wochenende monat "
+    "jahr tag morgen abend mittag nachmittag vormittag uhr januar februar märz "
+    "juli september oktober november dezember monday tuesday wednesday "
+    "thursday friday saturday sunday week weekend month year today tomorrow tonight "
+    "january february march july october december feb mär mar sep sept okt oct nov dez dec"
 )
 
 
@@ -104,3 +110,18 @@ def find_contact(action: str) -> str | None:
 def _adjacent(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
     """Tell whether two words are separated by exactly one space ("Anna Schmidt")."""
     return text[left.end() : right.start()] == " "
+
+
+def name_candidates(text: str, longest: int = 3) -> list[str]:
+    """Every run of up to `longest` words that starts with a capital or "@", longest first.
+
+    What a known contact's name could be inside a line; bounded by the line's length.
+    """
+    words = list(_WORD.finditer(text))
+    runs: list[str] = []
+    for size in range(longest, 0, -1):
+        for start in range(len(words) - size + 1):
+            first = words[start].group()
+            if first[:1].isupper() or first.startswith("@"):
+                runs.append(text[words[start].start() : words[start + size - 1].end()])
+    return runs

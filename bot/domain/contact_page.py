@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from bot.domain.contacts import (
     CadenceResult,
     MetResult,
     apply_cadence,
+    just_logged,
     parse_cadence,
     set_cadence,
 )
@@ -39,15 +40,17 @@ from storage.contact_history import (
     move_history,
     rename_contact,
 )
-from storage.contacts import contact_by_name, exchange_counts, recent_contacts
+from storage.contacts import contact_by_name, count_contacts, exchange_counts, recent_contacts
 from storage.conversations import clear_state, get_state, set_state
 from storage.models import CommitmentStatus, Contact, Exchange, User
+from storage.owned import owned_row
 from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "CONTACT_FLOW",
     "CONTACT_PAGE_SIZE",
+    "RENAME_WINDOW",
     "ContactAsked",
     "ContactChange",
     "ContactChanged",
@@ -73,6 +76,8 @@ CONTACT_FLOW = "contact"
 CONTACT_PAGE_SIZE = 8
 MERGE_CHOICES_PAGE_SIZE = 6
 _RENAME = "rename"
+# How long "what should Anna be called?" takes the next text as the name.
+RENAME_WINDOW = timedelta(minutes=5)
 
 
 class ItemKind(enum.StrEnum):
@@ -234,16 +239,6 @@ async def _page(
     )
 
 
-async def _owned(
-    session: AsyncSession, who: Identity, contact_id: int
-) -> tuple[User, Contact] | None:
-    user = await get_user_by_telegram_id(session, who.telegram_id)
-    if user is None:
-        return None
-    contact = await member_contact(session, user.id, contact_id)
-    return None if contact is None else (user, contact)
-
-
 async def contact_line(
     runtime: Runtime, who: Identity, text: str
 ) -> CadenceResult | ContactPage | UnknownContact | None:
@@ -287,7 +282,7 @@ async def show_contact(
     then never taken as a name.
     """
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         state = await get_state(session, owned[0].id)
@@ -297,13 +292,16 @@ async def show_contact(
 
 
 async def log_meeting(runtime: Runtime, who: Identity, contact_id: int) -> MetResult | None:
-    """ "We met": an interaction now, as `/met Anna` logs it."""
+    """ "We met": an interaction now, as `/met Anna` logs it; None when the contact is not
+    the member's, or a meeting was just logged (a second press)."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
+        if await just_logged(session, contact, now, None):
+            return None
         interaction = await log_contact_interaction(session, contact, now)
         return MetResult(
             member_from_row(user), contact.name, interaction.id, contact.next_checkin_at
@@ -318,7 +316,7 @@ async def set_contact_cadence(
         return None
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -338,7 +336,7 @@ async def ask_about_contact(
     """Ask before changing a contact; renaming waits for the new name as the next text."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -368,7 +366,12 @@ async def ask_about_contact(
 
 
 async def answer_text(runtime: Runtime, who: Identity, text: str) -> ContactChanged | None:
-    """The new name, when the member was asked for one; None when nothing asked for it."""
+    """The new name, when the member was asked for one; None when nothing asked for it.
+
+    The question is asked once: a name too long closes it (the answer offers ✏️ again),
+    and after `RENAME_WINDOW` a text is no longer taken as a name.
+    """
+    now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
@@ -377,13 +380,16 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> ContactChan
         if state is None or state.flow != CONTACT_FLOW or state.step != _RENAME:
             return None
         contact = await member_contact(session, user.id, int(state.data.get("contact_id", 0)))
-        if contact is None:
+        if contact is None or now - state.updated_at > RENAME_WINDOW:
             await clear_state(session, user.id)
             return None
         member, name, old = member_from_row(user), " ".join(text.split()), contact.name
         refused = over_text_limit(Limit.CONTACT_NAME, name)
         if refused is not None:
-            return ContactChanged(member, ContactChange.RENAMED, old, limit=refused)
+            await clear_state(session, user.id)
+            return ContactChanged(
+                member, ContactChange.RENAMED, old, contact_id=contact.id, limit=refused
+            )
         if not name:
             return ContactChanged(member, ContactChange.NAME_EMPTY, old)
         same = await contact_by_name(session, user.id, name)
@@ -400,20 +406,19 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> ContactChan
 async def merge_choices(
     runtime: Runtime, who: Identity, contact_id: int, page: int = 0
 ) -> MergeChoices | None:
-    """The member's other contacts (most recently in touch first), a page at a time."""
+    """The member's other contacts (most recently in touch first), a page at a time: only
+    the page is read (and its names decrypted); one whose name cannot be read is left out."""
     async with runtime.sessions() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
-        limit = runtime.settings.max_contacts
-        others = [
-            (c.id, c.name)
-            for c in await recent_contacts(session, user.id, limit)
-            if c.id != contact.id and not is_unreadable(c.name)
-        ]
-        shown = page_of(page, len(others), MERGE_CHOICES_PAGE_SIZE)
-        choices = tuple(others[shown.offset : shown.offset + shown.size])
+        total = await count_contacts(session, user.id) - 1  # all but this one
+        shown = page_of(page, total, MERGE_CHOICES_PAGE_SIZE)
+        rows = await recent_contacts(
+            session, user.id, shown.size, offset=shown.offset, except_id=contact.id
+        )
+        choices = tuple((c.id, c.name) for c in rows if not is_unreadable(c.name))
         return MergeChoices(member_from_row(user), contact.id, contact.name, choices, shown)
 
 
@@ -427,7 +432,7 @@ async def merge_contacts(
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned
@@ -449,7 +454,7 @@ async def merge_contacts(
 async def delete_contact(runtime: Runtime, who: Identity, contact_id: int) -> ContactChanged | None:
     """Delete the contact with its interactions; its commitments stay, without a name."""
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, contact_id)
+        owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None:
             return None
         user, contact = owned

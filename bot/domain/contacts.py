@@ -16,25 +16,32 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.contact_names import name_candidates
 from bot.domain.limits import TEXT_LIMITS, Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
+from storage.contact_history import interactions_of
 from storage.contacts import (
     add_interaction,
     contact_by_name,
+    contacts_named,
     contacts_page,
     count_contacts,
     exchange_counts,
     get_or_create_contact,
 )
+from storage.conversations import clear_state, get_state, set_state
 from storage.models import Contact, Exchange, Interaction
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "CONTACTS_PAGE_SIZE",
+    "DOUBLE_TAP",
     "LOPSIDED_AFTER",
+    "MET_FLOW",
     "NOTE_INTERVAL",
     "BalanceNote",
     "CadenceResult",
@@ -42,7 +49,11 @@ __all__ = [
     "ContactList",
     "MetResult",
     "apply_cadence",
+    "ask_new_contact",
     "balance_note",
+    "confirm_met",
+    "just_logged",
+    "known_contact_in",
     "list_contacts",
     "log_interaction",
     "met",
@@ -51,10 +62,13 @@ __all__ = [
     "set_cadence",
 ]
 
+MET_FLOW = "met"  # a `/met` line whose new name waits for the member's yes
 # A balance this far to one side is worth a gentle word, at most once a month per contact.
 LOPSIDED_AFTER = 2
 NOTE_INTERVAL = timedelta(days=30)
 MAX_CADENCE_DAYS = 365
+# A meeting button pressed again this soon, for the same meeting, is a double tap.
+DOUBLE_TAP = timedelta(minutes=1)
 CONTACTS_PAGE_SIZE = 10
 # A page shows at most this many balance notes; the others wait for a later look.
 _NOTES_PER_PAGE = 2
@@ -120,6 +134,7 @@ class CadenceResult:
     next_checkin_at: datetime | None = None
     bad_input: bool = False
     limit: LimitReached | None = None
+    now: datetime | None = None  # when set: a check-in in another year shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,28 @@ class MetResult:
     interaction_id: int | None = None
     next_checkin_at: datetime | None = None
     limit: LimitReached | None = None
+    met_at: datetime | None = None  # set when the member named an earlier day
+    new_contact: str | None = None  # a name not yet among the contacts: confirm it first
+
+
+# Day words a `/met` line may start or end its note with: how many days ago.
+_DAYS_AGO: Final[dict[tuple[str, ...], int]] = {
+    ("day", "before", "yesterday"): 2, ("vorgestern",): 2,
+    ("gestern",): 1, ("yesterday",): 1, ("heute",): 0, ("today",): 0,
+}  # fmt: skip
+
+
+def _days_ago(note: str) -> tuple[int, str]:
+    """Take "gestern"/"yesterday" (and the like) off the start or end of a `/met` note."""
+    words = note.split()
+    folded = [word.strip(",.;:!?").casefold() for word in words]
+    for phrase, days in _DAYS_AGO.items():
+        size = len(phrase)
+        if tuple(folded[:size]) == phrase:
+            return days, " ".join(words[size:])
+        if len(words) > size and tuple(folded[-size:]) == phrase:
+            return days, " ".join(words[:-size]).rstrip(",;:")
+    return 0, note
 
 
 def parse_cadence(text: str) -> tuple[str, int | None] | None:
@@ -169,6 +206,19 @@ async def log_interaction(
     return interaction
 
 
+async def just_logged(
+    session: AsyncSession, contact: Contact, now: datetime, note: str | None
+) -> bool:
+    """Whether this very meeting (this contact, this note, no commitment) was logged within
+    `DOUBLE_TAP`: a meeting button pressed twice logs it once."""
+    latest = await interactions_of(session, contact, offset=0, limit=1)
+    return bool(latest) and (
+        latest[0].commitment_id is None
+        and latest[0].note == note
+        and now - latest[0].created_at < DOUBLE_TAP
+    )
+
+
 def _lopsided(gave: int, received: int) -> bool:
     return abs(gave - received) >= LOPSIDED_AFTER
 
@@ -188,7 +238,9 @@ async def balance_note(
 ) -> BalanceNote | None:
     """A note on a lopsided balance, unless one was given for this contact within a month."""
     counts = await exchange_counts(session, contact.id)
-    return _note_due(contact, counts.get(Exchange.GAVE, 0), counts.get(Exchange.RECEIVED, 0), now)
+    both = counts.get(Exchange.BOTH, 0)  # counts as given and as received
+    gave, received = counts.get(Exchange.GAVE, 0) + both, counts.get(Exchange.RECEIVED, 0) + both
+    return _note_due(contact, gave, received, now)
 
 
 async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> ContactList | None:
@@ -228,6 +280,17 @@ async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> Conta
         return ContactList(member_from_row(user), tuple(lines), tuple(notes), shown)
 
 
+async def known_contact_in(session: AsyncSession, user_id: int, text: str) -> Contact | None:
+    """The member's known contact named in `text` (the longest name wins), else None."""
+    candidates = name_candidates(text)
+    found = {
+        contact.name.casefold(): contact
+        for contact in await contacts_named(session, user_id, candidates)
+        if not is_unreadable(contact.name)
+    }
+    return next((found[run.casefold()] for run in candidates if run.casefold() in found), None)
+
+
 async def new_contact_refused(
     session: AsyncSession, settings: Settings, user_id: int, name: str
 ) -> LimitReached | None:
@@ -260,7 +323,7 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
             return CadenceResult(member, limit=refused)
         contact = await get_or_create_contact(session, user.id, name, now)
         apply_cadence(contact, days, now)
-        return CadenceResult(member, contact.name, days, contact.next_checkin_at)
+        return CadenceResult(member, contact.name, days, contact.next_checkin_at, now=now)
 
 
 def apply_cadence(contact: Contact, days: int | None, now: datetime) -> None:
@@ -294,7 +357,13 @@ async def _find_or_name(
 
 
 async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
-    """`/met Anna [note]`: log an interaction with Anna (created on first mention)."""
+    """`/met Anna [note]`: log an interaction with Anna; a new name is confirmed first.
+
+    Known contacts are matched first. A name not yet among them is not created: the
+    line waits (flow "met") until the member confirms it (`confirm_met`).
+    "gestern"/"yesterday" (or "vorgestern", "day before yesterday") at the start or end
+    of the note logs it that many days ago.
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
@@ -312,7 +381,62 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
             refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
             return MetResult(member, limit=refused)
-        # The contact found, not its name again: a name that cannot be read is "".
-        contact = found or await get_or_create_contact(session, user.id, name, now)
-        interaction = await log_interaction(session, contact, now, note=note or None)
-        return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+        days, note = _days_ago(note)
+        if found is None:
+            return await ask_new_contact(session, member, user.id, name, note, now, days=days)
+        return await _log_met(session, member, found, note, days, now)
+
+
+async def ask_new_contact(
+    session: AsyncSession,
+    member: Member,
+    user_id: int,
+    name: str,
+    note: str,
+    now: datetime,
+    *,
+    days: int = 0,
+) -> MetResult:
+    """A meeting with a name not yet among the contacts waits for the member's yes.
+
+    Nothing is created until `confirm_met`: the name, the note and the day wait in the
+    conversation state (flow "met"), and the answer asks "new contact: Ben?".
+    """
+    data = {"name": name, "note": note, "days": days}
+    await set_state(session, user_id, flow=MET_FLOW, step="confirm", data=data, now=now)
+    return MetResult(member, new_contact=name)
+
+
+async def confirm_met(runtime: Runtime, who: Identity) -> MetResult | None:
+    """The member confirmed the new name of a waiting `/met`: create it and log the meeting."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        state = await get_state(session, user.id) if user is not None else None
+        if user is None or state is None or state.flow != MET_FLOW:
+            return None
+        data = dict(state.data)
+        await clear_state(session, user.id)
+        member = member_from_row(user)
+        name = str(data.get("name", ""))
+        refused = await new_contact_refused(session, runtime.settings, user.id, name)
+        if refused is not None or not name:
+            return MetResult(member, limit=refused)
+        contact = await get_or_create_contact(session, user.id, name, now)
+        days = int(data.get("days", 0))
+        return await _log_met(session, member, contact, str(data.get("note", "")), days, now)
+
+
+async def _log_met(
+    session: AsyncSession, member: Member, contact: Contact, note: str, days: int, now: datetime
+) -> MetResult:
+    met_at = now - timedelta(days=days)
+    interaction = await log_interaction(session, contact, met_at, note=note or None)
+    # The contact found, not its name again: a name that cannot be read is "".
+    return MetResult(
+        member,
+        contact.name,
+        interaction.id,
+        contact.next_checkin_at,
+        met_at=met_at if days else None,
+    )

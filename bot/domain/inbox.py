@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import commitments, contact_page, drafts, onboarding, reflections
+from bot.domain.cancelling import Cancelled, cancel_flow, is_cancel_word
 from bot.domain.commitments import CommitStep
 from bot.domain.contact_page import ContactChanged
 from bot.domain.drafts import DraftExpired
@@ -22,19 +23,22 @@ async def handle_text(
     *,
     reply_to_message_id: int | None = None,
     message_id: int | None = None,
-) -> FlowOutcome | ReflectionSaved | CommitStep | ContactChanged | DraftExpired | None:
+) -> FlowOutcome | ReflectionSaved | CommitStep | ContactChanged | DraftExpired | Cancelled | None:
     """Route free text; None when nothing was waiting for it.
 
     A reply to a prompt is a reflection on that prompt, whatever else is open. Otherwise
     the open question of onboarding or settings takes it, then an open commitment
     question (who, what, by when), a contact's new name, then an open reflection; text
     written into a draft that expired is told so. A member known to have no flow open is
-    answered without reading anything more.
+    answered without reading anything more. "abbrechen"/"cancel" leaves the open flow,
+    nothing saved.
     """
     if reply_to_message_id is None:
         known = await recall_member(runtime, who)
         if known is not None and not known.in_flow:
             return None
+        if is_cancel_word(text):
+            return await cancel_flow(runtime, who)
     else:
         saved = await reflections.save_reflection(
             runtime, who, text, reply_to_message_id=reply_to_message_id, message_id=message_id

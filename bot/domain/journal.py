@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.reflections import JOURNAL_PAGE_SIZE, MAX_REFLECTION_LENGTH
 from bot.domain.runtime import Runtime
-from storage.models import Reflection, User
-from storage.reflections import count_newer_reflections, member_reflection, reflection_by_message
+from storage.models import Reflection
+from storage.owned import owned_row
+from storage.reflections import count_newer_reflections, reflection_by_message
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -64,23 +63,12 @@ def _card_title(runtime: Runtime, reflection: Reflection, language: str) -> str:
     return card.text(language).title if card else reflection.card_key
 
 
-async def _owned(
-    session: AsyncSession, who: Identity, reflection_id: int
-) -> tuple[User, Reflection] | None:
-    """The member and the reflection, only if the reflection is theirs."""
-    user = await get_user_by_telegram_id(session, who.telegram_id)
-    if user is None:
-        return None
-    reflection = await member_reflection(session, user.id, reflection_id)
-    return None if reflection is None else (user, reflection)
-
-
 async def open_entry(
     runtime: Runtime, who: Identity, reflection_id: int
 ) -> JournalEntryView | None:
     """The member's reflection in full; None when it is not theirs or no longer there."""
     async with runtime.sessions() as session:
-        owned = await _owned(session, who, reflection_id)
+        owned = await owned_row(session, who.telegram_id, Reflection, reflection_id)
         if owned is None:
             return None
         user, reflection = owned
@@ -98,7 +86,7 @@ async def open_entry(
 async def delete_entry(runtime: Runtime, who: Identity, reflection_id: int) -> EntryDeleted | None:
     """Delete the member's reflection; None when it is not theirs or already gone."""
     async with runtime.sessions.begin() as session:
-        owned = await _owned(session, who, reflection_id)
+        owned = await owned_row(session, who.telegram_id, Reflection, reflection_id)
         if owned is None:
             return None
         user, reflection = owned

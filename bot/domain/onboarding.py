@@ -19,6 +19,8 @@ from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row, reschedule
 from bot.domain.places import (
     ZoneMatch,
+    abbreviated_zone,
+    applies_unasked,
     is_valid_timezone,
     most_likely,
     resolve_timezone,
@@ -98,6 +100,7 @@ class FlowOutcome:
     changed: Step | None = None
     pending_weekday: int | None = None
     flow: str | None = None
+    resumed: bool = False  # `/start` picks up a set-up begun earlier: "welcome back"
 
 
 async def _member_row(session: AsyncSession, runtime: Runtime, who: Identity) -> tuple[User, bool]:
@@ -151,6 +154,10 @@ async def start(runtime: Runtime, who: Identity, code: str | None = None) -> Flo
             reschedule(user, now)
         state = await get_state(session, user.id)
         if user.onboarded_at is None:
+            # Someone who only wrote before (/help, a word) has answered nothing yet:
+            # welcomed as new, not back.
+            untouched = state is None or state.step == Step.LANGUAGE
+            fresh = is_new or (user.timezone is None and untouched)
             if state is None or state.flow != ONBOARDING:
                 state = await set_state(
                     session, user.id, flow=ONBOARDING, step=_first_missing(user), now=now
@@ -158,9 +165,10 @@ async def start(runtime: Runtime, who: Identity, code: str | None = None) -> Flo
             return FlowOutcome(
                 member=member_from_row(user),
                 ask=Step(state.step),
-                is_new=is_new,
+                is_new=fresh,
                 flow=ONBOARDING,
                 pending_weekday=state.data.get("weekday"),
+                resumed=not fresh,
             )
         if state is not None:
             await clear_state(session, user.id)
@@ -233,9 +241,17 @@ def _already_answered(user: User, step: Step) -> bool:
     return step is Step.TIMEZONE and user.timezone is not None
 
 
+# Language names members write instead of the code, in either language.
+_LANGUAGE_NAMES = {
+    "deutsch": "de", "german": "de", "englisch": "en", "english": "en",
+    "ger": "de", "eng": "en",
+}  # fmt: skip
+
+
 async def choose_language(runtime: Runtime, who: Identity, language: str) -> FlowOutcome:
-    """Set the member's language (`/language en` or a button)."""
-    language = language.strip().lower()
+    """Set the member's language (`/language en`, `/language deutsch`, or a button)."""
+    language = language.strip().casefold()
+    language = _LANGUAGE_NAMES.get(language, language)
     async with runtime.sessions.begin() as session:
         user, _ = await _member_row(session, runtime, who)
         if language not in LANGUAGES:
@@ -250,12 +266,15 @@ async def choose_timezone(runtime: Runtime, who: Identity, text: str) -> FlowOut
     too_long = over_text_limit(Limit.PLACE, candidate)
     # A look-up reads a file (and the very first one may wait for it to be built): keep it
     # off the event loop and outside the transaction.
+    abbreviated = abbreviated_zone(candidate, runtime.clock.now()) if too_long is None else None
     matches = (
         []
         if too_long is not None
-        else [ZoneMatch(candidate, candidate)]
+        else [abbreviated]
+        if abbreviated is not None
+        else [ZoneMatch(candidate, candidate, exact=True)]
         if is_valid_timezone(candidate)
-        else most_likely(await asyncio.to_thread(resolve_timezone, candidate))
+        else most_likely(await asyncio.to_thread(resolve_timezone, candidate, runtime.clock.now()))
     )
     async with runtime.sessions.begin() as session:
         user, _ = await _member_row(session, runtime, who)
@@ -263,7 +282,7 @@ async def choose_timezone(runtime: Runtime, who: Identity, text: str) -> FlowOut
             return await _refuse(session, user, Problem.TIMEZONE, too_long)
         if not matches:
             return await _refuse(session, user, Problem.TIMEZONE)
-        if len(matches) > 1:
+        if len(matches) > 1 or not applies_unasked(matches[0]):  # a weak match is asked
             state = await get_state(session, user.id)
             return FlowOutcome(
                 member=member_from_row(user),

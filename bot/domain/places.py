@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.city_index import city_index, ensure_city_index
@@ -21,6 +22,8 @@ from bot.domain.place_names import name_keys
 __all__ = [
     "MAX_MATCHES",
     "ZoneMatch",
+    "abbreviated_zone",
+    "applies_unasked",
     "is_valid_timezone",
     "most_likely",
     "prepare_places",
@@ -37,6 +40,35 @@ _STANDALONE_ALIASES = frozenset({"UTC", "GMT", "UCT", "Universal", "Zulu", "Gree
 # A city found by its own name and this many times larger than the next candidate (in
 # another zone) is taken without asking.
 CLEAR_WINNER_FACTOR = 20
+# A city smaller than this is offered as a choice, never taken unasked ("Atlantis" is a
+# town in South Africa, but rarely what a member means).
+STRONG_POPULATION = 100_000
+
+# Abbreviations members write for a zone, each read as one representative zone that
+# keeps its daylight saving time (IANA's "CET" and "EST" are fixed or region-less).
+_ABBREVIATIONS: Final = {
+    "MEZ": "Europe/Berlin", "MESZ": "Europe/Berlin", "CET": "Europe/Berlin",
+    "CEST": "Europe/Berlin", "WEZ": "Europe/Lisbon", "WESZ": "Europe/Lisbon",
+    "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon", "OEZ": "Europe/Athens",
+    "OESZ": "Europe/Athens", "EET": "Europe/Athens", "EEST": "Europe/Athens",
+    "BST": "Europe/London", "MSK": "Europe/Moscow",
+    "EST": "America/New_York", "EDT": "America/New_York", "ET": "America/New_York",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "CT": "America/Chicago",
+    "MST": "America/Denver", "MDT": "America/Denver", "MT": "America/Denver",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PT": "America/Los_Angeles",
+    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+}  # fmt: skip
+# For "UTC+2": the first of these whose offset right now is +2 stands for it.
+_OFFSET_ZONES: Final = (
+    "Europe/Berlin", "Europe/London", "Europe/Athens", "Europe/Moscow", "Asia/Dubai",
+    "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Bangkok",
+    "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Australia/Sydney",
+    "Pacific/Auckland", "America/Sao_Paulo", "America/Halifax", "America/New_York",
+    "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Anchorage",
+    "Pacific/Honolulu", "Africa/Lagos", "Africa/Johannesburg", "Atlantic/Azores",
+)  # fmt: skip
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?:[:.h]?(\d{2}))?", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +79,28 @@ class ZoneMatch:
     label: str
     population: int = field(default=0, compare=False)
     by_own_name: bool = field(default=False, compare=False)
+    exact: bool = field(default=False, compare=False)  # a zone name, abbreviation or offset
+
+
+def applies_unasked(match: ZoneMatch) -> bool:
+    """Whether a lone match is taken without asking: a zone name, or a city of some size."""
+    return match.exact or match.population >= STRONG_POPULATION
+
+
+def abbreviated_zone(text: str, now: datetime) -> ZoneMatch | None:
+    """ "MEZ", "EST", "UTC+2" as one representative zone with daylight saving time."""
+    key = text.strip().upper()
+    if key in _ABBREVIATIONS:
+        return ZoneMatch(_ABBREVIATIONS[key], f"{key}: {_ABBREVIATIONS[key]}", exact=True)
+    found = _OFFSET.fullmatch(text.strip())
+    if found is None or not re.search(r"utc|gmt|[+-]", text, re.IGNORECASE):
+        return None
+    sign = -1 if found[1] == "-" else 1
+    offset = sign * timedelta(hours=int(found[2]), minutes=int(found[3] or 0))
+    for zone in _OFFSET_ZONES:
+        if now.astimezone(ZoneInfo(zone)).utcoffset() == offset:
+            return ZoneMatch(zone, f"{text.strip()}: {zone}", exact=True)
+    return None
 
 
 def _iana_zone(text: str) -> str | None:
@@ -83,6 +137,10 @@ def most_likely(matches: list[ZoneMatch]) -> list[ZoneMatch]:
     many times larger than the next candidate is taken without asking. Otherwise all
     matches stay, for the member to choose.
     """
+    # "Portland" is the Portland in Oregon or Maine, not a town that also answers to it.
+    own = [match.population for match in matches if match.by_own_name]
+    if own:
+        matches = [m for m in matches if m.by_own_name or m.population > max(own)]
     if len(matches) < 2:
         return matches
     first, second = matches[0], matches[1]
@@ -91,23 +149,28 @@ def most_likely(matches: list[ZoneMatch]) -> list[ZoneMatch]:
     return matches
 
 
-def resolve_timezone(text: str) -> list[ZoneMatch]:
+def resolve_timezone(text: str, now: datetime | None = None) -> list[ZoneMatch]:
     """Return up to five time zones for an IANA name, alias or city name, best first.
 
     A full IANA name ("europe/berlin") or a universal alias ("UTC") is returned alone. City
     names match the name or any alternate spelling, ignoring case, accents and umlaut
     transliteration ("Muenchen", "Zurich", "Sao Paulo"); results are ordered by population
     and deduplicated by zone. A bare legacy zone name such as "Japan" only counts when no
-    city is called that. An empty list means nothing matched.
+    city is called that. Common abbreviations and offsets ("MEZ", "EST", "UTC+2") stand
+    for one representative zone with daylight saving time (for an offset, the first
+    that has it at `now`). An empty list means nothing matched.
     """
     if not text.strip():
         return []
+    abbreviated = abbreviated_zone(text, now or datetime.now(UTC))
+    if abbreviated is not None:
+        return [abbreviated]
     zone = _iana_zone(text)
     if zone is not None and ("/" in zone or zone in _STANDALONE_ALIASES or zone.isupper()):
-        return [ZoneMatch(zone=zone, label=zone)]
+        return [ZoneMatch(zone=zone, label=zone, exact=True)]
     matches = _city_matches(text)
     if not matches and zone is not None:
-        return [ZoneMatch(zone=zone, label=zone)]
+        return [ZoneMatch(zone=zone, label=zone, exact=True)]
     return matches
 
 

@@ -16,7 +16,13 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.contacts import MetResult, log_interaction, new_contact_refused
+from bot.domain.contacts import (
+    MetResult,
+    ask_new_contact,
+    just_logged,
+    log_interaction,
+    new_contact_refused,
+)
 from bot.domain.known_members import recall_member
 from bot.domain.limits import Limit, over_text_limit
 from bot.domain.members import Identity, member_from_row
@@ -24,9 +30,8 @@ from bot.domain.reflections import MAX_REFLECTION_LENGTH, ReflectionSaved
 from bot.domain.runtime import Runtime
 from bot.domain.schedule import parse_weekday
 from storage.contact_history import contacts_named_in, member_contact
-from storage.contacts import get_or_create_contact
 from storage.deliveries import latest_sent_prompt
-from storage.models import Contact, User
+from storage.models import Contact
 from storage.reflections import add_reflection, count_reflections, reflection_by_message
 from storage.users import get_user_by_telegram_id
 
@@ -143,8 +148,10 @@ async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> M
     """A meeting with the contact the text names, the text as its note.
 
     Known contacts first (the first named, by the blind indexes of the text's runs of
-    words, in one statement), else a capitalised word inside a sentence as a new contact
-    (within the member's limit); naming nobody gets "with whom?".
+    words, in one statement). Else a capitalised word inside a sentence may be a new
+    contact: it is asked about first ("new contact: Lisa?", as `/met` asks) and created
+    only on the member's yes (`confirm_met`), within the member's limit. Naming nobody
+    gets "with whom?". None when the meeting was just logged (a second press).
     """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
@@ -155,25 +162,24 @@ async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> M
         refused = over_text_limit(Limit.NOTE, text)
         if refused is not None:
             return MetResult(member, limit=refused)
-        contact = await _named_contact(session, runtime, user, text)
-        if contact is None or isinstance(contact, MetResult):
-            return contact or MetResult(member)
-        interaction = await log_interaction(session, contact, now, note=text.strip() or None)
-        return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+        note = text.strip()
+        contact = await _known_contact(session, user.id, text)
+        if contact is not None:
+            if await just_logged(session, contact, now, note or None):
+                return None
+            interaction = await log_interaction(session, contact, now, note=note or None)
+            return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+        name = new_name_in(text)
+        if name is None:
+            return MetResult(member)
+        refused = await new_contact_refused(session, runtime.settings, user.id, name)
+        if refused is not None:
+            return MetResult(member, limit=refused)
+        return await ask_new_contact(session, member, user.id, name, note, now)
 
 
-async def _named_contact(
-    session: AsyncSession, runtime: Runtime, user: User, text: str
-) -> Contact | MetResult | None:
-    """The contact the text names: a known one, or a new name (refused at the limit)."""
+async def _known_contact(session: AsyncSession, user_id: int, text: str) -> Contact | None:
+    """The first of the member's contacts the text names, however it is written."""
     runs = _runs([word for word, _ in _words(text)])
-    named = await contacts_named_in(await session.connection(), user.id, runs, 1)
-    if named:
-        return await member_contact(session, user.id, named[0][0])
-    name = new_name_in(text)
-    if name is None:
-        return None
-    refused = await new_contact_refused(session, runtime.settings, user.id, name)
-    if refused is not None:
-        return MetResult(member_from_row(user), limit=refused)
-    return await get_or_create_contact(session, user.id, name, runtime.clock.now())
+    named = await contacts_named_in(await session.connection(), user_id, runs, 1)
+    return await member_contact(session, user_id, named[0][0]) if named else None

@@ -2,9 +2,11 @@
 
 The tap keeps what it changed as it was before (`storage.models.UndoableTap`): the
 commitment's state and moments, the contact's moments and counts; a Done also names the
-interaction it logged, which an undo deletes. Only the member's last tap can be undone,
-only within `UNDO_WINDOW`, and only while nothing else has changed it since (a Done
-undone after the commitment was reopened some other way would undo too much).
+interaction it logged, which an undo deletes. Next to them (under `_AFTER`) it keeps the
+same fields as the tap left them. Only the member's last tap can be undone, only within
+`UNDO_WINDOW`, and only while every one of those fields is still as the tap left it: an
+undo after a later change (a snooze, then a new date; a Done, then `/met` with the same
+contact) would write the old values over the new ones.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from bot.domain.commitments import CommitmentView, view_of
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.runtime import Runtime
 from storage.models import Commitment, CommitmentStatus, Contact, Interaction, UndoableTap
+from storage.owned import owned_row
 from storage.undo import forget_tap, forget_taps_before, remember_tap, user_tap
-from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "UNDO_WINDOW",
@@ -30,6 +32,7 @@ __all__ = [
     "Undone",
     "commitment_before",
     "forget_old_taps",
+    "ledger_before",
     "remember_commitment_tap",
     "remember_ledger_tap",
     "undo_tap",
@@ -38,6 +41,7 @@ __all__ = [
 UNDO_WINDOW = timedelta(minutes=5)
 _COMMITMENT_FIELDS = ("status", "closed_at", "followup_at", "pings", "on_time")
 _CONTACT_FIELDS = ("last_interaction_at", "next_checkin_at", "checkin_pings", "balance_noted_at")
+_AFTER = "after"  # in a tap's `before`: the same fields as the tap left them
 
 
 class Tap(enum.StrEnum):
@@ -94,6 +98,34 @@ def _restore(row: object, saved: dict[str, Any]) -> None:
         setattr(row, field, _loaded(field, value))
 
 
+def _unchanged(row: object, saved: dict[str, Any]) -> bool:
+    return all(getattr(row, field) == _loaded(field, value) for field, value in saved.items())
+
+
+def _rows(commitment: Commitment | None, contact: Contact | None) -> dict[str, object]:
+    rows: dict[str, object] = {}
+    if commitment is not None:
+        rows["commitment"] = commitment
+    if contact is not None:
+        rows["contact"] = contact
+    return rows
+
+
+def _with_after(before: dict[str, Any], rows: dict[str, object]) -> dict[str, Any]:
+    """`before` with, for each row it holds, the same fields as they are now (after the tap)."""
+    after = {name: _snapshot(rows[name], tuple(before[name])) for name in before if name in rows}
+    return {**before, _AFTER: after}
+
+
+def _as_tapped(tap: UndoableTap, rows: dict[str, object]) -> bool:
+    """Whether every field the tap kept is still as the tap left it (and its rows are there)."""
+    after: dict[str, dict[str, Any]] = tap.before.get(_AFTER, {})
+    kept = [name for name in tap.before if name != _AFTER]
+    return all(
+        name in rows and name in after and _unchanged(rows[name], after[name]) for name in kept
+    )
+
+
 def commitment_before(commitment: Commitment, contact: Contact | None) -> dict[str, Any]:
     """What a Done, Release or Snooze is about to change, as it is now."""
     before = {"commitment": _snapshot(commitment, _COMMITMENT_FIELDS)}
@@ -102,20 +134,27 @@ def commitment_before(commitment: Commitment, contact: Contact | None) -> dict[s
     return before
 
 
+def ledger_before(contact: Contact) -> dict[str, Any]:
+    """What a ledger tap (with its balance note) is about to change, as it is now."""
+    return {"contact": _snapshot(contact, _CONTACT_FIELDS)}
+
+
 async def remember_commitment_tap(
     session: AsyncSession,
     commitment: Commitment,
+    contact: Contact | None,
     tap: Tap,
     before: dict[str, Any],
     now: datetime,
     interaction_id: int | None = None,
 ) -> UndoRef:
-    """Keep a Done / Release / Snooze as the member's last tap; what the undo button names."""
+    """Keep a Done / Release / Snooze, once made, as the member's last tap; what the undo
+    button names."""
     await remember_tap(
         session,
         user_id=commitment.user_id,
         action=tap.value,
-        before=before,
+        before=_with_after(before, _rows(commitment, contact)),
         now=now,
         commitment_id=commitment.id,
         interaction_id=interaction_id,
@@ -124,14 +163,18 @@ async def remember_commitment_tap(
 
 
 async def remember_ledger_tap(
-    session: AsyncSession, interaction: Interaction, contact: Contact, now: datetime
+    session: AsyncSession,
+    interaction: Interaction,
+    contact: Contact,
+    before: dict[str, Any],
+    now: datetime,
 ) -> UndoRef:
-    """Keep a ledger tap (before the balance note may change the contact); what undo names."""
+    """Keep a ledger tap, once made (with its balance note), as the member's last tap."""
     await remember_tap(
         session,
         user_id=interaction.user_id,
         action=Tap.LEDGER.value,
-        before={"contact": _snapshot(contact, _CONTACT_FIELDS)},
+        before=_with_after(before, _rows(None, contact)),
         now=now,
         interaction_id=interaction.id,
     )
@@ -142,16 +185,14 @@ async def undo_tap(runtime: Runtime, who: Identity, ref: UndoRef) -> Undone | No
     """Undo the member's last tap; None when the row it names is not theirs (forged)."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        user = await get_user_by_telegram_id(session, who.telegram_id)
-        if user is None:
-            return None
-        target: Interaction | Commitment | None = (
-            await session.get(Interaction, ref.target_id)
+        owned = (
+            await owned_row(session, who.telegram_id, Interaction, ref.target_id)
             if ref.tap is Tap.LEDGER
-            else await session.get(Commitment, ref.target_id)
+            else await owned_row(session, who.telegram_id, Commitment, ref.target_id)
         )
-        if target is None or target.user_id != user.id:
+        if owned is None:
             return None
+        user = owned[0]
         member = member_from_row(user)
         tap = await user_tap(session, user.id)
         # Not the last tap any more (or undone already, or cleared as too old): nothing to do.
@@ -165,7 +206,9 @@ async def undo_tap(runtime: Runtime, who: Identity, ref: UndoRef) -> Undone | No
         contact_id = commitment.contact_id if commitment else None
         contact_id = interaction.contact_id if interaction else contact_id
         contact = await session.get(Contact, contact_id) if contact_id else None
-        if not _still_as_tapped(kind, commitment, interaction):
+        if not _still_as_tapped(kind, commitment, interaction) or not _as_tapped(
+            tap, _rows(commitment, contact)
+        ):
             await forget_tap(session, user.id)
             return Undone(member, expired=True)
         await forget_tap(session, user.id)

@@ -9,9 +9,11 @@ from bot.domain.commitments import Ask, CommitmentList, CommitmentView, CommitSt
 from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
+from bot.screens.setup import missing_setup_screen
 from content.i18n import Markup, catalog, format_local_datetime
 from storage.unreadable import is_unreadable
 
@@ -19,7 +21,9 @@ __all__ = [
     "ACTION",
     "CONTACT",
     "DONE",
+    "KEEP",
     "MOVE_DUE",
+    "NEW_CONTACT",
     "NEW_DUE",
     "OPEN",
     "PAGE",
@@ -46,6 +50,8 @@ RELEASE = "cx"
 SNOOZE = "cs"
 PAGE = "cp"  # a page of /commitments
 OPEN = "co"  # one commitment of the list, sent with its buttons
+KEEP = "ck"  # which draft to keep: "old" or "new"
+NEW_CONTACT = "cc"  # "new contact: Ben?": "yes", "other" or "none"
 _DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
 # In the list, an action and a name show at most this many UTF-16 units (emoji count
 # twice), so five items and the header stay far under Telegram's 4,096.
@@ -54,9 +60,9 @@ _NAME_UNITS = 128
 _BUTTON_UNITS = 28
 
 
-def when(member: Member, moment: datetime) -> str:
-    """A moment in the member's zone and language."""
-    return format_local_datetime(moment, member.timezone or "UTC", member.language)
+def when(member: Member, moment: datetime, now: datetime | None = None) -> str:
+    """A moment in the member's zone and language (with its year when not `now`'s)."""
+    return format_local_datetime(moment, member.timezone or "UTC", member.language, now=now)
 
 
 def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
@@ -74,13 +80,18 @@ def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[
     )
 
 
-def commitment_text(member: Member, item: CommitmentView, *, short: bool = False) -> Markup:
+def commitment_text(
+    member: Member, item: CommitmentView, *, short: bool = False, now: datetime | None = None
+) -> Markup:
     """A commitment in one or two lines: the action, the contact and the due moment.
 
-    `short` cuts a long action and name, as the list shows them.
+    `short` cuts a long action and name, as the list shows them; a due moment outside
+    `now`'s year shows its year, one already past is marked overdue.
     """
     t = catalog(member.language)
-    due = when(member, item.due_at)
+    due = when(member, item.due_at, now)
+    if now is not None and item.due_at <= now:
+        due = t("commitments.overdue", when=due)
     action = shorten(item.action, _ACTION_UNITS) if short else item.action
     if item.contact:
         contact = shorten(item.contact, _NAME_UNITS) if short else item.contact
@@ -89,6 +100,13 @@ def commitment_text(member: Member, item: CommitmentView, *, short: bool = False
 
 
 def _question(step: CommitStep) -> Screen:
+    """The open question with its choices, and ✖ to leave without saving anything."""
+    screen = _question_only(step)
+    rows = (*screen.buttons, cancel_row(step.member.language))
+    return Screen(screen.text, buttons=rows)
+
+
+def _question_only(step: CommitStep) -> Screen:
     member = step.member
     t = catalog(member.language)
     if step.ask is Ask.WHO:
@@ -107,6 +125,25 @@ def _question(step: CommitStep) -> Screen:
         return Screen(text, buttons=tuple(rows))
     if step.ask in (Ask.WHEN_TEXT, Ask.MOVE_TEXT):
         return Screen(t("commit.ask_when_text"))
+    if step.ask is Ask.NEW_CONTACT:
+        name = shorten(step.contact or "", _NAME_UNITS)
+        confirm = tuple(
+            (Button(t(f"button.new_contact_{choice}"), encode(NEW_CONTACT, choice)),)
+            for choice in ("yes", "other", "none")
+        )
+        return Screen(t("commit.ask_new_contact", contact=name), buttons=confirm)
+    if step.ask is Ask.KEEP:
+        new = shorten(step.replacement or "", _ACTION_UNITS)
+        text = (
+            t("commit.ask_keep", action=shorten(step.action, _ACTION_UNITS), new=new)
+            if step.action
+            else t("commit.ask_keep_unnamed", new=new)
+        )
+        choices = (
+            Button(t("button.keep_old"), encode(KEEP, "old")),
+            Button(t("button.keep_new"), encode(KEEP, "new")),
+        )
+        return Screen(text, buttons=(choices,))
     if step.ask is Ask.MOVE:
         return Screen(
             t("followup.ask_new_date"), buttons=due_buttons(member.language, step.commitment_id)
@@ -119,23 +156,23 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
     member = step.member
     t = catalog(member.language)
     screens: list[Screen] = []
-    if step.problem is not None:
+    if step.problem == "not_ready":
+        screens.append(missing_setup_screen(member))
+    elif step.problem is not None:
         screens.append(Screen(t(f"commit.{step.problem}")))
     if step.limit is not None:
         screens.append(limit_screen(member.language, step.limit))
     if step.created is not None:
-        screens.append(Screen(t("commit.created", commitment=_markup(member, step.created))))
+        created = Markup(commitment_text(member, step.created, now=step.now))
+        screens.append(Screen(t("commit.created", commitment=created)))
     elif step.moved is not None:
-        screens.append(Screen(t("followup.moved", when=when(member, step.moved.due_at))))
+        moved = when(member, step.moved.due_at, step.now)
+        screens.append(Screen(t("followup.moved", when=moved)))
     elif step.ask is not None:
         screens.append(_question(step))
     elif not screens:
         screens.append(Screen(t("fallback.stale_button")))
     return screens
-
-
-def _markup(member: Member, item: CommitmentView) -> Markup:
-    return Markup(commitment_text(member, item))
 
 
 def followup_buttons(language: str, commitment_id: int) -> tuple[tuple[Button, ...], ...]:
@@ -170,7 +207,7 @@ def commitments_screen(listing: CommitmentList) -> Screen:
     blocks = ["\n".join(header)]
     rows: list[tuple[Button, ...]] = []
     for number, item in enumerate(listing.items, start=page.offset + 1):
-        blocks.append(f"{number}. {commitment_text(member, item, short=True)}")
+        blocks.append(f"{number}. {commitment_text(member, item, short=True, now=listing.now)}")
         # A label is plain text, not a catalog placeholder: say "unreadable" in words.
         action = t.raw("unreadable.text") if is_unreadable(item.action) else item.action
         label = f"{number}. {shorten(action, _BUTTON_UNITS)}"

@@ -21,6 +21,7 @@ from bot.domain.contacts import CadenceResult
 from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.commitments import when
 from bot.screens.contacts import cadence_screen
 from bot.screens.fitting import shorten
@@ -211,7 +212,10 @@ def asked_screen(asked: ContactAsked) -> Screen:
             buttons=(choices, (stop,), (back,)),
         )
     if asked.question is ContactQuestion.RENAME:
-        return Screen(t("contact_page.ask_rename", contact=name), buttons=((back,),))
+        return Screen(
+            t("contact_page.ask_rename", contact=name),
+            buttons=((back,), cancel_row(member.language)),
+        )
     if asked.question is ContactQuestion.DELETE:
         yes = Button(t("button.contact_delete_confirm"), encode(DELETE_DO, asked.contact_id))
         return Screen(t("contact_page.ask_delete", contact=name), buttons=((yes, back),))
@@ -262,8 +266,11 @@ def changed_screen(changed: ContactChanged) -> Screen:
     """Renamed, merged, deleted; or why the new name was not taken."""
     member = changed.member
     t = catalog(member.language)
-    if changed.limit is not None:
-        return limit_screen(member.language, changed.limit)
+    if changed.limit is not None and changed.contact_id is not None:  # the question is closed
+        rename = Button(t("button.contact_rename"), encode(RENAME, changed.contact_id))
+        back = _back(member, changed.contact_id, changed.name)
+        text = t("contact_page.name_too_long", limit=changed.limit.maximum)
+        return Screen(text, buttons=((rename,), (back,)))
     name, other = _name(changed.name), _name(changed.other_name or "")
     if changed.change is ContactChange.NAME_EMPTY:
         return Screen(t("contact_page.ask_rename", contact=name))

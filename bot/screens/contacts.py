@@ -5,17 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.contacts import CadenceResult, ContactList, MetResult
-from bot.screens.base import Screen
+from bot.screens.base import Button, Screen
+from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.commitments import when
 from bot.screens.fitting import shorten
 from bot.screens.followups import balance_note_text, ledger_buttons
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
-from content.i18n import Markup, catalog
+from bot.screens.spans import cadence_phrase, span_phrase
+from content.i18n import Markup, catalog, format_local_date
 
-__all__ = ["PAGE", "cadence_screen", "contacts_screen", "met_screen"]
+__all__ = ["MET_NEW", "PAGE", "cadence_screen", "contacts_screen", "met_screen"]
 
 PAGE = "kp"
+MET_NEW = "mn"  # "new contact: Ben?" under a `/met` line: yes
 # Names are at most 64 characters; older ones may be longer, and emoji count twice.
 _NAME_UNITS = 128
 
@@ -48,7 +52,8 @@ def contacts_screen(listing: ContactList) -> Screen:
             received=line.received,
         )
         if line.cadence_days is not None:
-            text = Markup(text + "\n" + t("contacts.cadence", days=line.cadence_days))
+            cadence = cadence_phrase(t, line.cadence_days)
+            text = Markup(text + "\n" + t("contacts.cadence", cadence=cadence))
         blocks.append(text)
     blocks += [
         balance_note_text(member, replace(note, contact=shorten(note.contact, _NAME_UNITS)))
@@ -72,8 +77,8 @@ def cadence_screen(result: CadenceResult) -> Screen:
         t(
             "contact.set",
             contact=result.contact,
-            days=result.cadence_days,
-            when=when(member, result.next_checkin_at),
+            span=span_phrase(t, result.cadence_days),
+            when=when(member, result.next_checkin_at, result.now),
         )
     )
 
@@ -84,11 +89,22 @@ def met_screen(result: MetResult) -> Screen:
     t = catalog(member.language)
     if result.limit is not None:
         return limit_screen(member.language, result.limit)
+    if result.new_contact is not None:
+        confirm = (Button(t("button.new_contact_yes"), encode(MET_NEW, "yes")),)
+        return Screen(
+            t("met.ask_new_contact", contact=result.new_contact),
+            buttons=(confirm, cancel_row(member.language)),
+        )
     if result.contact is None or result.interaction_id is None:
         return Screen(t("met.usage"))
-    text = Markup(
+    saved = (
         t("met.saved", contact=result.contact)
-        + "\n"
-        + t("followup.ledger_ask", contact=result.contact)
+        if result.met_at is None
+        else t(
+            "met.saved_on",
+            contact=result.contact,
+            day=format_local_date(result.met_at, member.timezone or "UTC", member.language),
+        )
     )
+    text = Markup(saved + "\n" + t("followup.ledger_ask", contact=result.contact))
     return Screen(text, buttons=ledger_buttons(member, result.interaction_id))

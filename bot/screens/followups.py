@@ -9,6 +9,7 @@ from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
 from bot.screens.commitments import commitment_text, due_buttons, followup_buttons, when
+from bot.screens.spans import cadence_phrase, times_phrase
 from content.i18n import Markup, catalog, format_local_datetime
 
 __all__ = [
@@ -37,7 +38,8 @@ CHECKIN_STOP = "kx"
 def followup_screen(item: FollowUp) -> Screen:
     """The follow-up at the due moment: contact and action in the text, four answers."""
     t = catalog(item.language)
-    due = format_local_datetime(item.due_at, item.timezone, item.language)
+    # The ask goes out at its slot: a due moment in another year than that shows its year.
+    due = format_local_datetime(item.due_at, item.timezone, item.language, now=item.slot_at)
     if item.contact:
         text = t("followup.ask", action=item.action, contact=item.contact, when=due)
     else:
@@ -54,7 +56,8 @@ def checkin_screen(item: CheckIn) -> Screen:
         last = format_local_datetime(item.last_interaction_at, item.timezone, item.language)
         text = t("checkin.ask", contact=item.contact, last=last)
     else:
-        text = t("checkin.ask_never", contact=item.contact, days=item.cadence_days)
+        cadence = cadence_phrase(t, item.cadence_days)
+        text = t("checkin.ask_never", contact=item.contact, cadence=cadence)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     contact = item.contact_id
@@ -84,7 +87,8 @@ def done_screen(result: ActionResult) -> Screen:
     """The follow-up after Done: kept, and the ledger tap if there is a contact."""
     member = result.member
     t = catalog(member.language)
-    text = Markup(commitment_text(member, result.commitment) + "\n\n" + t("followup.done"))
+    praise = t("followup.done") if result.on_time else t("followup.done_late")
+    text = Markup(commitment_text(member, result.commitment) + "\n\n" + praise)
     if result.interaction_id is None or not result.commitment.contact:
         return Screen(text)
     text = Markup(text + "\n" + t("followup.ledger_ask", contact=result.commitment.contact))
@@ -119,7 +123,7 @@ def renegotiate_screens(result: ActionResult) -> list[Screen]:
     screens = []
     if item.contact:
         screens.append(Screen(t("renegotiate.intro", contact=item.contact)))
-        screens.append(Screen(t("renegotiate.message", contact=item.contact, action=item.action)))
+        screens.append(Screen(t("renegotiate.message", contact=item.contact)))
     screens.append(
         Screen(t("followup.ask_new_date"), buttons=due_buttons(member.language, item.id))
     )
@@ -130,7 +134,8 @@ def balance_note_text(member: Member, note: BalanceNote) -> Markup:
     """A gentle word on a lopsided give-and-take."""
     t = catalog(member.language)
     key = "ledger.note_taking" if note.received > note.gave else "ledger.note_giving"
-    return t(key, contact=note.contact, gave=note.gave, received=note.received)
+    gave, received = times_phrase(t, note.gave), times_phrase(t, note.received)
+    return t(key, contact=note.contact, gave=gave, received=received)
 
 
 def ledger_screen(result: LedgerResult) -> Screen:

@@ -7,8 +7,10 @@ from bot.domain.members import Member
 from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsked, ReflectionSaved
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
+from bot.screens.setup import missing_setup_screen
 from content.i18n import catalog, format_local_datetime
 from storage.unreadable import is_unreadable
 
@@ -36,10 +38,17 @@ def reflection_asked(asked: ReflectionAsked) -> Screen:
     """Invite the member to write, repeating the question they are answering."""
     t = catalog(asked.member.language)
     if asked.prompt is None:
-        return Screen(t("reflection.no_prompt"))
+        # "/next sends one" only where /next would: after set-up.
+        return (
+            Screen(t("reflection.no_prompt"))
+            if asked.member.onboarded
+            else next_not_ready(asked.member)
+        )
     text = asked.prompt.card.text(asked.member.language)
     question = text.questions[asked.prompt.question_index % len(text.questions)]
-    return Screen(t("reflection.ask", question=question))
+    return Screen(
+        t("reflection.ask", question=question), buttons=(cancel_row(asked.member.language),)
+    )
 
 
 def reflection_saved(saved: ReflectionSaved) -> Screen:
@@ -107,5 +116,5 @@ def resume_screen(member: Member) -> Screen:
 
 
 def next_not_ready(member: Member) -> Screen:
-    """`/next` before onboarding is complete."""
-    return Screen(catalog(member.language)("next.not_ready"))
+    """`/next` before onboarding is complete: what is missing, with its button."""
+    return missing_setup_screen(member)

@@ -21,6 +21,7 @@ __all__ = [
     "TIME",
     "TIMEZONE",
     "WEEKDAY",
+    "missing_setup_screen",
     "render_outcome",
     "settings_overview",
 ]
@@ -46,6 +47,18 @@ def _schedule_line(member: Member) -> str:
             time=format_minute_of_day(member.slot_minute),
         )
     )
+
+
+def missing_setup_screen(member: Member) -> Screen:
+    """What is still missing before this works (the zone, or day and time), with its button."""
+    t = catalog(member.language)
+    if member.timezone is None:
+        button = Button(t("button.change_timezone"), encode(CHANGE, Step.TIMEZONE))
+        return Screen(t("setup.missing_timezone"), buttons=((button,),))
+    if member.slot_weekday is None or member.slot_minute is None:
+        button = Button(t("button.change_schedule"), encode(CHANGE, Step.WEEKDAY))
+        return Screen(t("setup.missing_schedule"), buttons=((button,),))
+    return Screen(t("setup.missing_start"))
 
 
 def settings_overview(member: Member, now: datetime, *, greeting: str | None = None) -> Screen:
@@ -118,7 +131,8 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
 def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...]) -> Screen:
     t = catalog(member.language)
     rows = tuple((Button(match.label, encode(TIMEZONE, match.zone)),) for match in matches)
-    return Screen(t("ask.timezone_which"), buttons=rows)
+    key = "ask.timezone_which" if len(matches) > 1 else "ask.timezone_confirm"
+    return Screen(t(key), buttons=rows)
 
 
 def _refusal(problem: Problem, member: Member) -> Screen:
@@ -162,7 +176,7 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     screens = []
     if outcome.is_new:
         screens.append(Screen(t("welcome.new", name=first_name or t("welcome.no_name"))))
-    elif outcome.flow == "onboarding" and outcome.changed is None and outcome.ask is not None:
+    elif outcome.resumed:
         screens.append(Screen(t("welcome.continue")))
     if outcome.changed is Step.TIMEZONE:
         screens.append(_timezone_confirmation(member, now))

@@ -11,7 +11,7 @@ from bot.runner import running_bot
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 
-__all__ = ["bot_against", "chat", "labels", "press_and_see_edit", "texts_until_quiet"]
+__all__ = ["bot_against", "chat", "edited", "labels", "press_and_see_edit", "texts_until_quiet"]
 
 
 @asynccontextmanager
@@ -49,11 +49,16 @@ def labels(message: SimMessage) -> list[str]:
 
 async def press_and_see_edit(user: SimUser, message: SimMessage, label: str) -> SimMessage:
     """Press a button and return the message once the bot has edited it in place."""
-    before = (message.text, list(message.buttons))
     await user.press(message, label)
-    for _ in range(50):
-        await asyncio.sleep(0.1)
+    return await edited(user, message)
+
+
+async def edited(user: SimUser, message: SimMessage, timeout: float = 5.0) -> SimMessage:
+    """The message once the bot has edited it (after a button press)."""
+    before = (message.text, list(message.buttons))
+    for _ in range(int(timeout / 0.05)):
         current = next(m for m in user.messages if m.message_id == message.message_id)
         if (current.text, list(current.buttons)) != before:
             return current
+        await asyncio.sleep(0.05)
     raise AssertionError(f"{message!r} was not edited")
