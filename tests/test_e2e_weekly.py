@@ -144,7 +144,7 @@ async def test_reflect_command_and_a_restart_mid_reflection_lose_nothing(
         assert "ein paar Sätze" in (ask.text or "")
     await dana.send("Ich habe Lena endlich zurückgerufen.")
     async with bot_against(sim, runtime):
-        saved = await dana.next_message()
+        saved = await dana.next_message(timeout=10)
         assert "Festgehalten" in (saved.text or "")
         (direct,) = await chat(dana, "/reflect Heute zwei Kontakte gepflegt.")
         assert "(2 bisher)" in (direct.text or "")

@@ -24,9 +24,13 @@ async def bot_against(
 
 
 async def chat(
-    user: SimUser, text: str, *, replies: int = 1, timeout: float = 5.0
+    user: SimUser, text: str, *, replies: int = 1, timeout: float = 10.0
 ) -> list[SimMessage]:
-    """Send `text` and return the next `replies` bot messages."""
+    """Send `text` and return the next `replies` bot messages.
+
+    Replies keep a chat's pace (about one a second after a burst of five), so right after
+    an onboarding the next answer may take a few seconds on a busy machine.
+    """
     await user.send(text)
     return [await user.next_message(timeout=timeout) for _ in range(replies)]
 
