@@ -21,7 +21,7 @@ from bot.domain.undo import forget_old_taps
 from bot.health import HealthMonitor
 from bot.logs import protect_logs
 from bot.metrics import Metrics
-from bot.pacing import SendPacer
+from bot.pacing import paced_for
 from bot.rate_limit import PacedRateLimiter
 from bot.telegram_bot import NetcoachBot
 from bot.update_order import PerChatUpdateProcessor
@@ -39,7 +39,7 @@ log = logging.getLogger("netcoach")
 def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
     """Build the application with every handler registered and the runtime attached."""
     protect_logs(token)
-    pacer = SendPacer(runtime.settings.max_messages_per_second)
+    pacer = paced_for(runtime.settings)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
     tls = httpx.create_ssl_context()

@@ -39,17 +39,21 @@ from bot.domain.runtime import Runtime
 from bot.domain.scheduling import ScheduleFault
 from bot.logs import without_quotes
 from bot.metrics import Metrics
-from bot.pacing import SendPacer
+from bot.pacing import SendPacer, paced_for
 from bot.screens import Screen
 from bot.screens.outgoing import lead_in_screens, outgoing_screen
 from bot.telegram_out import send_screen
+from storage.models import DeliveryKind
 
-__all__ = ["MAX_IN_FLIGHT", "RECORD_EVERY", "Dispatcher", "may_have_arrived"]
+__all__ = ["MAX_IN_FLIGHT", "PAID_KINDS", "RECORD_EVERY", "Dispatcher", "may_have_arrived"]
 
 log = logging.getLogger("netcoach.dispatcher")
 
 # How often finished sends are recorded while a dispatch runs.
 RECORD_EVERY = 0.25
+# What goes as a paid broadcast when NETCOACH_PAID_BROADCAST is on: what goes to everyone
+# at once. A member's follow-ups, check-ins and /next prompts stay free.
+PAID_KINDS = frozenset({DeliveryKind.PROMPT, DeliveryKind.BROADCAST})
 # Upper bound of sends in flight, whatever the ceiling (keeps the HTTP pool healthy).
 MAX_IN_FLIGHT = 200
 # Tries within one lease before a delivery goes back to the queue for later (while
@@ -108,7 +112,7 @@ class Dispatcher:
         settings = runtime.settings
         self.runtime = runtime
         self.bot = bot
-        self.pacer = pacer or SendPacer(settings.max_messages_per_second)
+        self.pacer = pacer or paced_for(settings)
         self.metrics = metrics or Metrics()
         # When the JobQueue last ticked (monotonic), for /healthz; starting counts as one.
         self.last_tick = time.monotonic()
@@ -363,10 +367,17 @@ class Dispatcher:
         return SendOutcome(prompt.delivery_id, Outcome.RETRY, reason=reason, maybe_sent=maybe_sent)
 
     async def _send(self, item: Outgoing, screen: Screen) -> Message:
-        """One HTTP send under the pacer, counted by its delivery's kind and its outcome."""
+        """One HTTP send under the pacer, counted by its delivery's kind and its outcome.
+
+        With paid broadcasts on, weekly prompts and broadcasts (with what goes right
+        before them) go as paid ones; everything else stays under the free ceiling.
+        """
+        paid = self.pacer.paid_broadcasts and item.kind in PAID_KINDS
         try:
-            async with self.pacer.sending(item.chat_id):
-                message = await send_screen(self.bot, item.chat_id, screen, paced_by_caller=True)
+            async with self.pacer.sending(item.chat_id, paid=paid):
+                message = await send_screen(
+                    self.bot, item.chat_id, screen, paced_by_caller=True, paid=paid
+                )
         except Exception as problem:
             self.metrics.count_send(item.kind.value, problem)
             raise

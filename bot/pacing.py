@@ -24,26 +24,46 @@ round trip.
 
 A send that never got its answer (a timeout, a dropped connection, a cancelled task) is
 counted at the moment that became clear, as if it had been answered then.
+
+Two ceilings (`Ceiling`): Telegram's free one (`NETCOACH_MAX_MESSAGES_PER_SECOND`, about
+30 a second) holds every message sent without `allow_paid_broadcast`; with paid broadcasts
+on, a second one (1,000 a second) holds all messages together, and a paid send counts
+against it alone. Each ceiling has its own window, spacing and line of senders.
+
+A pacer on its own holds the whole of each ceiling. Processes that share a database share
+the ceilings too (`bot.ceiling_shares`): then each holds a share of each ceiling, in whole
+messages per second, for a short lease, and sends only within it. Every process keeps its
+own sends within its share in every second (counted as above), so together they keep
+within the ceiling.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import heapq
 import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 __all__ = [
     "GLOBAL_AFTER_CHATS",
+    "PAID_BROADCAST_CEILING",
     "REPLY_BURST",
     "ROUND_TRIP_SAMPLES",
     "WINDOW_GUARD_SECONDS",
+    "Ceiling",
+    "CeilingUse",
     "SendPacer",
     "StartedSend",
+    "paced_for",
 ]
 
 # What a round trip cannot show: how a send's extra time was split between the way there
@@ -60,6 +80,15 @@ GLOBAL_AFTER_CHATS = 3
 # Replies may go this many at once to a chat that was quiet (a member clicking through a
 # flow does not wait); after that they keep the chat's gap like every other send.
 REPLY_BURST = 5
+# Messages a second a bot may send with `allow_paid_broadcast` (Bot API 7.11).
+PAID_BROADCAST_CEILING = 1000.0
+
+
+class Ceiling(enum.StrEnum):
+    """A limit Telegram puts on the whole bot."""
+
+    FREE = "free"  # messages without `allow_paid_broadcast`
+    PAID = "paid"  # all messages, once paid broadcasts are on
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +97,76 @@ class StartedSend:
 
     chat_id: int
     started: float
+    paid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CeilingUse:
+    """How a pacer stands with one ceiling, for the share it asks for.
+
+    `units`: the whole ceiling in messages a second; `held`: the share it may use now;
+    `in_window`: its sends that can still count in a second from now (counted in the
+    last second, or in flight); `in_flight`: sends on their way; `waiting`: sends
+    waiting to start.
+    """
+
+    ceiling: Ceiling
+    units: int
+    held: int
+    in_window: int
+    in_flight: int
+    waiting: int
+
+
+class _Window:
+    """One ceiling as a pacer sees it: the share it holds, its sends in the last second."""
+
+    def __init__(self, ceiling: Ceiling, rate: float) -> None:
+        self.ceiling = ceiling
+        self.rate = rate
+        self.units = max(1, math.floor(rate))
+        # The share held (in units) and until when (monotonic); alone, all of it for good.
+        self.held = self.units
+        self.until = math.inf
+        # The share this pacer is heading for: its sends are spaced for it, while the
+        # window keeps them within what it holds.
+        self.pace = self.units
+        self.next_slot = 0.0
+        # When each answered send was counted, earliest first; dropped a second later.
+        self.counted: list[float] = []
+        self.in_flight = 0
+        self.waiting = 0
+        # Whoever is next holds the turn while it waits, so sends go in the order they
+        # came (replies before scheduled sends that are still waiting).
+        self.turn = _Turn()
+
+    @property
+    def interval(self) -> float:
+        """The gap between two sends at the pace this pacer is heading for."""
+        return self.units / (self.rate * max(1, self.pace))
+
+    def held_at(self, now: float) -> int:
+        """The share that may be used at `now` (none once the lease is over)."""
+        return self.held if now < self.until else 0
+
+    def in_window(self, now: float) -> int:
+        """Sends that may still be counted in a second from `now`."""
+        counted = self.counted
+        while counted and counted[0] + 1.0 <= now:
+            heapq.heappop(counted)
+        return len(counted) + self.in_flight
+
+    def free_at(self, now: float) -> float | None:
+        """When the window has room for one more send, or None while that waits on an answer."""
+        counted = self.counted
+        in_window = self.in_window(now)
+        # How many of the sends that may still be in the window have to leave it first.
+        leaving = in_window - self.held_at(now) + 1
+        if leaving > len(counted):
+            return None
+        if leaving <= 0:
+            return -math.inf
+        return (counted[0] if leaving == 1 else heapq.nsmallest(leaving, counted)[-1]) + 1.0
 
 
 class SendPacer:
@@ -79,27 +178,29 @@ class SendPacer:
     at most one message per `per_chat_interval` on average (a steady pace; a caller may
     allow a short burst to a chat that was quiet); and a 429 holds the chat it came for
     for the `retry_after` Telegram asked for, or everyone when it is not one chat's
-    (see `rate_limited`).
+    (see `rate_limited`). With `paid_rate`, sends marked `paid` go under that ceiling
+    instead, and every send counts against it.
 
     Use `sending` around each request that sends a message; `next_start`, `start` and
     `answered` are its steps, for callers (and tests) that drive the clock themselves.
+    `uses` and `share` are for `bot.ceiling_shares`, which shares the ceilings between
+    processes.
     """
 
     def __init__(
         self,
         rate_per_second: float,
         *,
+        paid_rate: float | None = None,
         per_chat_interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if rate_per_second <= 0:
+        if rate_per_second <= 0 or (paid_rate is not None and paid_rate <= 0):
             raise ValueError("rate_per_second must be positive")
-        self._rate = rate_per_second
-        self._interval = 1.0 / rate_per_second
+        self._free = _Window(Ceiling.FREE, rate_per_second)
+        self._paid = _Window(Ceiling.PAID, paid_rate) if paid_rate is not None else None
         self._per_chat_interval = per_chat_interval
         self._monotonic = monotonic
-        self._capacity = max(1, math.floor(rate_per_second))
-        self._next_slot = 0.0
         self._paused_until = 0.0
         # Per chat, when its next send is due at a steady pace (a send may go up to its
         # burst's tolerance before that), and until when a 429 holds it.
@@ -107,73 +208,69 @@ class SendPacer:
         self._chat_held: dict[int, float] = {}
         # Per chat, when its latest 429 came; kept while it is recent.
         self._chat_refused: dict[int, float] = {}
-        self._recent = 1.0 + GLOBAL_AFTER_CHATS * self._interval
-        # When each answered send was counted, earliest first; dropped a second later.
-        self._counted: list[float] = []
-        self._in_flight = 0
+        self._recent = 1.0 + GLOBAL_AFTER_CHATS / rate_per_second
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIP_SAMPLES)
-        # Whoever is next holds the turn while it waits, so sends go in the order they came
-        # (replies before scheduled sends that are still waiting).
-        self._turn = _Turn()
         self._an_answer = asyncio.Event()
+        self._on_short: Callable[[], None] | None = None
 
     @property
     def rate_per_second(self) -> float:
-        """The configured ceiling."""
-        return self._rate
+        """The highest ceiling any send goes under (the paid one, when paid broadcasts are on)."""
+        return max(self._free.rate, self._paid.rate if self._paid else 0.0)
+
+    def now(self) -> float:
+        """The pacer's monotonic clock."""
+        return self._monotonic()
+
+    @property
+    def paid_broadcasts(self) -> bool:
+        """Whether sends marked `paid` go under the paid ceiling."""
+        return self._paid is not None
 
     @asynccontextmanager
     async def sending(
-        self, chat_id: int, *, burst: int = 1, reply: bool = False
+        self, chat_id: int, *, burst: int = 1, reply: bool = False, paid: bool = False
     ) -> AsyncIterator[None]:
         """Wait until a message to `chat_id` may go; the block sends it and gets the answer.
 
         `burst` lets that many go at once to a chat that was quiet (replies to a member
         clicking through a flow); the chat's average pace stays one per gap. A `reply`
         takes its turn before scheduled sends still waiting for theirs, so a member's
-        answer does not queue behind a dispatch of thousands.
+        answer does not queue behind a dispatch of thousands. A `paid` send (a paid
+        broadcast) goes under the paid ceiling, when there is one.
         """
         await self._wait_for_chat(chat_id, burst)
-        send = await self._take_turn(chat_id, reply)
+        send = await self._take_turn(chat_id, reply, paid and self._paid is not None)
         try:
             yield
         finally:
             self.answered(send)
 
-    def next_start(self, waiting_since: float) -> float | None:
+    def next_start(self, waiting_since: float, *, paid: bool = False) -> float | None:
         """When the next send may start, or None while that depends on a send in flight.
 
         `waiting_since` is when it began to wait: a pacer that was idle does not owe it
         the slots it missed, so sends after a quiet spell are spaced evenly too.
         """
-        now = self._monotonic()
-        counted = self._counted
-        while counted and counted[0] + 1.0 <= now:
-            heapq.heappop(counted)
-        # How many of the sends that may still be in the window have to leave it first.
-        leaving = len(counted) + self._in_flight - self._capacity + 1
-        if leaving > len(counted):
-            return None
-        free_at = -math.inf
-        if leaving > 0:
-            free_at = (counted[0] if leaving == 1 else heapq.nsmallest(leaving, counted)[-1]) + 1.0
-        return max(waiting_since, self._next_slot, self._paused_until, free_at)
+        return self._next_start(self._windows(paid), waiting_since)
 
-    def start(self, chat_id: int, planned: float) -> StartedSend:
+    def start(self, chat_id: int, planned: float, *, paid: bool = False) -> StartedSend:
         """Let a send go now; `planned` is the `next_start` it waited for.
 
         The next slot follows the planned one, not the wake-up: a sender woken a little
         late does not push everyone after it (the window still holds them to the ceiling).
         """
         now = self._monotonic()
-        self._next_slot = max(self._next_slot, planned + self._interval)
-        self._in_flight += 1
+        paid = paid and self._paid is not None
+        for window in self._windows(paid):
+            window.next_slot = max(window.next_slot, planned + window.interval)
+            window.in_flight += 1
         chat_next = now + self._per_chat_interval
         if chat_next > self._chat_next.get(chat_id, 0.0):
             self._chat_next[chat_id] = chat_next
         if len(self._chat_next) > 10_000:
             self._chat_next = {chat: t for chat, t in self._chat_next.items() if t > now}
-        return StartedSend(chat_id, now)
+        return StartedSend(chat_id, now, paid)
 
     def answered(self, send: StartedSend) -> None:
         """The answer to `send` came back (or it failed): count it where it can have landed."""
@@ -186,17 +283,17 @@ class SendPacer:
             # Nothing to compare the first round trip with: only its answer bounds it.
             counted_at = now
         self._round_trips.append(round_trip)
-        self._in_flight -= 1
-        heapq.heappush(self._counted, counted_at)
-        # Wake a sender waiting for this answer; set-and-clear wakes only those waiting now.
-        self._an_answer.set()
-        self._an_answer.clear()
+        for window in self._windows(send.paid):
+            window.in_flight -= 1
+            heapq.heappush(window.counted, counted_at)
+        self._wake_senders()
 
     def pause_for(self, seconds: float) -> None:
         """Telegram's limit for the whole bot was hit: nobody sends for `seconds`."""
         until = self._monotonic() + seconds
         self._paused_until = max(self._paused_until, until)
-        self._next_slot = max(self._next_slot, until)
+        for window in self._all_windows():
+            window.next_slot = max(window.next_slot, until)
 
     def rate_limited(self, chat_id: int | None, seconds: float) -> bool:
         """Telegram answered 429 for `chat_id` (None: not for a chat); True if all must wait.
@@ -226,6 +323,53 @@ class SendPacer:
         now = self._monotonic()
         return {chat for chat, until in self._chat_held.items() if until > now}
 
+    def uses(self) -> list[CeilingUse]:
+        """How this pacer stands with each of its ceilings."""
+        now = self._monotonic()
+        return [
+            CeilingUse(w.ceiling, w.units, w.held_at(now), w.in_window(now), w.in_flight, w.waiting)
+            for w in self._all_windows()
+        ]
+
+    def share(self, ceiling: Ceiling, held: int, *, pace: int, until: float) -> None:
+        """From now until `until` (monotonic) hold `held` of `ceiling`, heading for `pace`."""
+        for window in self._all_windows():
+            if window.ceiling == ceiling:
+                window.held = max(0, min(held, window.units))
+                window.pace = max(1, min(pace, window.units))
+                window.until = until
+        self._wake_senders()
+
+    def when_short(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever a send waits for a share this pacer does not hold."""
+        self._on_short = callback
+
+    def _windows(self, paid: bool) -> tuple[_Window, ...]:
+        """The ceilings a send counts against: a paid one only the paid ceiling."""
+        if self._paid is None:
+            return (self._free,)
+        return (self._paid,) if paid else (self._free, self._paid)
+
+    def _all_windows(self) -> tuple[_Window, ...]:
+        return (self._free,) if self._paid is None else (self._free, self._paid)
+
+    def _next_start(self, windows: tuple[_Window, ...], waiting_since: float) -> float | None:
+        now = self._monotonic()
+        planned = max(waiting_since, self._paused_until)
+        for window in windows:
+            free_at = window.free_at(now)
+            if free_at is None:
+                if self._on_short is not None and window.held_at(now) == 0:
+                    self._on_short()
+                return None
+            planned = max(planned, window.next_slot, free_at)
+        return planned
+
+    def _wake_senders(self) -> None:
+        # Set-and-clear wakes only those waiting now.
+        self._an_answer.set()
+        self._an_answer.clear()
+
     async def _wait_for_chat(self, chat_id: int, burst: int) -> None:
         """Keep a chat's sends a gap apart on average, before queueing for the global turn.
 
@@ -240,20 +384,50 @@ class SendPacer:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _take_turn(self, chat_id: int, reply: bool) -> StartedSend:
-        """Wait in line for the next slot with room in the window, then start."""
-        async with self._turn.taken(first=reply):
-            waiting_since = self._monotonic()
-            while True:
-                planned = self.next_start(waiting_since)
-                if planned is None:
-                    await self._an_answer.wait()
-                    continue
-                delay = planned - self._monotonic()
-                if delay <= 0:
-                    return self.start(chat_id, planned)
-                # Sleep, then look again: a 429 may have paused everyone meanwhile.
-                await asyncio.sleep(delay)
+    async def _take_turn(self, chat_id: int, reply: bool, paid: bool) -> StartedSend:
+        """Wait in line for the next slot with room in the window, then start.
+
+        A free send with paid broadcasts on queues for the free ceiling first and only
+        then for the paid one, so while it waits for the free ceiling it does not hold
+        up the paid sends behind it.
+        """
+        windows = self._windows(paid)
+        for window in windows:
+            window.waiting += 1
+        try:
+            async with AsyncExitStack() as turns:
+                waiting_since: float | None = None
+                planned = 0.0
+                for taken in range(1, len(windows) + 1):
+                    await turns.enter_async_context(windows[taken - 1].turn.taken(first=reply))
+                    if waiting_since is None:
+                        waiting_since = self._monotonic()
+                    planned = await self._slot(windows[:taken], waiting_since)
+                return self.start(chat_id, planned, paid=paid)
+        finally:
+            for window in windows:
+                window.waiting -= 1
+
+    async def _slot(self, windows: tuple[_Window, ...], waiting_since: float) -> float:
+        """Wait until a send may start under every one of `windows`; return its planned start."""
+        while True:
+            planned = self._next_start(windows, waiting_since)
+            if planned is None:
+                await self._an_answer.wait()
+                continue
+            delay = planned - self._monotonic()
+            if delay <= 0:
+                return planned
+            # Sleep, then look again: a 429 may have paused everyone meanwhile.
+            await asyncio.sleep(delay)
+
+
+def paced_for(settings: Settings) -> SendPacer:
+    """The pacer for the configured ceilings (the paid one only with paid broadcasts on)."""
+    return SendPacer(
+        settings.max_messages_per_second,
+        paid_rate=PAID_BROADCAST_CEILING if settings.paid_broadcast else None,
+    )
 
 
 class _Turn:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import NetcoachApplication, build_application
+from bot.ceiling_shares import CeilingKeeper, shares_the_database
 from bot.domain.city_index import use_cache_dir
 from bot.domain.places import prepare_places
 from bot.domain.runtime import Runtime
@@ -180,6 +181,14 @@ async def _warm_up(*, places: bool) -> None:
             log.exception("could not prepare the city index")
 
 
+def _ceiling_keeper(application: NetcoachApplication, runtime: Runtime) -> CeilingKeeper | None:
+    """A keeper of this process's share of the ceilings, unless no other process can share them."""
+    url = runtime.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    if not shares_the_database(url):
+        return None
+    return CeilingKeeper(application.bot_data.dispatcher.pacer, url)
+
+
 @asynccontextmanager
 async def running_bot(
     runtime: Runtime,
@@ -205,7 +214,10 @@ async def running_bot(
     dresser = Dresser(
         application, DRESSING if mode != "dispatch" else (), first_retry=dressing_first_retry
     )
+    keeper = _ceiling_keeper(application, runtime)
     async with _initialized(application, base_url):
+        if keeper is not None:
+            await keeper.start()
         await application.start()
         assert application.updater is not None
         try:
@@ -237,6 +249,8 @@ async def running_bot(
                 await webhook.stop()
             await application.bot_data.dispatcher.stop()
             await application.stop()
+            if keeper is not None:
+                await keeper.stop()
             if health_server is not None:
                 await health_server.stop()
             if warm_up is not None:

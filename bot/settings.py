@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Telegram's paid broadcasts go up to 1,000 messages a second; nothing goes faster.
     max_messages_per_second: float = Field(default=30.0, gt=0, le=1000)
+    # Weekly prompts (and operator broadcasts) go as paid broadcasts, up to 1,000 a second
+    # for all messages together; the rest stays under the free ceiling above. Telegram
+    # charges the bot's Stars balance for each paid message.
+    paid_broadcast: bool = False
     # Reflections and closed commitments older than this many days are deleted daily
     # (at most a century: beyond that the cut-off date is not a date any more).
     retention_days: int | None = Field(default=None, gt=0, le=36_500)

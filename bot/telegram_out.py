@@ -74,17 +74,21 @@ async def send_screen(
     *,
     paced_by_caller: bool = False,
     reply_to: int | None = None,
+    paid: bool = False,
 ) -> Message:
     """Send one screen as an HTML message (as a reply to message `reply_to`, if given).
 
     Replies take a slot from the application's rate limiter, which also retries after a
     429; the dispatcher passes `paced_by_caller=True` because it paces and pauses itself.
+    `paid` sends it as a paid broadcast (`allow_paid_broadcast`: beyond the free ceiling,
+    for a fee).
     """
     return await bot.send_message(
         chat_id,
         screen.text,
         parse_mode=ParseMode.HTML,
         reply_markup=reply_markup(screen),
+        allow_paid_broadcast=True if paid else None,
         rate_limit_args=PACED if paced_by_caller else None,
         reply_parameters=(
             ReplyParameters(reply_to, allow_sending_without_reply=True)

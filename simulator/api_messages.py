@@ -91,12 +91,17 @@ def _reply_to(chat: ChatState, p: Params) -> SimMessage | None:
     return target
 
 
-def _admit(core: SimulatorCore, chat: ChatState, p: Params) -> None:
-    """Refuse blocked users, then apply flood limits; the last check before delivery."""
+def _admit(core: SimulatorCore, chat: ChatState, p: Params) -> bool:
+    """Refuse blocked users, then apply flood limits; the last check before delivery.
+
+    Returns whether the message goes as a paid broadcast (`allow_paid_broadcast`).
+    """
     core.state.check_not_blocked(chat)
-    retry_after = core.limiter.acquire(chat.id, paid=p.boolean("allow_paid_broadcast"))
+    paid = p.boolean("allow_paid_broadcast")
+    retry_after = core.limiter.acquire(chat.id, paid=paid)
     if retry_after is not None:
         raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+    return paid
 
 
 async def send_message(core: SimulatorCore, p: Params) -> Any:
@@ -105,10 +110,11 @@ async def send_message(core: SimulatorCore, p: Params) -> Any:
     markup = _markup(p)
     chat = core.state.resolve_chat(p.chat_id())
     reply_to = _reply_to(chat, p)
-    _admit(core, chat, p)
+    paid = _admit(core, chat, p)
     message = core.new_message(
         chat,
         core.state.bot_user,
+        paid=paid,
         text=text,
         entities=entities,
         reply_markup=markup,
@@ -144,11 +150,12 @@ async def _send_media(core: SimulatorCore, p: Params, field: str) -> Any:
     reply_to = _reply_to(chat, p)
     raw = p.file(field)
     _check_file(core, raw)
-    _admit(core, chat, p)
+    paid = _admit(core, chat, p)
     file = _file(core, raw, "image/jpeg" if field == "photo" else "application/octet-stream")
     message = core.new_message(
         chat,
         core.state.bot_user,
+        paid=paid,
         caption=caption,
         caption_entities=caption_entities,
         reply_markup=markup,

@@ -47,8 +47,13 @@ class SimulatorCore:
             self.stats.updates_created += 1
         return update_id
 
-    def new_message(self, chat: ChatState, sender: dict[str, Any], **fields: Any) -> SimMessage:
-        """Create and store a message in chat; bot messages are counted as deliveries."""
+    def new_message(
+        self, chat: ChatState, sender: dict[str, Any], *, paid: bool = False, **fields: Any
+    ) -> SimMessage:
+        """Create and store a message in chat; bot messages are counted as deliveries.
+
+        `paid`: the bot sent it as a paid broadcast (counted apart).
+        """
         from_bot = sender is self.state.bot_user
         message = SimMessage(
             message_id=chat.take_message_id(),
@@ -60,5 +65,5 @@ class SimulatorCore:
         )
         chat.add_message(message)
         if from_bot:
-            self.stats.count_delivery(chat.id, self.clock())
+            self.stats.count_delivery(chat.id, self.clock(), paid=paid)
         return message

@@ -1,4 +1,16 @@
-"""Telegram-like flood limits: a global sliding window and per-chat token buckets."""
+"""Telegram-like flood limits: global sliding windows and per-chat token buckets.
+
+Two ceilings for the whole bot, each a sliding one-second window:
+
+- messages sent without `allow_paid_broadcast` ("free" ones) are refused once
+  `global_rate` of them (30 by default) went in the last second;
+- a message sent with `allow_paid_broadcast` (a paid broadcast, Bot API 7.11) ignores
+  that ceiling: it is refused only once `paid_broadcast_rate` messages of either kind
+  (1,000 by default) went in the last second. Free messages count there too, so the bot
+  as a whole never goes faster than that.
+
+Paid messages are still held to each chat's own pace.
+"""
 
 from __future__ import annotations
 
@@ -48,14 +60,17 @@ class RateLimiter:
         self.paid_broadcast_rate = paid_broadcast_rate
         self.enabled = enabled
         self._clock = clock
-        self._window: deque[float] = deque()
+        # When the free messages of the last second went, and when every message did.
+        self._free: deque[float] = deque()
+        self._all: deque[float] = deque()
         self._buckets: dict[int, list[float]] = {}
         # Chats with a stricter limit of their own (a busy group): seconds per message.
         self._chat_every: dict[int, float] = {}
 
     def reset(self) -> None:
         """Forget all past sends."""
-        self._window.clear()
+        self._free.clear()
+        self._all.clear()
         self._buckets.clear()
 
     def limit_chat(self, chat_id: int, every: float) -> None:
@@ -68,17 +83,24 @@ class RateLimiter:
         self._buckets[chat_id] = [0.0, self._clock()]
 
     def acquire(self, chat_id: int, *, paid: bool = False) -> int | None:
-        """Take one send slot for chat_id; return None if allowed, else retry_after seconds."""
+        """Take one send slot for chat_id; return None if allowed, else retry_after seconds.
+
+        `paid`: the message was sent with `allow_paid_broadcast` (see the module docstring).
+        """
         if not self.enabled:
             return None
         now = self._clock()
-        window = self._window
         horizon = now - 1.0
-        while window and window[0] <= horizon:
-            window.popleft()
-        ceiling = max(1, int(self.paid_broadcast_rate if paid else self.global_rate))
-        if len(window) >= ceiling:
-            return max(1, math.ceil(window[-ceiling] + 1.0 - now))
+        for window in (self._free, self._all):
+            while window and window[0] <= horizon:
+                window.popleft()
+        # The bot as a whole never goes faster than the faster of the two ceilings.
+        everything = max(self.paid_broadcast_rate, self.global_rate)
+        refused = _over(self._all, everything, now)
+        if refused is None and not paid:
+            refused = _over(self._free, self.global_rate, now)
+        if refused is not None:
+            return refused
         every = self._chat_every.get(chat_id)
         chat_rate = self.per_chat_rate if every is None else 1.0 / every
         burst = float(self.per_chat_burst if every is None else 1)
@@ -93,5 +115,15 @@ class RateLimiter:
             rate = chat_rate if chat_rate > 0 else 1.0
             return max(1, math.ceil((1.0 - bucket[0]) / rate))
         bucket[0] -= 1.0
-        window.append(now)
+        self._all.append(now)
+        if not paid:
+            self._free.append(now)
         return None
+
+
+def _over(window: deque[float], rate: float, now: float) -> int | None:
+    """Seconds to wait when `window` (sends of the last second) is full at `rate`, else None."""
+    ceiling = max(1, int(rate))
+    if len(window) < ceiling:
+        return None
+    return max(1, math.ceil(window[-ceiling] + 1.0 - now))

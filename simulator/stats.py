@@ -17,6 +17,8 @@ class SimulatorStats:
 
     requests: int = 0
     sent_messages: int = 0
+    # Messages sent with `allow_paid_broadcast` (each costs the bot Telegram Stars).
+    paid_messages: int = 0
     too_many_requests: int = 0
     forbidden: int = 0
     bad_requests: int = 0
@@ -28,6 +30,7 @@ class SimulatorStats:
     per_status: Counter[int] = field(default_factory=Counter)
     sent_per_chat: Counter[int] = field(default_factory=Counter)
     _global_peak: WindowPeak = field(default_factory=WindowPeak)
+    _free_peak: WindowPeak = field(default_factory=WindowPeak)
     _chat_peaks: dict[int, WindowPeak] = field(default_factory=dict)
 
     def count_request(self, method: str, status: int) -> None:
@@ -44,11 +47,15 @@ class SimulatorStats:
         elif status >= 500:
             self.server_errors += 1
 
-    def count_delivery(self, chat_id: int, now: float) -> None:
-        """Count one message delivered to a chat at monotonic time now."""
+    def count_delivery(self, chat_id: int, now: float, *, paid: bool = False) -> None:
+        """Count one message delivered to a chat at monotonic time now (`paid`: a paid one)."""
         self.sent_messages += 1
         self.sent_per_chat[chat_id] += 1
         self._global_peak.add(now)
+        if paid:
+            self.paid_messages += 1
+        else:
+            self._free_peak.add(now)
         peak = self._chat_peaks.get(chat_id)
         if peak is None:
             peak = self._chat_peaks[chat_id] = WindowPeak()
@@ -58,6 +65,11 @@ class SimulatorStats:
     def max_per_second(self) -> int:
         """Most messages delivered in any one-second window, all chats together."""
         return self._global_peak.peak
+
+    @property
+    def max_free_per_second(self) -> int:
+        """Most messages sent without `allow_paid_broadcast` in any one-second window."""
+        return self._free_peak.peak
 
     @property
     def max_per_second_per_chat(self) -> int:
@@ -74,6 +86,7 @@ class SimulatorStats:
         return {
             "requests": self.requests,
             "sent_messages": self.sent_messages,
+            "paid_messages": self.paid_messages,
             "too_many_requests": self.too_many_requests,
             "forbidden": self.forbidden,
             "bad_requests": self.bad_requests,
@@ -84,5 +97,6 @@ class SimulatorStats:
             "per_method": dict(self.per_method),
             "per_status": dict(self.per_status),
             "max_per_second": self.max_per_second,
+            "max_free_per_second": self.max_free_per_second,
             "max_per_second_per_chat": self.max_per_second_per_chat,
         }

@@ -29,6 +29,7 @@ __all__ = [
     "MEMBER_ROWS",
     "Base",
     "Broadcast",
+    "CeilingShare",
     "Commitment",
     "CommitmentStatus",
     "Contact",
@@ -380,3 +381,24 @@ class UndoableTap(Base):
     )
     before: Mapped[dict[str, Any]]
     created_at: Mapped[utc_datetime]
+
+
+class CeilingShare(Base):
+    """One process's share of one of Telegram's ceilings for the whole bot, for a short lease.
+
+    Processes on one database together never hold more than the ceiling: `held` is what
+    the process may send in any second until `expires_at` (the database's clock),
+    `reserved` what its sends can still take up in a second from now (at least `held`),
+    `demand` what it would use (messages of the last second and waiting ones). A
+    process that stops renewing has its share back in the pool a little after its lease
+    (see `bot.domain.ceiling_shares`).
+    """
+
+    __tablename__ = "ceiling_shares"
+
+    holder: Mapped[str] = mapped_column(String(96), primary_key=True)
+    ceiling: Mapped[str] = mapped_column(String(16), primary_key=True)
+    held: Mapped[int]
+    reserved: Mapped[int]
+    demand: Mapped[int]
+    expires_at: Mapped[utc_datetime]

@@ -15,6 +15,7 @@ def test_defaults_need_no_configuration() -> None:
     assert settings.database_url == "sqlite+aiosqlite:///netcoach.db"
     assert settings.tick_seconds == 15
     assert settings.max_messages_per_second == 30
+    assert settings.paid_broadcast is False
     assert settings.default_language == "de"
     assert settings.admin_ids == frozenset()
     assert settings.health_port is None
@@ -103,6 +104,7 @@ SECRET = "Webhook-secret_of-exactly-32-chr"
         ("NETCOACH_DATABASE_URL", "not a url", "is not a database URL"),
         ("NETCOACH_DATABASE_URL", "mysql://root@localhost/x", "unsupported database"),
         ("NETCOACH_MAX_MESSAGES_PER_SECOND", "-1", "greater than 0"),
+        ("NETCOACH_PAID_BROADCAST", "sometimes", "valid boolean"),
         ("NETCOACH_DEFAULT_LANGUAGE", "fr", "'de' or 'en'"),
         ("NETCOACH_HEALTH_PORT", "0", "greater than or equal to 1"),
         ("NETCOACH_HEALTH_PORT", "65536", "less than or equal to 65535"),
@@ -140,6 +142,7 @@ def test_a_bad_value_names_the_setting(
         ("NETCOACH_HEALTH_LISTEN", "::"),
         ("NETCOACH_HEALTH_LISTEN", "localhost"),
         ("NETCOACH_TICK_SECONDS", "0.2"),
+        ("NETCOACH_PAID_BROADCAST", "true"),
     ],
 )
 def test_sensible_values_are_accepted(

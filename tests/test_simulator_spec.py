@@ -18,6 +18,8 @@ from telegram import (
     LinkPreviewOptions,
 )
 
+from telegram.error import RetryAfter
+
 from simulator import RecordedRequest, TelegramSimulator
 from simulator.params import METHODS
 from tests.support.botapi_spec import load_spec, validate_request
@@ -102,6 +104,46 @@ async def test_a_ptb_session_sends_only_requests_the_official_spec_allows():
         }
         assert all(r.ok for r in sim.requests), [r.response for r in sim.requests if not r.ok]
     assert problems == []
+
+
+async def test_a_bot_gets_30_free_messages_a_second_and_1000_paid_broadcasts_counted_apart():
+    # The simulator's clock stands still: every message below lands in one second.
+    async with TelegramSimulator(clock=lambda: 100.0) as sim:
+        sim.record_requests = False
+        members = [sim.user(f"Member {n}") for n in range(1_031)]
+        async with Bot(sim.token, base_url=sim.base_url) as bot:
+            for member in members[:30]:
+                await bot.send_message(member.id, "Hallo")
+            with pytest.raises(RetryAfter):
+                await bot.send_message(members[30].id, "Eine zu viel")
+
+            # Paid broadcasts ignore the free ceiling, up to 1,000 messages in the second.
+            for member in members[30:1_000]:
+                await bot.send_message(member.id, "Impuls", allow_paid_broadcast=True)
+            with pytest.raises(RetryAfter):
+                await bot.send_message(members[1_000].id, "Impuls", allow_paid_broadcast=True)
+            with pytest.raises(RetryAfter):
+                await bot.send_message(members[1_001].id, "Antwort")
+
+        assert sim.stats.sent_messages == 1_000
+        assert sim.stats.paid_messages == 970
+        assert sim.stats.too_many_requests == 3
+        assert sim.stats.max_free_per_second == 30
+        assert sim.stats.max_per_second == 1_000
+
+
+async def test_a_free_message_still_goes_while_paid_broadcasts_fill_the_second():
+    async with TelegramSimulator(clock=lambda: 100.0) as sim:
+        members = [sim.user(f"Member {n}") for n in range(60)]
+        async with Bot(sim.token, base_url=sim.base_url) as bot:
+            for member in members[:50]:
+                await bot.send_message(member.id, "Impuls", allow_paid_broadcast=True)
+            # The paid ones do not use up the free 30: a member's answer goes at once.
+            for member in members[50:]:
+                await bot.send_message(member.id, "Antwort")
+
+        assert sim.stats.too_many_requests == 0
+        assert (sim.stats.paid_messages, sim.stats.max_free_per_second) == (50, 10)
 
 
 def test_the_validator_reports_invalid_requests():

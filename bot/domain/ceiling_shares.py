@@ -1,0 +1,160 @@
+"""One ceiling for the whole bot: processes on one database share Telegram's limits.
+
+Telegram counts a bot's messages per token, not per process. Each process holds a share
+of each ceiling (in whole messages a second) for a short lease and renews it while it
+sends; its pacer keeps its own sends within its share in every second. The shares are
+rows in the database, changed one transaction at a time, so that:
+
+- **together they never exceed the ceiling.** A process writes beside its share what its
+  sends can still take up in a second from now (`reserved`: its share, or its sends of
+  the last second and those in flight, whichever is more), and a process is given only
+  what the others' reservations leave. A process that gives up part of its share keeps
+  it reserved until its sends of the last second have left the window.
+- **the ceiling goes where the work is.** Processes with sends waiting or going say how
+  many (`demand`); the ceiling is split between them evenly, a process that needs less
+  than an even split getting what it needs (water-filling), the rest again evenly.
+  An idle process holds nothing.
+- **a dead process's share comes back within seconds.** A lease lasts `LEASE_SECONDS`;
+  a process that stops renewing stops sending when it ends, and its reservation counts
+  `DRAIN_SECONDS` longer (its last sends may still be in the window), then no more.
+- **a process alone holds the whole ceiling**: one more transaction when it starts
+  sending after a quiet spell, a few a second while it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.ceiling_shares import (
+    ceiling_shares,
+    forget_lapsed_shares,
+    lock_ceiling_shares,
+    put_ceiling_share,
+)
+
+__all__ = [
+    "DRAIN_SECONDS",
+    "LEASE_SECONDS",
+    "ShareAsk",
+    "ShareGrant",
+    "even_split",
+    "renew_shares",
+]
+
+# How long a share is held without renewing it (a process renews several times a second
+# while it sends, so a slow database does not stop its sends at once).
+LEASE_SECONDS = 3.0
+# How long after its lease a process's last sends may still count in Telegram's window
+# (a second, and the time an answer can be late).
+DRAIN_SECONDS = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class ShareAsk:
+    """What a process tells about one ceiling when it renews its share.
+
+    `units`: the whole ceiling (messages a second); `held`: the share it may use until
+    the renewal takes effect; `in_window`: its sends that can still count in a second
+    from now; `demand`: what it would use (its sends of the last second and those
+    waiting; 0: it is idle and gives its share back).
+    """
+
+    ceiling: str
+    units: int
+    held: int
+    in_window: int
+    demand: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShareGrant:
+    """A process's share of one ceiling until its lease ends.
+
+    `pace`: the share it is heading for (more than `held` while others still give theirs
+    back); `contended`: some process holds less than it is heading for, so renewing soon
+    helps (the others' shares change as they renew).
+    """
+
+    ceiling: str
+    held: int
+    pace: int
+    contended: bool
+
+
+def even_split(units: int, demands: dict[str, int]) -> dict[str, int]:
+    """Split `units` between holders by their demands: water-filling, the rest evenly.
+
+    A holder asking for less than an even split gets what it asks for; the others split
+    what is left evenly; whatever nobody asked for is split evenly among all of them.
+    Holders are taken in the order of their names, so every process reckons alike.
+    """
+    if not demands:
+        return {}
+    given: dict[str, int] = {}
+    left = units
+    by_demand = sorted(demands, key=lambda holder: (min(demands[holder], units), holder))
+    for taken, holder in enumerate(by_demand):
+        fair = left // (len(by_demand) - taken)
+        given[holder] = min(demands[holder], units, fair)
+        left -= given[holder]
+    holders = sorted(demands)
+    for number, holder in enumerate(holders):
+        given[holder] += left // len(holders) + (1 if number < left % len(holders) else 0)
+    return given
+
+
+async def renew_shares(
+    sessions: async_sessionmaker[AsyncSession],
+    holder: str,
+    asks: Sequence[ShareAsk],
+    *,
+    lease: float = LEASE_SECONDS,
+    drain: float = DRAIN_SECONDS,
+) -> list[ShareGrant]:
+    """Renew `holder`'s share of each ceiling asked about, for `lease` seconds from now.
+
+    The new share holds from when this returns until `lease` seconds after it was
+    called; until it returns, the share held before does.
+    """
+    async with sessions.begin() as session:
+        now = await lock_ceiling_shares(session)
+        await forget_lapsed_shares(session, now - timedelta(seconds=lease + drain))
+        grants = []
+        for ask in asks:
+            grant, reserved = await _grant(session, holder, ask, now, drain)
+            await put_ceiling_share(
+                session,
+                holder,
+                ask.ceiling,
+                held=grant.held,
+                reserved=reserved,
+                demand=ask.demand,
+                expires_at=now + timedelta(seconds=lease),
+            )
+            grants.append(grant)
+    return grants
+
+
+async def _grant(
+    session: AsyncSession, holder: str, ask: ShareAsk, now: datetime, drain: float
+) -> tuple[ShareGrant, int]:
+    """The share `holder` gets of one ceiling, and what it reserves with it."""
+    rows = [row for row in await ceiling_shares(session, ask.ceiling) if row.holder != holder]
+    # Reservations count until their lease and drain are over; demands only while leased.
+    counting = [row for row in rows if row.expires_at + timedelta(seconds=drain) > now]
+    leased = [row for row in counting if row.expires_at > now]
+    demands = {row.holder: row.demand for row in leased if row.demand > 0}
+    if ask.demand > 0:
+        demands[holder] = ask.demand
+    targets = even_split(ask.units, demands)
+    target = targets.get(holder, 0)
+    left = ask.units - sum(row.reserved for row in counting)
+    held = max(0, min(target, left))
+    # Until this commits, the share held before still holds; sends already made count too.
+    reserved = max(ask.held, held, ask.in_window)
+    contended = held < target or any(targets.get(row.holder, 0) > row.held for row in leased)
+    return ShareGrant(ask.ceiling, held, max(held, target), contended), reserved
