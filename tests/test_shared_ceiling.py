@@ -164,7 +164,7 @@ async def test_a_process_that_died_has_its_share_back_in_the_pool_within_seconds
     system_runtime: Runtime,
 ) -> None:
     sessions = system_runtime.sessions
-    # Short leases, so the story takes half a second (a real one is three plus 1.5 s).
+    # Short leases, so the story takes half a second (real ones: two seconds, and 1.2 s of drain).
     short = {"lease": 0.2, "drain": 0.2}
     await renew_shares(sessions, "worker", _ask(CEILING), **short)
     (bot,) = await renew_shares(sessions, "bot", _ask(CEILING), **short)

@@ -17,7 +17,6 @@ from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
 )
-
 from telegram.error import RetryAfter
 
 from simulator import RecordedRequest, TelegramSimulator

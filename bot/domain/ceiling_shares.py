@@ -47,10 +47,10 @@ __all__ = [
 
 # How long a share is held without renewing it (a process renews several times a second
 # while it sends, so a slow database does not stop its sends at once).
-LEASE_SECONDS = 3.0
+LEASE_SECONDS = 2.0
 # How long after its lease a process's last sends may still count in Telegram's window
 # (a second, and the time an answer can be late).
-DRAIN_SECONDS = 1.5
+DRAIN_SECONDS = 1.2
 
 
 @dataclass(frozen=True, slots=True)
