@@ -1,7 +1,7 @@
 """Benchmark: N `netcoach run --dispatch-only` processes on one database, one shared ceiling.
 
     .venv/bin/python -m benchmarks.scale_out [--processes 1,2] [--members 10000] [--rate 30]
-        [--paid] [--database postgres|sqlite|URL]
+        [--paid] [--database postgres|sqlite|URL] [--logs DIR]
 
 For each process count: a fresh database and a fresh simulator (a child process of its
 own, enforcing Telegram's free ceiling `--rate` and, for messages sent with
@@ -51,10 +51,7 @@ def _simulator(rate: float, conn: Connection) -> None:
 
     def on_request(request: RecordedRequest) -> None:
         if request.method == "sendMessage" and request.ok:
-            if sends:
-                sends[1:] = [time.monotonic()]
-            else:
-                sends.append(time.monotonic())
+            sends.append(time.monotonic())
 
     async def serve() -> None:
         async with TelegramSimulator(
@@ -84,6 +81,7 @@ def _simulator(rate: float, conn: Connection) -> None:
                             "first_send": sends[0] if sends else float("nan"),
                             "last_send": sends[-1] if sends else float("nan"),
                             "cpu": usage.ru_utime + usage.ru_stime,
+                            "per_second": _per_second(sends),
                         }
                     )
                 else:
@@ -91,6 +89,16 @@ def _simulator(rate: float, conn: Connection) -> None:
                     return
 
     asyncio.run(serve())
+
+
+def _per_second(sends: list[float]) -> list[int]:
+    """Messages in each second from the first send on."""
+    counts: list[int] = []
+    for moment in sends:
+        second = int(moment - sends[0])
+        counts.extend([0] * (second + 1 - len(counts)))
+        counts[second] += 1
+    return counts
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -178,7 +186,7 @@ def _ask(conn: Connection, command: str, argument: Any = None) -> Any:
 
 
 async def _run(
-    processes: int, members: int, rate: float, paid: bool, database: str
+    processes: int, members: int, rate: float, paid: bool, database: str, keep_logs: str | None
 ) -> dict[str, Any]:
     from bot.clock import SystemClock
     from bot.domain.runtime import Runtime
@@ -195,7 +203,8 @@ async def _run(
     port = parent.recv()
     _ask(parent, "users", members)
     workers: list[asyncio.subprocess.Process] = []
-    with tempfile.TemporaryDirectory() as logs:
+    with tempfile.TemporaryDirectory() as scratch:
+        logs = keep_logs or scratch
         async with _scratch_database(database) as url:
             env = {k: v for k, v in os.environ.items() if not k.startswith("NETCOACH_")}
             env |= {
@@ -288,6 +297,7 @@ async def _run(
         ),
         "machine_busy": f"{100 * busy / total:.0f} % of {os.cpu_count()} cores",
         "worker_tracebacks": tracebacks,
+        "sends_each_second": stats["per_second"] if len(stats["per_second"]) <= 40 else "…",
     }
 
 
@@ -303,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         default="postgres",
         help="postgres (NETCOACH_TEST_POSTGRES_URL's server), sqlite, or a PostgreSQL URL",
     )
+    parser.add_argument("--logs", help="a directory to keep the workers' logs in")
     args = parser.parse_args(argv)
     if args.database == "postgres":
         args.database = os.environ.get("NETCOACH_TEST_POSTGRES_URL", "")
@@ -310,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--database postgres needs NETCOACH_TEST_POSTGRES_URL")
     counts = [int(count) for count in args.processes.split(",")]
     results = [
-        asyncio.run(_run(count, args.members, args.rate, args.paid, args.database))
+        asyncio.run(_run(count, args.members, args.rate, args.paid, args.database, args.logs))
         for count in counts
     ]
     for key in results[0]:

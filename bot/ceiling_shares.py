@@ -4,7 +4,7 @@ Every `run` process on one database holds a share of each ceiling
 (`bot.domain.ceiling_shares` explains how they are split) and its pacer sends within it.
 The keeper renews the shares a few times a second while the pacer has sends waiting or
 in its window, at once when a send waits for a share the process does not hold, and
-more often while some process holds less than it is heading for (shares move as their
+more often while some process holds less than its part of the split (shares move as their
 holders renew). Idle, it gives its share back and touches the database no more until
 the next send.
 
@@ -35,7 +35,7 @@ log = logging.getLogger("netcoach.ceiling")
 
 # How often a share is renewed while the process sends (others learn its demand then).
 RENEW_EVERY = 0.25
-# How often while some process holds less than it is heading for; also the least time
+# How often while some process holds less than its part of the split; also the least time
 # between two renewals.
 RENEW_SOON = 0.05
 # After a failed renewal (the database away): the next try. The lease runs out meanwhile.
@@ -80,7 +80,7 @@ class CeilingKeeper:
         self._last_logged = -_LOG_EVERY
         # Nothing is held until the database says so.
         for use in pacer.uses():
-            pacer.share(use.ceiling, 0, pace=use.units, until=pacer.now())
+            pacer.share(use.ceiling, 0, until=pacer.now())
         pacer.when_short(self._wanted.set)
 
     async def start(self) -> None:
@@ -134,30 +134,26 @@ class CeilingKeeper:
         if not busy:
             # Nothing starts from here on, so nothing but what is in the window is reserved.
             for use in self.pacer.uses():
-                self.pacer.share(use.ceiling, 0, pace=use.units, until=began)
+                self.pacer.share(use.ceiling, 0, until=began)
         asks = [self._ask(use, busy) for use in self.pacer.uses()]
         grants = await renew_shares(
             self._sessions, self.holder, asks, lease=self._lease, drain=self._drain
         )
         for grant in grants:
             ceiling = Ceiling(grant.ceiling)
-            self.pacer.share(ceiling, grant.held, pace=grant.pace, until=began + self._lease)
+            self.pacer.share(ceiling, grant.held, until=began + self._lease)
         self._holding = busy
         self._contended = any(grant.contended for grant in grants)
 
     @staticmethod
     def _ask(use: CeilingUse, busy: bool) -> ShareAsk:
-        """What to ask for: with sends waiting, what went in the last second and the waiting
-        ones; with none, only what is still on its way (so a finished dispatch gives its
-        share back at once)."""
-        demand = use.waiting + (use.in_window if use.waiting else use.in_flight)
-        return ShareAsk(
-            use.ceiling.value,
-            use.units,
-            use.held,
-            use.in_window,
-            min(use.units, demand) if busy else 0,
-        )
+        """What to ask for: what went in the last second (or is on its way) and what waits.
+
+        A dispatch whose next batch is a moment away keeps what it used; one that is done
+        asks for less as its sends leave the window, and nothing once they have.
+        """
+        demand = min(use.units, use.waiting + use.in_window) if busy else 0
+        return ShareAsk(use.ceiling.value, use.units, use.held, use.in_window, demand)
 
     def _log_failure(self, problem: Exception) -> None:
         now = time.monotonic()

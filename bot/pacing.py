@@ -126,11 +126,12 @@ class _Window:
         self.rate = rate
         self.units = max(1, math.floor(rate))
         # The share held (in units) and until when (monotonic); alone, all of it for good.
+        # Sends are spaced for the whole ceiling even with a part of it: the window keeps
+        # them within the share, and a share that grows (another process giving its back)
+        # is used as fast as the other's sends leave the window.
         self.held = self.units
         self.until = math.inf
-        # The share this pacer is heading for: its sends are spaced for it, while the
-        # window keeps them within what it holds.
-        self.pace = self.units
+        self.interval = 1.0 / rate
         self.next_slot = 0.0
         # When each answered send was counted, earliest first; dropped a second later.
         self.counted: list[float] = []
@@ -139,11 +140,6 @@ class _Window:
         # Whoever is next holds the turn while it waits, so sends go in the order they
         # came (replies before scheduled sends that are still waiting).
         self.turn = _Turn()
-
-    @property
-    def interval(self) -> float:
-        """The gap between two sends at the pace this pacer is heading for."""
-        return self.units / (self.rate * max(1, self.pace))
 
     def held_at(self, now: float) -> int:
         """The share that may be used at `now` (none once the lease is over)."""
@@ -331,12 +327,11 @@ class SendPacer:
             for w in self._all_windows()
         ]
 
-    def share(self, ceiling: Ceiling, held: int, *, pace: int, until: float) -> None:
-        """From now until `until` (monotonic) hold `held` of `ceiling`, heading for `pace`."""
+    def share(self, ceiling: Ceiling, held: int, *, until: float) -> None:
+        """From now until `until` (monotonic) hold `held` messages a second of `ceiling`."""
         for window in self._all_windows():
             if window.ceiling == ceiling:
                 window.held = max(0, min(held, window.units))
-                window.pace = max(1, min(pace, window.units))
                 window.until = until
         self._wake_senders()
 

@@ -74,14 +74,12 @@ class ShareAsk:
 class ShareGrant:
     """A process's share of one ceiling until its lease ends.
 
-    `pace`: the share it is heading for (more than `held` while others still give theirs
-    back); `contended`: some process holds less than it is heading for, so renewing soon
-    helps (the others' shares change as they renew).
+    `contended`: some process holds less than its part of the split (while others still
+    give theirs back), so renewing soon helps: the shares move as their holders renew.
     """
 
     ceiling: str
     held: int
-    pace: int
     contended: bool
 
 
@@ -157,4 +155,4 @@ async def _grant(
     # Until this commits, the share held before still holds; sends already made count too.
     reserved = max(ask.held, held, ask.in_window)
     contended = held < target or any(targets.get(row.holder, 0) > row.held for row in leased)
-    return ShareGrant(ask.ceiling, held, max(held, target), contended), reserved
+    return ShareGrant(ask.ceiling, held, contended), reserved
