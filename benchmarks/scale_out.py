@@ -204,7 +204,8 @@ async def _run(
     _ask(parent, "users", members)
     workers: list[asyncio.subprocess.Process] = []
     with tempfile.TemporaryDirectory() as scratch:
-        logs = keep_logs or scratch
+        logs = Path(keep_logs or scratch) / f"{processes}-processes"
+        logs.mkdir(parents=True, exist_ok=True)
         async with _scratch_database(database) as url:
             env = {k: v for k, v in os.environ.items() if not k.startswith("NETCOACH_")}
             env |= {
@@ -218,7 +219,7 @@ async def _run(
             ports = [_free_port() for _ in range(processes)]
             try:
                 for number, health in enumerate(ports):
-                    with (Path(logs) / f"worker-{number}.log").open("wb") as log:
+                    with (logs / f"worker-{number}.log").open("wb") as log:
                         workers.append(
                             await asyncio.create_subprocess_exec(
                                 sys.executable,
@@ -266,7 +267,7 @@ async def _run(
                         worker.terminate()
                 for worker in workers:
                     await worker.wait()
-            tracebacks = _tracebacks(Path(logs))
+            tracebacks = _tracebacks(logs)
     _ask(parent, "stop")
     simulator.join(5)
     delivered = stats["sent"]
