@@ -34,7 +34,7 @@ __all__ = ["RENEW_EVERY", "RENEW_SOON", "CeilingKeeper", "shares_the_database"]
 log = logging.getLogger("netcoach.ceiling")
 
 # How often a share is renewed while the process sends (others learn its demand then).
-RENEW_EVERY = 0.25
+RENEW_EVERY = 0.1
 # How often while some process holds less than its part of the split; also the least time
 # between two renewals.
 RENEW_SOON = 0.05
@@ -137,7 +137,12 @@ class CeilingKeeper:
                 self.pacer.share(use.ceiling, 0, until=began)
         asks = [self._ask(use, busy) for use in self.pacer.uses()]
         grants = await renew_shares(
-            self._sessions, self.holder, asks, lease=self._lease, drain=self._drain
+            self._sessions,
+            self.holder,
+            asks,
+            lease=self._lease,
+            drain=self._drain,
+            settle=lambda ceiling, held: self.pacer.shrink(Ceiling(ceiling), held),
         )
         for grant in grants:
             ceiling = Ceiling(grant.ceiling)

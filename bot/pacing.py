@@ -335,6 +335,15 @@ class SendPacer:
                 window.until = until
         self._wake_senders()
 
+    def shrink(self, ceiling: Ceiling, held: int) -> int:
+        """Hold at most `held` of `ceiling` from now on; return its sends still in the window."""
+        now = self._monotonic()
+        for window in self._all_windows():
+            if window.ceiling == ceiling:
+                window.held = max(0, min(held, window.held))
+                return window.in_window(now)
+        return 0
+
     def when_short(self, callback: Callable[[], None]) -> None:
         """Call `callback` whenever a send waits for a share this pacer does not hold."""
         self._on_short = callback

@@ -138,6 +138,27 @@ async def test_a_process_joining_gets_what_the_other_gives_back_and_never_more(
     assert not worker.contended
 
 
+async def test_a_process_that_keeps_to_its_smaller_share_at_once_frees_the_rest_at_once(
+    system_runtime: Runtime,
+) -> None:
+    sessions = system_runtime.sessions
+    await renew_shares(sessions, "bot", _ask(CEILING))
+    await renew_shares(sessions, "worker", _ask(CEILING))
+    kept_to: list[tuple[str, int]] = []
+
+    def settle(ceiling: str, held: int) -> int:
+        kept_to.append((ceiling, held))
+        return 22  # of its sends, 22 are still in the window now
+
+    (bot,) = await renew_shares(
+        sessions, "bot", _ask(CEILING, held=CEILING, in_window=CEILING), settle=settle
+    )
+    assert kept_to == [("free", CEILING // 2)] and bot.held == CEILING // 2
+    # Not the whole ceiling it held until now: only what its sends still take up.
+    (worker,) = await renew_shares(sessions, "worker", _ask(CEILING))
+    assert worker.held == CEILING - 22
+
+
 async def test_an_idle_process_gives_its_share_to_the_one_with_work(
     system_runtime: Runtime,
 ) -> None:

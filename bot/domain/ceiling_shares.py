@@ -23,7 +23,7 @@ rows in the database, changed one transaction at a time, so that:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +39,7 @@ from storage.ceiling_shares import (
 __all__ = [
     "DRAIN_SECONDS",
     "LEASE_SECONDS",
+    "Settle",
     "ShareAsk",
     "ShareGrant",
     "even_split",
@@ -51,6 +52,11 @@ LEASE_SECONDS = 2.0
 # How long after its lease a process's last sends may still count in Telegram's window
 # (a second, and the time an answer can be late).
 DRAIN_SECONDS = 1.2
+
+
+# Takes a smaller share of a ceiling into use at once, before it is written; returns the
+# sends that can still count in a second from now (`ShareAsk.in_window`, counted again).
+Settle = Callable[[str, int], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +118,15 @@ async def renew_shares(
     *,
     lease: float = LEASE_SECONDS,
     drain: float = DRAIN_SECONDS,
+    settle: Settle | None = None,
 ) -> list[ShareGrant]:
     """Renew `holder`'s share of each ceiling asked about, for `lease` seconds from now.
 
     The new share holds from when this returns until `lease` seconds after it was
-    called; until it returns, the share held before does.
+    called; until it returns, the share held before does. A share that shrinks is
+    handed to `settle` before it is written, if given: once the process keeps to it,
+    only its sends so far stay reserved beyond it (not the larger share it held), and
+    the others get the rest a renewal sooner.
     """
     async with sessions.begin() as session:
         now = await lock_ceiling_shares(session)
@@ -124,6 +134,8 @@ async def renew_shares(
         grants = []
         for ask in asks:
             grant, reserved = await _grant(session, holder, ask, now, drain)
+            if settle is not None and grant.held < ask.held:
+                reserved = max(grant.held, settle(ask.ceiling, grant.held))
             await put_ceiling_share(
                 session,
                 holder,
