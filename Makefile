@@ -75,7 +75,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.dispatch_isolation
 	if [ -n "$$NETCOACH_TEST_POSTGRES_URL" ]; then \
 		$(BIN)/python -m benchmarks.dispatch --rate 30 --database postgres && \
-		$(BIN)/python -m benchmarks.dispatch --rate 1000 --database postgres; fi
+		$(BIN)/python -m benchmarks.dispatch --rate 1000 --database postgres && \
+		$(BIN)/python -m benchmarks.scale_out --processes 1,2 --members 300 --rate 30 && \
+		$(BIN)/python -m benchmarks.scale_out --processes 1,2 --members 10000 --paid; fi
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build *.egg-info

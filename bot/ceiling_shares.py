@@ -2,7 +2,7 @@
 
 Every `run` process on one database holds a share of each ceiling
 (`bot.domain.ceiling_shares` explains how they are split) and its pacer sends within it.
-The keeper renews the shares a few times a second while the pacer has sends waiting or
+The keeper renews the shares ten times a second while the pacer has sends waiting or
 in its window, at once when a send waits for a share the process does not hold, and
 more often while some process holds less than its part of the split (shares move as their
 holders renew). Idle, it gives its share back and touches the database no more until

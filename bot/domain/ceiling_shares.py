@@ -18,7 +18,7 @@ rows in the database, changed one transaction at a time, so that:
   a process that stops renewing stops sending when it ends, and its reservation counts
   `DRAIN_SECONDS` longer (its last sends may still be in the window), then no more.
 - **a process alone holds the whole ceiling**: one more transaction when it starts
-  sending after a quiet spell, a few a second while it sends.
+  sending after a quiet spell, ten a second while it sends.
 """
 
 from __future__ import annotations
