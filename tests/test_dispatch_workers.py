@@ -11,20 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import SystemClock
 from bot.domain.runtime import Runtime
-from bot.settings import Settings
-from content.cards import load_cards
 from simulator import TelegramSimulator
-from storage.engine import create_engine, create_session_factory
 from storage.models import Delivery, DeliveryStatus
-from tests.support.databases import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_url,
-)
+from tests.support.databases import own_database
 from tests.support.members import add_members
-from tests.support.processes import CountingProxy, netcoach_process, wait_until
+from tests.support.processes import CountingProxy, live_runtime, netcoach_process, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -33,27 +25,17 @@ CEILING = 1000  # the bot's, shared by the workers (the simulator's too)
 
 
 @pytest.fixture
-def own_postgres_database() -> Iterator[str]:
+def own_postgres_database(tmp_path: Path) -> Iterator[str]:
     """A database of its own for processes that outlive one test's transactions."""
-    server = postgres_url()
-    if server is None:
-        pytest.skip("PostgreSQL tests need NETCOACH_TEST_POSTGRES_URL (set by .ci/run)")
-    url = asyncio.run(create_postgres_database(server))
-    yield url
-    asyncio.run(drop_postgres_database(server, url))
+    with own_database("postgres", tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 async def system_runtime(own_postgres_database: str) -> AsyncIterator[Runtime]:
     """A runtime on that database with the real clock, as the worker processes have."""
-    engine = create_engine(own_postgres_database)
-    yield Runtime(
-        sessions=create_session_factory(engine),
-        clock=SystemClock(),
-        settings=Settings(database_url=own_postgres_database, _env_file=None),  # type: ignore[call-arg]
-        curriculum=load_cards(),
-    )
-    await engine.dispose()
+    async with live_runtime(own_postgres_database) as runtime:
+        yield runtime
 
 
 async def test_two_dispatch_workers_share_thousands_of_prompts_and_nobody_gets_two(

@@ -16,21 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import SystemClock
 from bot.domain.ceiling_shares import ShareAsk, even_split, renew_shares
 from bot.domain.runtime import Runtime
-from bot.settings import Settings
-from content.cards import load_cards
 from simulator import TelegramSimulator
-from storage.engine import create_engine, create_session_factory
-from storage.migrate import upgrade_database
-from tests.support.databases import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_url,
-)
+from tests.support.databases import own_database
 from tests.support.members import add_members
-from tests.support.processes import CountingProxy, netcoach_process, wait_until
+from tests.support.processes import CountingProxy, live_runtime, netcoach_process, wait_until
 
 CEILING = 30
 CROWD = 300
@@ -39,30 +30,15 @@ CROWD = 300
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database of its own, for processes that outlive one test's transactions."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'netcoach.db'}"
-        asyncio.run(upgrade_database(url))
+    with own_database(request.param, tmp_path) as url:
         yield url
-        return
-    server = postgres_url()
-    if server is None:
-        pytest.skip("PostgreSQL tests need NETCOACH_TEST_POSTGRES_URL (set by .ci/run)")
-    url = asyncio.run(create_postgres_database(server))
-    yield url
-    asyncio.run(drop_postgres_database(server, url))
 
 
 @pytest.fixture
 async def system_runtime(shared_database: str) -> AsyncIterator[Runtime]:
     """A runtime on that database with the real clock, as the processes have."""
-    engine = create_engine(shared_database)
-    yield Runtime(
-        sessions=create_session_factory(engine),
-        clock=SystemClock(),
-        settings=Settings(database_url=shared_database, _env_file=None),  # type: ignore[call-arg]
-        curriculum=load_cards(),
-    )
-    await engine.dispose()
+    async with live_runtime(shared_database) as runtime:
+        yield runtime
 
 
 @pytest.mark.parametrize("processes", [2, 3])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -18,6 +23,7 @@ __all__ = [
     "create_empty_postgres_database",
     "create_postgres_database",
     "drop_postgres_database",
+    "own_database",
     "postgres_url",
     "truncate_all",
 ]
@@ -71,3 +77,26 @@ async def truncate_all(url: str) -> None:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+@contextmanager
+def own_database(kind: str, directory: Path) -> Iterator[str]:
+    """A migrated database of its own, for processes that outlive one test's transactions.
+
+    `kind` "sqlite": a new file in `directory`; "postgres": a new database on the test
+    server, dropped afterwards (the test skips without one). Call it outside a running
+    event loop (from a synchronous fixture).
+    """
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{directory / 'netcoach.db'}"
+        asyncio.run(upgrade_database(url))
+        yield url
+        return
+    server = postgres_url()
+    if server is None:
+        pytest.skip("PostgreSQL tests need NETCOACH_TEST_POSTGRES_URL (set by .ci/run)")
+    url = asyncio.run(create_postgres_database(server))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_postgres_database(server, url))

@@ -15,9 +15,29 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.clock import SystemClock
+from bot.domain.runtime import Runtime
+from bot.settings import Settings
+from content.cards import load_cards
 from simulator import TelegramSimulator
+from storage.engine import create_engine, create_session_factory
 
-__all__ = ["CountingProxy", "netcoach", "netcoach_process", "wait_until"]
+__all__ = ["CountingProxy", "live_runtime", "netcoach", "netcoach_process", "wait_until"]
+
+
+@asynccontextmanager
+async def live_runtime(database_url: str) -> AsyncIterator[Runtime]:
+    """A runtime on `database_url` with the real clock, as `netcoach run` processes have."""
+    engine = create_engine(database_url)
+    try:
+        yield Runtime(
+            sessions=create_session_factory(engine),
+            clock=SystemClock(),
+            settings=Settings(database_url=database_url, _env_file=None),  # type: ignore[call-arg]
+            curriculum=load_cards(),
+        )
+    finally:
+        await engine.dispose()
 
 
 async def wait_until(condition: object, *, timeout: float, every: float = 0.05) -> None:
