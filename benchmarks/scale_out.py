@@ -253,6 +253,7 @@ async def _run(
                 due_at = time.monotonic()
                 await engine.dispose()
                 stats = _ask(parent, "stats")
+                simulator_before = stats["cpu"]
                 while stats["sent"] < members:
                     if time.monotonic() - due_at > 60 + 3 * members / min(rate, 100):
                         raise TimeoutError(f"only {stats['sent']} of {members} delivered")
@@ -295,6 +296,9 @@ async def _run(
         "busiest_worker_core_share": f"{100 * max(worker_cpu) / wall:.0f} %",
         "database_cpu_ms_per_prompt": round(
             1000 * (database_after - database_before) / max(1, delivered), 2
+        ),
+        "simulator_cpu_ms_per_prompt": round(
+            1000 * (stats["cpu"] - simulator_before) / max(1, delivered), 2
         ),
         "machine_busy": f"{100 * busy / total:.0f} % of {os.cpu_count()} cores",
         "worker_tracebacks": tracebacks,

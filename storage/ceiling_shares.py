@@ -3,14 +3,17 @@
 Share changes take turns: every transaction that changes them first calls
 `lock_ceiling_shares`, which on PostgreSQL takes a transaction-level advisory lock and on
 SQLite relies on the transaction's `BEGIN IMMEDIATE` (the write lock), so the rows it
-then reads stay as they are until it commits.
+then reads stay as they are until it commits. A renewal is three statements and a
+commit: the lock (with the time), the rows, the holder's new rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CeilingShare
@@ -18,15 +21,37 @@ from storage.upsert import dialect_insert
 
 __all__ = [
     "CEILING_LOCK_ID",
+    "ShareRow",
     "ceiling_shares",
-    "forget_lapsed_shares",
+    "forget_shares",
     "lock_ceiling_shares",
-    "put_ceiling_share",
+    "put_ceiling_shares",
 ]
 
 # The advisory lock key of share changes on PostgreSQL ("ceiling" in ASCII); the
 # migrations' key differs.
 CEILING_LOCK_ID = 0x6365696C696E67
+
+_COLUMNS = (
+    CeilingShare.holder,
+    CeilingShare.ceiling,
+    CeilingShare.held,
+    CeilingShare.reserved,
+    CeilingShare.demand,
+    CeilingShare.expires_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareRow:
+    """One holder's share of one ceiling, as stored."""
+
+    holder: str
+    ceiling: str
+    held: int
+    reserved: int
+    demand: int
+    expires_at: datetime
 
 
 async def lock_ceiling_shares(session: AsyncSession) -> datetime:
@@ -37,8 +62,11 @@ async def lock_ceiling_shares(session: AsyncSession) -> datetime:
     runs on one machine).
     """
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CEILING_LOCK_ID})
-        now = await session.scalar(select(func.clock_timestamp()))
+        now = (
+            await session.execute(
+                select(func.pg_advisory_xact_lock(CEILING_LOCK_ID), func.clock_timestamp())
+            )
+        ).one()[1]
         assert isinstance(now, datetime)
         return now.astimezone(UTC)
     # The first statement opens the transaction (BEGIN IMMEDIATE: the write lock).
@@ -46,31 +74,48 @@ async def lock_ceiling_shares(session: AsyncSession) -> datetime:
     return datetime.now(UTC)
 
 
-async def ceiling_shares(session: AsyncSession, ceiling: str) -> list[CeilingShare]:
-    """Every holder's row for `ceiling`."""
-    rows = await session.execute(select(CeilingShare).where(CeilingShare.ceiling == ceiling))
-    return list(rows.scalars())
+async def ceiling_shares(session: AsyncSession) -> list[ShareRow]:
+    """Every holder's row of every ceiling."""
+    rows = await session.execute(select(*_COLUMNS))
+    return [ShareRow(*row) for row in rows]
 
 
-async def put_ceiling_share(
-    session: AsyncSession,
-    holder: str,
-    ceiling: str,
-    *,
-    held: int,
-    reserved: int,
-    demand: int,
-    expires_at: datetime,
-) -> None:
-    """Write `holder`'s share of `ceiling` (a new row or the one it had)."""
-    values = {"held": held, "reserved": reserved, "demand": demand, "expires_at": expires_at}
+async def put_ceiling_shares(session: AsyncSession, rows: Sequence[ShareRow]) -> None:
+    """Write holders' shares (new rows, or over the ones they had)."""
+    if not rows:
+        return
     insert = dialect_insert(session)
-    statement = insert(CeilingShare).values(holder=holder, ceiling=ceiling, **values)
+    statement = insert(CeilingShare).values(
+        [
+            {
+                "holder": row.holder,
+                "ceiling": row.ceiling,
+                "held": row.held,
+                "reserved": row.reserved,
+                "demand": row.demand,
+                "expires_at": row.expires_at,
+            }
+            for row in rows
+        ]
+    )
+    excluded = statement.excluded
     await session.execute(
-        statement.on_conflict_do_update(index_elements=["holder", "ceiling"], set_=values)
+        statement.on_conflict_do_update(
+            index_elements=["holder", "ceiling"],
+            set_={
+                "held": excluded.held,
+                "reserved": excluded.reserved,
+                "demand": excluded.demand,
+                "expires_at": excluded.expires_at,
+            },
+        )
     )
 
 
-async def forget_lapsed_shares(session: AsyncSession, before: datetime) -> None:
-    """Delete the rows of leases that ended before `before` (processes gone for good)."""
-    await session.execute(delete(CeilingShare).where(CeilingShare.expires_at < before))
+async def forget_shares(session: AsyncSession, rows: Sequence[ShareRow]) -> None:
+    """Delete rows (of processes gone for good)."""
+    if rows:
+        keys = [(row.holder, row.ceiling) for row in rows]
+        await session.execute(
+            delete(CeilingShare).where(tuple_(CeilingShare.holder, CeilingShare.ceiling).in_(keys))
+        )

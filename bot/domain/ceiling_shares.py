@@ -18,7 +18,7 @@ rows in the database, changed one transaction at a time, so that:
   a process that stops renewing stops sending when it ends, and its reservation counts
   `DRAIN_SECONDS` longer (its last sends may still be in the window), then no more.
 - **a process alone holds the whole ceiling**: one more transaction when it starts
-  sending after a quiet spell, ten a second while it sends.
+  sending after a quiet spell, two a second while it sends.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.ceiling_shares import (
+    ShareRow,
     ceiling_shares,
-    forget_lapsed_shares,
+    forget_shares,
     lock_ceiling_shares,
-    put_ceiling_share,
+    put_ceiling_shares,
 )
 
 __all__ = [
@@ -81,12 +82,14 @@ class ShareGrant:
     """A process's share of one ceiling until its lease ends.
 
     `contended`: some process holds less than its part of the split (while others still
-    give theirs back), so renewing soon helps: the shares move as their holders renew.
+    give theirs back), so renewing soon helps: the shares move as their holders renew;
+    `shared`: other processes hold or reserve part of it.
     """
 
     ceiling: str
     held: int
     contended: bool
+    shared: bool
 
 
 def even_split(units: int, demands: dict[str, int]) -> dict[str, int]:
@@ -130,41 +133,43 @@ async def renew_shares(
     """
     async with sessions.begin() as session:
         now = await lock_ceiling_shares(session)
-        await forget_lapsed_shares(session, now - timedelta(seconds=lease + drain))
-        grants = []
+        # Reservations count until their lease and drain are over; then they are gone.
+        counting: list[ShareRow] = []
+        lapsed: list[ShareRow] = []
+        for row in await ceiling_shares(session):
+            if row.holder != holder:
+                fresh = row.expires_at + timedelta(seconds=drain) > now
+                (counting if fresh else lapsed).append(row)
+        await forget_shares(session, lapsed)
+        grants: list[ShareGrant] = []
+        mine: list[ShareRow] = []
+        expires_at = now + timedelta(seconds=lease)
         for ask in asks:
-            grant, reserved = await _grant(session, holder, ask, now, drain)
+            others = [row for row in counting if row.ceiling == ask.ceiling]
+            grant, reserved = _grant(holder, ask, others, now)
             if settle is not None and grant.held < ask.held:
                 reserved = max(grant.held, settle(ask.ceiling, grant.held))
-            await put_ceiling_share(
-                session,
-                holder,
-                ask.ceiling,
-                held=grant.held,
-                reserved=reserved,
-                demand=ask.demand,
-                expires_at=now + timedelta(seconds=lease),
-            )
             grants.append(grant)
+            mine.append(ShareRow(holder, ask.ceiling, grant.held, reserved, ask.demand, expires_at))
+        await put_ceiling_shares(session, mine)
     return grants
 
 
-async def _grant(
-    session: AsyncSession, holder: str, ask: ShareAsk, now: datetime, drain: float
+def _grant(
+    holder: str, ask: ShareAsk, others: list[ShareRow], now: datetime
 ) -> tuple[ShareGrant, int]:
-    """The share `holder` gets of one ceiling, and what it reserves with it."""
-    rows = [row for row in await ceiling_shares(session, ask.ceiling) if row.holder != holder]
-    # Reservations count until their lease and drain are over; demands only while leased.
-    counting = [row for row in rows if row.expires_at + timedelta(seconds=drain) > now]
-    leased = [row for row in counting if row.expires_at > now]
+    """The share `holder` gets of one ceiling beside the `others`, and what it reserves."""
+    # Demands count only while their lease runs.
+    leased = [row for row in others if row.expires_at > now]
     demands = {row.holder: row.demand for row in leased if row.demand > 0}
     if ask.demand > 0:
         demands[holder] = ask.demand
     targets = even_split(ask.units, demands)
     target = targets.get(holder, 0)
-    left = ask.units - sum(row.reserved for row in counting)
+    left = ask.units - sum(row.reserved for row in others)
     held = max(0, min(target, left))
     # Until this commits, the share held before still holds; sends already made count too.
     reserved = max(ask.held, held, ask.in_window)
     contended = held < target or any(targets.get(row.holder, 0) > row.held for row in leased)
-    return ShareGrant(ask.ceiling, held, contended), reserved
+    shared = any(row.reserved or row.demand for row in others)
+    return ShareGrant(ask.ceiling, held, contended, shared), reserved
