@@ -106,15 +106,13 @@ class CeilingUse:
 
     `units`: the whole ceiling in messages a second; `held`: the share it may use now;
     `in_window`: its sends that can still count in a second from now (counted in the
-    last second, or in flight); `in_flight`: sends on their way; `waiting`: sends
-    waiting to start.
+    last second, or in flight); `waiting`: sends waiting to start.
     """
 
     ceiling: Ceiling
     units: int
     held: int
     in_window: int
-    in_flight: int
     waiting: int
 
 
@@ -323,7 +321,7 @@ class SendPacer:
         """How this pacer stands with each of its ceilings."""
         now = self._monotonic()
         return [
-            CeilingUse(w.ceiling, w.units, w.held_at(now), w.in_window(now), w.in_flight, w.waiting)
+            CeilingUse(w.ceiling, w.units, w.held_at(now), w.in_window(now), w.waiting)
             for w in self._all_windows()
         ]
 
