@@ -25,7 +25,15 @@ from contextlib import suppress
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.ceiling_shares import DRAIN_SECONDS, LEASE_SECONDS, ShareAsk, renew_shares
+from bot.domain.ceiling_shares import (
+    DRAIN_SECONDS,
+    LEASE_SECONDS,
+    LEAVING_STEP,
+    LEAVING_STEPS,
+    ShareAsk,
+    Window,
+    renew_shares,
+)
 from bot.pacing import Ceiling, CeilingUse, SendPacer
 from storage.engine import create_engine
 
@@ -141,14 +149,14 @@ class CeilingKeeper:
             # Nothing starts from here on, so nothing but what is in the window is reserved.
             for use in self.pacer.uses():
                 self.pacer.share(use.ceiling, 0, until=began)
-        asks = [self._ask(use, busy) for use in self.pacer.uses()]
+        asks = [self._ask(use, busy, began) for use in self.pacer.uses()]
         grants = await renew_shares(
             self._sessions,
             self.holder,
             asks,
             lease=self._lease,
             drain=self._drain,
-            settle=lambda ceiling, held: self.pacer.shrink(Ceiling(ceiling), held),
+            settle=lambda ceiling, held: self._settle(Ceiling(ceiling), held, began),
         )
         for grant in grants:
             ceiling = Ceiling(grant.ceiling)
@@ -157,15 +165,25 @@ class CeilingKeeper:
         self._contended = any(grant.contended for grant in grants)
         self._shared = any(grant.shared for grant in grants)
 
-    @staticmethod
-    def _ask(use: CeilingUse, busy: bool) -> ShareAsk:
+    def _window(self, ceiling: Ceiling, since: float) -> Window:
+        """This process's sends against `ceiling`, by when they leave the window."""
+        staying, leaving = self.pacer.leaving(ceiling, since, LEAVING_STEP, LEAVING_STEPS)
+        return Window(staying, tuple(leaving))
+
+    def _settle(self, ceiling: Ceiling, held: int, since: float) -> Window:
+        """Keep to a smaller share from now on; its sends as they are then."""
+        self.pacer.shrink(ceiling, held)
+        return self._window(ceiling, since)
+
+    def _ask(self, use: CeilingUse, busy: bool, since: float) -> ShareAsk:
         """What to ask for: what went in the last second (or is on its way) and what waits.
 
         A dispatch whose next batch is a moment away keeps what it used; one that is done
         asks for less as its sends leave the window, and nothing once they have.
         """
         demand = min(use.units, use.waiting + use.in_window) if busy else 0
-        return ShareAsk(use.ceiling.value, use.units, use.held, use.in_window, demand)
+        window = self._window(use.ceiling, since)
+        return ShareAsk(use.ceiling.value, use.units, use.held, window, demand)
 
     def _log_failure(self, problem: Exception) -> None:
         now = time.monotonic()

@@ -333,14 +333,34 @@ class SendPacer:
                 window.until = until
         self._wake_senders()
 
-    def shrink(self, ceiling: Ceiling, held: int) -> int:
-        """Hold at most `held` of `ceiling` from now on; return its sends still in the window."""
-        now = self._monotonic()
+    def shrink(self, ceiling: Ceiling, held: int) -> None:
+        """Hold at most `held` of `ceiling` from now on."""
         for window in self._all_windows():
             if window.ceiling == ceiling:
                 window.held = max(0, min(held, window.held))
-                return window.in_window(now)
-        return 0
+
+    def leaving(
+        self, ceiling: Ceiling, since: float, step: float, steps: int
+    ) -> tuple[int, list[int]]:
+        """When the sends counting against `ceiling` leave its window.
+
+        Returns those in flight (and any leaving later than `steps` steps after `since`),
+        and per step after `since` the counted ones that leave within its end.
+        """
+        leaving = [0] * steps
+        staying = 0
+        for window in self._all_windows():
+            if window.ceiling != ceiling:
+                continue
+            window.in_window(self._monotonic())  # drops those already gone
+            staying = window.in_flight
+            for counted_at in window.counted:
+                step_of = max(0, math.ceil((counted_at + 1.0 - since) / step) - 1)
+                if step_of < steps:
+                    leaving[step_of] += 1
+                else:
+                    staying += 1
+        return staying, leaving
 
     def when_short(self, callback: Callable[[], None]) -> None:
         """Call `callback` whenever a send waits for a share this pacer does not hold."""

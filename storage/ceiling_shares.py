@@ -37,20 +37,27 @@ _COLUMNS = (
     CeilingShare.ceiling,
     CeilingShare.held,
     CeilingShare.reserved,
+    CeilingShare.staying,
+    CeilingShare.leaving,
     CeilingShare.demand,
+    CeilingShare.renewed_at,
     CeilingShare.expires_at,
 )
+_UPDATED = ("held", "reserved", "staying", "leaving", "demand", "renewed_at", "expires_at")
 
 
 @dataclass(frozen=True, slots=True)
 class ShareRow:
-    """One holder's share of one ceiling, as stored."""
+    """One holder's share of one ceiling, as stored (`CeilingShare` says what each means)."""
 
     holder: str
     ceiling: str
     held: int
     reserved: int
+    staying: int
+    leaving: list[int]
     demand: int
+    renewed_at: datetime
     expires_at: datetime
 
 
@@ -86,28 +93,13 @@ async def put_ceiling_shares(session: AsyncSession, rows: Sequence[ShareRow]) ->
         return
     insert = dialect_insert(session)
     statement = insert(CeilingShare).values(
-        [
-            {
-                "holder": row.holder,
-                "ceiling": row.ceiling,
-                "held": row.held,
-                "reserved": row.reserved,
-                "demand": row.demand,
-                "expires_at": row.expires_at,
-            }
-            for row in rows
-        ]
+        [{column.key: getattr(row, column.key) for column in _COLUMNS} for row in rows]
     )
     excluded = statement.excluded
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["holder", "ceiling"],
-            set_={
-                "held": excluded.held,
-                "reserved": excluded.reserved,
-                "demand": excluded.demand,
-                "expires_at": excluded.expires_at,
-            },
+            set_={name: excluded[name] for name in _UPDATED},
         )
     )
 

@@ -387,11 +387,14 @@ class CeilingShare(Base):
     """One process's share of one of Telegram's ceilings for the whole bot, for a short lease.
 
     Processes on one database together never hold more than the ceiling: `held` is what
-    the process may send in any second until `expires_at` (the database's clock),
-    `reserved` what its sends can still take up in a second from now (at least `held`),
-    `demand` what it would use (messages of the last second and waiting ones). A
-    process that stops renewing has its share back in the pool a little after its lease
-    (see `bot.domain.ceiling_shares`).
+    the process may send in any second until `expires_at` (the database's clock). What
+    its sends take up of a second from some moment on is at least `reserved`, and at
+    most `staying` (sends that count a whole second more, such as those in flight) plus
+    those of its counted sends that are still in the window then: `leaving` counts them
+    by the step (`bot.domain.ceiling_shares.LEAVING_STEP` after `renewed_at`) in which
+    they leave it. `demand` is what it would use (messages of the last second and
+    waiting ones). A process that stops renewing has its share back in the pool a
+    little after its lease (see `bot.domain.ceiling_shares`).
     """
 
     __tablename__ = "ceiling_shares"
@@ -400,5 +403,8 @@ class CeilingShare(Base):
     ceiling: Mapped[str] = mapped_column(String(16), primary_key=True)
     held: Mapped[int]
     reserved: Mapped[int]
+    staying: Mapped[int]
+    leaving: Mapped[list[int]] = mapped_column(JSON())
     demand: Mapped[int]
+    renewed_at: Mapped[utc_datetime]
     expires_at: Mapped[utc_datetime]

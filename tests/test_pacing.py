@@ -20,6 +20,7 @@ from bot.pacing import (
     GLOBAL_AFTER_CHATS,
     REPLY_BURST,
     WINDOW_GUARD_SECONDS,
+    Ceiling,
     SendPacer,
     StartedSend,
 )
@@ -298,3 +299,23 @@ async def test_a_reply_goes_before_scheduled_sends_still_waiting_for_their_turn(
     await asyncio.gather(send(99, "reply", reply=True), *scheduled)
     assert order.index("reply") <= 2
     assert [name for name in order if name != "reply"] == [f"prompt {c}" for c in range(10)]
+
+
+def test_the_pacer_tells_when_its_sends_leave_the_window_and_keeps_to_a_smaller_share() -> None:
+    clock = FakeClock()
+    pacer = SendPacer(30, monotonic=clock)
+    for chat in range(3):  # answered at once, a tenth of a second apart
+        pacer.answered(pacer.start(chat, clock.now))
+        clock.now += 0.1
+    on_its_way = pacer.start(9, clock.now)
+    # Counted at 100.0, 100.1 and 100.2: they leave at 101.0, 101.1 and 101.2.
+    staying, leaving = pacer.leaving(Ceiling.FREE, 100.31, 0.05, 20)
+    assert staying == 1  # the one on its way counts a whole second after its answer
+    assert [step for step, count in enumerate(leaving) for _ in range(count)] == [13, 15, 17]
+
+    assert (pacer.next_start(clock.now) or math.inf) < 100.4
+    pacer.shrink(Ceiling.FREE, 4)
+    # Four in the window: a fifth waits until the first of them has left.
+    assert pacer.next_start(clock.now) == pytest.approx(101.0)
+    pacer.answered(on_its_way)
+    assert pacer.next_start(clock.now) == pytest.approx(101.0)

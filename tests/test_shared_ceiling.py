@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.ceiling_shares import ShareAsk, even_split, renew_shares
+from bot.domain.ceiling_shares import LEAVING_STEP, ShareAsk, Window, even_split, renew_shares
 from bot.domain.runtime import Runtime
 from simulator import TelegramSimulator
 from tests.support.databases import own_database
@@ -82,7 +82,7 @@ async def test_a_crowd_due_at_once_goes_out_from_several_processes_without_a_429
 
 
 def _ask(demand: int, *, held: int = 0, in_window: int = 0) -> list[ShareAsk]:
-    return [ShareAsk("free", CEILING, held=held, in_window=in_window, demand=demand)]
+    return [ShareAsk("free", CEILING, held=held, window=Window(in_window), demand=demand)]
 
 
 async def test_a_process_joining_gets_what_the_other_gives_back_and_never_more(
@@ -122,9 +122,9 @@ async def test_a_process_that_keeps_to_its_smaller_share_at_once_frees_the_rest_
     await renew_shares(sessions, "worker", _ask(CEILING))
     kept_to: list[tuple[str, int]] = []
 
-    def settle(ceiling: str, held: int) -> int:
+    def settle(ceiling: str, held: int) -> Window:
         kept_to.append((ceiling, held))
-        return 22  # of its sends, 22 are still in the window now
+        return Window(22)  # of its sends, 22 are still in the window now
 
     (bot,) = await renew_shares(
         sessions, "bot", _ask(CEILING, held=CEILING, in_window=CEILING), settle=settle
@@ -133,6 +133,31 @@ async def test_a_process_that_keeps_to_its_smaller_share_at_once_frees_the_rest_
     # Not the whole ceiling it held until now: only what its sends still take up.
     (worker,) = await renew_shares(sessions, "worker", _ask(CEILING))
     assert worker.held == CEILING - 22
+
+
+async def test_the_others_see_a_process_s_sends_leave_the_window_before_it_renews_again(
+    system_runtime: Runtime,
+) -> None:
+    sessions = system_runtime.sessions
+    await renew_shares(sessions, "bot", _ask(CEILING))
+    await renew_shares(sessions, "worker", _ask(CEILING))
+    # The bot is nearly done: five sends on their way, twenty counted ones leave
+    # Telegram's window within a fifth of a second.
+    soon = int(0.2 / LEAVING_STEP) - 1
+    leaving = tuple(20 if step == soon else 0 for step in range(20))
+    (bot,) = await renew_shares(
+        sessions,
+        "bot",
+        _ask(5, held=CEILING, in_window=25),
+        settle=lambda _ceiling, _held: Window(5, leaving),
+    )
+    assert bot.held == 5
+    (worker,) = await renew_shares(sessions, "worker", _ask(CEILING))
+    assert worker.held == 5
+    await asyncio.sleep(0.25)
+    # The bot has not renewed since; its twenty have left, and the worker gets them.
+    (worker,) = await renew_shares(sessions, "worker", _ask(CEILING, held=5, in_window=5))
+    assert worker.held == CEILING - 5
 
 
 async def test_an_idle_process_gives_its_share_to_the_one_with_work(

@@ -6,10 +6,12 @@ sends; its pacer keeps its own sends within its share in every second. The share
 rows in the database, changed one transaction at a time, so that:
 
 - **together they never exceed the ceiling.** A process writes beside its share what its
-  sends can still take up in a second from now (`reserved`: its share, or its sends of
-  the last second and those in flight, whichever is more), and a process is given only
-  what the others' reservations leave. A process that gives up part of its share keeps
-  it reserved until its sends of the last second have left the window.
+  sends can take up of a second from any moment on (`Window`: its sends in flight,
+  and its counted ones by when they leave Telegram's window; or its share, whichever is
+  more), and a process is given only what the others' sends leave at the moment it
+  renews. A process that gives up part of its share keeps it reserved until its sends
+  of the last second have left the window, and the others see them leave as they do,
+  not at its next renewal.
 - **the ceiling goes where the work is.** Processes with sends waiting or going say how
   many (`demand`); the ceiling is split between them evenly, a process that needs less
   than an even split getting what it needs (water-filling), the rest again evenly.
@@ -40,11 +42,15 @@ from storage.ceiling_shares import (
 __all__ = [
     "DRAIN_SECONDS",
     "LEASE_SECONDS",
+    "LEAVING_STEP",
+    "LEAVING_STEPS",
     "Settle",
     "ShareAsk",
     "ShareGrant",
+    "Window",
     "even_split",
     "renew_shares",
+    "taken_up",
 ]
 
 # How long a share is held without renewing it (a process renews several times a second
@@ -55,9 +61,33 @@ LEASE_SECONDS = 2.0
 DRAIN_SECONDS = 1.2
 
 
+# When a process's counted sends leave Telegram's window is told in steps of this many
+# seconds after the moment it began to renew, a second's worth of them.
+LEAVING_STEP = 0.05
+LEAVING_STEPS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A process's sends that can still count against a ceiling, from a moment on.
+
+    `staying`: those that may count a whole second more (in flight: they are counted
+    at their answer); `leaving[k]`: counted ones that leave the window within
+    `(k + 1) * LEAVING_STEP` seconds of that moment.
+    """
+
+    staying: int
+    leaving: tuple[int, ...] = ()
+
+    def after(self, seconds: float) -> int:
+        """How many can still count `seconds` after the moment."""
+        gone = max(0, int(seconds / LEAVING_STEP))
+        return self.staying + sum(self.leaving[gone:])
+
+
 # Takes a smaller share of a ceiling into use at once, before it is written; returns the
-# sends that can still count in a second from now (`ShareAsk.in_window`, counted again).
-Settle = Callable[[str, int], int]
+# process's window counted again, relative to the moment it began to renew.
+Settle = Callable[[str, int], Window]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +95,15 @@ class ShareAsk:
     """What a process tells about one ceiling when it renews its share.
 
     `units`: the whole ceiling (messages a second); `held`: the share it may use until
-    the renewal takes effect; `in_window`: its sends that can still count in a second
-    from now; `demand`: what it would use (its sends of the last second and those
-    waiting; 0: it is idle and gives its share back).
+    the renewal takes effect; `window`: its sends that can still count, from the moment
+    it began to renew; `demand`: what it would use (its sends of the last second and
+    those waiting; 0: it is idle and gives its share back).
     """
 
     ceiling: str
     units: int
     held: int
-    in_window: int
+    window: Window
     demand: int
 
 
@@ -132,6 +162,8 @@ async def renew_shares(
     the others get the rest a renewal sooner.
     """
     async with sessions.begin() as session:
+        # The moment the process began to renew is no later than this, on this clock:
+        # its sends leave the window no later than it says, counted from here.
         now = await lock_ceiling_shares(session)
         # Reservations count until their lease and drain are over; then they are gone.
         counting: list[ShareRow] = []
@@ -146,19 +178,38 @@ async def renew_shares(
         expires_at = now + timedelta(seconds=lease)
         for ask in asks:
             others = [row for row in counting if row.ceiling == ask.ceiling]
-            grant, reserved = _grant(holder, ask, others, now)
+            grant = _grant(holder, ask, others, now)
+            # Until this commits, the share held before still holds, unless it is kept
+            # to the smaller one at once (then the window is counted again).
+            reserved, window = max(ask.held, grant.held), ask.window
             if settle is not None and grant.held < ask.held:
-                reserved = max(grant.held, settle(ask.ceiling, grant.held))
+                reserved, window = grant.held, settle(ask.ceiling, grant.held)
             grants.append(grant)
-            mine.append(ShareRow(holder, ask.ceiling, grant.held, reserved, ask.demand, expires_at))
+            mine.append(
+                ShareRow(
+                    holder,
+                    ask.ceiling,
+                    held=grant.held,
+                    reserved=reserved,
+                    staying=window.staying,
+                    leaving=list(window.leaving),
+                    demand=ask.demand,
+                    renewed_at=now,
+                    expires_at=expires_at,
+                )
+            )
         await put_ceiling_shares(session, mine)
     return grants
 
 
-def _grant(
-    holder: str, ask: ShareAsk, others: list[ShareRow], now: datetime
-) -> tuple[ShareGrant, int]:
-    """The share `holder` gets of one ceiling beside the `others`, and what it reserves."""
+def taken_up(row: ShareRow, now: datetime) -> int:
+    """What a holder's sends take up of the second from `now` on (its row still counting)."""
+    window = Window(row.staying, tuple(row.leaving))
+    return max(row.reserved, window.after((now - row.renewed_at).total_seconds()))
+
+
+def _grant(holder: str, ask: ShareAsk, others: list[ShareRow], now: datetime) -> ShareGrant:
+    """The share `holder` gets of one ceiling beside the `others`."""
     # Demands count only while their lease runs.
     leased = [row for row in others if row.expires_at > now]
     demands = {row.holder: row.demand for row in leased if row.demand > 0}
@@ -166,10 +217,8 @@ def _grant(
         demands[holder] = ask.demand
     targets = even_split(ask.units, demands)
     target = targets.get(holder, 0)
-    left = ask.units - sum(row.reserved for row in others)
-    held = max(0, min(target, left))
-    # Until this commits, the share held before still holds; sends already made count too.
-    reserved = max(ask.held, held, ask.in_window)
+    taken = [taken_up(row, now) for row in others]
+    held = max(0, min(target, ask.units - sum(taken)))
     contended = held < target or any(targets.get(row.holder, 0) > row.held for row in leased)
-    shared = any(row.reserved or row.demand for row in others)
-    return ShareGrant(ask.ceiling, held, contended, shared), reserved
+    shared = any(taken) or any(row.demand for row in leased)
+    return ShareGrant(ask.ceiling, held, contended, shared)

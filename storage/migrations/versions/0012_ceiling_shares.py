@@ -24,7 +24,10 @@ def upgrade() -> None:
         sa.Column("ceiling", sa.String(length=16), nullable=False),
         sa.Column("held", sa.Integer(), nullable=False),
         sa.Column("reserved", sa.Integer(), nullable=False),
+        sa.Column("staying", sa.Integer(), nullable=False),
+        sa.Column("leaving", sa.JSON(), nullable=False),
         sa.Column("demand", sa.Integer(), nullable=False),
+        sa.Column("renewed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("holder", "ceiling", name=op.f("pk_ceiling_shares")),
     )
