@@ -160,7 +160,13 @@ class CeilingKeeper:
         )
         for grant in grants:
             ceiling = Ceiling(grant.ceiling)
-            self.pacer.share(ceiling, grant.held, until=began + self._lease)
+            self.pacer.share(
+                ceiling,
+                grant.held,
+                until=began + self._lease,
+                rising=grant.rising,
+                step=LEAVING_STEP,
+            )
         self._holding = busy
         self._contended = any(grant.contended for grant in grants)
         self._shared = any(grant.shared for grant in grants)

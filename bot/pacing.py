@@ -40,6 +40,7 @@ within the ceiling.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import heapq
 import math
@@ -129,6 +130,11 @@ class _Window:
         # is used as fast as the other's sends leave the window.
         self.held = self.units
         self.until = math.inf
+        # A share that grows as others' sends leave the window: `rising[k]` from
+        # `rising_since + k * rising_step` on, then `held`.
+        self.rising: tuple[int, ...] = ()
+        self.rising_since = 0.0
+        self.rising_step = 0.0
         self.interval = 1.0 / rate
         self.next_slot = 0.0
         # When each answered send was counted, earliest first; dropped a second later.
@@ -139,9 +145,27 @@ class _Window:
         # came (replies before scheduled sends that are still waiting).
         self.turn = _Turn()
 
+    def holding(self, now: float) -> int:
+        """The share held (all of it, once it has grown), or none once the lease is over."""
+        return self.held if now < self.until else 0
+
     def held_at(self, now: float) -> int:
         """The share that may be used at `now` (none once the lease is over)."""
-        return self.held if now < self.until else 0
+        if now >= self.until:
+            return 0
+        step = self._rising_step(now)
+        return self.held if step is None else min(self.held, self.rising[step])
+
+    def next_rise(self, now: float) -> float | None:
+        """When the share grows next while it is still rising."""
+        step = self._rising_step(now)
+        return None if step is None else self.rising_since + (step + 1) * self.rising_step
+
+    def _rising_step(self, now: float) -> int | None:
+        if not self.rising:
+            return None
+        step = max(0, int((now - self.rising_since) / self.rising_step))
+        return step if step < len(self.rising) else None
 
     def in_window(self, now: float) -> int:
         """Sends that may still be counted in a second from `now`."""
@@ -321,16 +345,31 @@ class SendPacer:
         """How this pacer stands with each of its ceilings."""
         now = self._monotonic()
         return [
-            CeilingUse(w.ceiling, w.units, w.held_at(now), w.in_window(now), w.waiting)
+            CeilingUse(w.ceiling, w.units, w.holding(now), w.in_window(now), w.waiting)
             for w in self._all_windows()
         ]
 
-    def share(self, ceiling: Ceiling, held: int, *, until: float) -> None:
-        """From now until `until` (monotonic) hold `held` messages a second of `ceiling`."""
+    def share(
+        self,
+        ceiling: Ceiling,
+        held: int,
+        *,
+        until: float,
+        rising: tuple[int, ...] = (),
+        step: float = 0.0,
+    ) -> None:
+        """From now until `until` (monotonic) hold `held` messages a second of `ceiling`.
+
+        With `rising`, the share grows to `held` in steps of `step` seconds from now:
+        `rising[k]` from `k * step` seconds on.
+        """
         for window in self._all_windows():
             if window.ceiling == ceiling:
                 window.held = max(0, min(held, window.units))
                 window.until = until
+                window.rising = rising if step > 0 else ()
+                window.rising_since = self._monotonic()
+                window.rising_step = step
         self._wake_senders()
 
     def shrink(self, ceiling: Ceiling, held: int) -> None:
@@ -338,6 +377,7 @@ class SendPacer:
         for window in self._all_windows():
             if window.ceiling == ceiling:
                 window.held = max(0, min(held, window.held))
+                window.rising = ()
 
     def leaving(
         self, ceiling: Ceiling, since: float, step: float, steps: int
@@ -381,7 +421,8 @@ class SendPacer:
         for window in windows:
             free_at = window.free_at(now)
             if free_at is None:
-                if self._on_short is not None and window.held_at(now) == 0:
+                short = window.held_at(now) == 0 and window.next_rise(now) is None
+                if self._on_short is not None and short:
                     self._on_short()
                 return None
             planned = max(planned, window.next_slot, free_at)
@@ -434,14 +475,19 @@ class SendPacer:
         """Wait until a send may start under every one of `windows`; return its planned start."""
         while True:
             planned = self._next_start(windows, waiting_since)
+            now = self._monotonic()
+            # A share that is still growing may make room before an answer comes.
+            rises = [rise for w in windows if (rise := w.next_rise(now)) is not None]
+            rise = min(rises) - now if rises else None
             if planned is None:
-                await self._an_answer.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._an_answer.wait(), rise)
                 continue
-            delay = planned - self._monotonic()
+            delay = planned - now
             if delay <= 0:
                 return planned
             # Sleep, then look again: a 429 may have paused everyone meanwhile.
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay if rise is None else min(delay, rise))
 
 
 def paced_for(settings: Settings) -> SendPacer:

@@ -319,3 +319,18 @@ def test_the_pacer_tells_when_its_sends_leave_the_window_and_keeps_to_a_smaller_
     assert pacer.next_start(clock.now) == pytest.approx(101.0)
     pacer.answered(on_its_way)
     assert pacer.next_start(clock.now) == pytest.approx(101.0)
+
+
+def test_a_share_that_grows_step_by_step_lets_sends_go_as_it_grows() -> None:
+    clock = FakeClock()
+    pacer = SendPacer(30, monotonic=clock)
+    # Nothing for a tenth of a second, then one, then three (another process's sends
+    # leaving Telegram's window).
+    pacer.share(Ceiling.FREE, 3, until=math.inf, rising=(0, 1), step=0.1)
+    assert pacer.next_start(clock.now) is None
+    clock.now = 100.15
+    assert pacer.next_start(clock.now) == pytest.approx(100.15)
+    pacer.answered(pacer.start(1, clock.now))
+    assert (pacer.next_start(clock.now) or math.inf) >= 100.2
+    clock.now = 100.25
+    assert pacer.next_start(clock.now) == pytest.approx(100.25)

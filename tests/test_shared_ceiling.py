@@ -135,7 +135,7 @@ async def test_a_process_that_keeps_to_its_smaller_share_at_once_frees_the_rest_
     assert worker.held == CEILING - 22
 
 
-async def test_the_others_see_a_process_s_sends_leave_the_window_before_it_renews_again(
+async def test_a_share_grows_as_the_others_sends_leave_the_window_without_waiting_for_them(
     system_runtime: Runtime,
 ) -> None:
     sessions = system_runtime.sessions
@@ -152,12 +152,13 @@ async def test_the_others_see_a_process_s_sends_leave_the_window_before_it_renew
         settle=lambda _ceiling, _held: Window(5, leaving),
     )
     assert bot.held == 5
+    # The worker may use five now and the twenty as they leave, the bot renewing or not.
     (worker,) = await renew_shares(sessions, "worker", _ask(CEILING))
-    assert worker.held == 5
-    await asyncio.sleep(0.25)
-    # The bot has not renewed since; its twenty have left, and the worker gets them.
-    (worker,) = await renew_shares(sessions, "worker", _ask(CEILING, held=5, in_window=5))
     assert worker.held == CEILING - 5
+    assert worker.rising == (5,) * (soon + 1) + (CEILING - 5,) * (19 - soon)
+    await asyncio.sleep(0.25)
+    (worker,) = await renew_shares(sessions, "worker", _ask(CEILING, held=25, in_window=25))
+    assert (worker.held, worker.rising) == (CEILING - 5, ())
 
 
 async def test_an_idle_process_gives_its_share_to_the_one_with_work(

@@ -111,15 +111,19 @@ class ShareAsk:
 class ShareGrant:
     """A process's share of one ceiling until its lease ends.
 
-    `contended`: some process holds less than its part of the split (while others still
-    give theirs back), so renewing soon helps: the shares move as their holders renew;
-    `shared`: other processes hold or reserve part of it.
+    `rising`: while the others' sends leave the window, the share grows to `held` in
+    steps of `LEAVING_STEP`: `rising[k]` from `k * LEAVING_STEP` seconds after the
+    renewal on (empty: all of `held` at once). `contended`: some process holds less
+    than its part of the split (while others still give theirs back), so renewing soon
+    helps: the shares move as their holders renew; `shared`: other processes hold or
+    reserve part of it.
     """
 
     ceiling: str
     held: int
     contended: bool
     shared: bool
+    rising: tuple[int, ...] = ()
 
 
 def even_split(units: int, demands: dict[str, int]) -> dict[str, int]:
@@ -217,8 +221,13 @@ def _grant(holder: str, ask: ShareAsk, others: list[ShareRow], now: datetime) ->
         demands[holder] = ask.demand
     targets = even_split(ask.units, demands)
     target = targets.get(holder, 0)
-    taken = [taken_up(row, now) for row in others]
-    held = max(0, min(target, ask.units - sum(taken)))
+    # What the others' sends leave, step by step over the next second, then for good.
+    free = [
+        ask.units - sum(taken_up(row, now + timedelta(seconds=k * LEAVING_STEP)) for row in others)
+        for k in range(LEAVING_STEPS + 1)
+    ]
+    rising = tuple(max(0, min(target, room)) for room in free[:-1])
+    held = max(0, min(target, free[-1]))
     contended = held < target or any(targets.get(row.holder, 0) > row.held for row in leased)
-    shared = any(taken) or any(row.demand for row in leased)
-    return ShareGrant(ask.ceiling, held, contended, shared)
+    shared = free[0] < ask.units or any(row.demand for row in leased)
+    return ShareGrant(ask.ceiling, held, contended, shared, rising if rising[0] < held else ())
