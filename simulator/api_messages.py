@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
 from typing import Any
 
 from simulator.core import SimulatorCore
@@ -91,17 +92,28 @@ def _reply_to(chat: ChatState, p: Params) -> SimMessage | None:
     return target
 
 
-def _admit(core: SimulatorCore, chat: ChatState, p: Params) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Admission:
+    """How a message the limits let in is counted."""
+
+    paid: bool
+    at: float
+
+
+def _admit(core: SimulatorCore, chat: ChatState, p: Params) -> _Admission:
     """Refuse blocked users, then apply flood limits; the last check before delivery.
 
-    Returns whether the message goes as a paid broadcast (`allow_paid_broadcast`).
+    Returns how the message is counted: whether it goes as a paid broadcast
+    (`allow_paid_broadcast`), and when the limits let it in (the moment its peaks are
+    counted at too, however long building the message then takes).
     """
     core.state.check_not_blocked(chat)
     paid = p.boolean("allow_paid_broadcast")
+    admitted_at = core.clock()
     retry_after = core.limiter.acquire(chat.id, paid=paid)
     if retry_after is not None:
         raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-    return paid
+    return _Admission(paid, admitted_at)
 
 
 async def send_message(core: SimulatorCore, p: Params) -> Any:
@@ -110,11 +122,12 @@ async def send_message(core: SimulatorCore, p: Params) -> Any:
     markup = _markup(p)
     chat = core.state.resolve_chat(p.chat_id())
     reply_to = _reply_to(chat, p)
-    paid = _admit(core, chat, p)
+    admission = _admit(core, chat, p)
     message = core.new_message(
         chat,
         core.state.bot_user,
-        paid=paid,
+        paid=admission.paid,
+        admitted_at=admission.at,
         text=text,
         entities=entities,
         reply_markup=markup,
@@ -150,12 +163,13 @@ async def _send_media(core: SimulatorCore, p: Params, field: str) -> Any:
     reply_to = _reply_to(chat, p)
     raw = p.file(field)
     _check_file(core, raw)
-    paid = _admit(core, chat, p)
+    admission = _admit(core, chat, p)
     file = _file(core, raw, "image/jpeg" if field == "photo" else "application/octet-stream")
     message = core.new_message(
         chat,
         core.state.bot_user,
-        paid=paid,
+        paid=admission.paid,
+        admitted_at=admission.at,
         caption=caption,
         caption_entities=caption_entities,
         reply_markup=markup,

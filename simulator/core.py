@@ -48,11 +48,18 @@ class SimulatorCore:
         return update_id
 
     def new_message(
-        self, chat: ChatState, sender: dict[str, Any], *, paid: bool = False, **fields: Any
+        self,
+        chat: ChatState,
+        sender: dict[str, Any],
+        *,
+        paid: bool = False,
+        admitted_at: float | None = None,
+        **fields: Any,
     ) -> SimMessage:
         """Create and store a message in chat; bot messages are counted as deliveries.
 
-        `paid`: the bot sent it as a paid broadcast (counted apart).
+        `paid`: the bot sent it as a paid broadcast (counted apart); `admitted_at`: when
+        the flood limits let it in (its moment in the peaks; now if not given).
         """
         from_bot = sender is self.state.bot_user
         message = SimMessage(
@@ -65,5 +72,6 @@ class SimulatorCore:
         )
         chat.add_message(message)
         if from_bot:
-            self.stats.count_delivery(chat.id, self.clock(), paid=paid)
+            moment = self.clock() if admitted_at is None else admitted_at
+            self.stats.count_delivery(chat.id, moment, paid=paid)
         return message
