@@ -19,6 +19,7 @@ from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
 from bot.screens import cancelling as cancelling_screens
 from bot.screens import contact_page as contact_page_screens
+from bot.screens import digest as digest_screens
 from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
@@ -33,6 +34,7 @@ from handlers import (
     cancelling,
     commitments,
     contacts,
+    digest,
     fallback,
     info,
     journal,
@@ -127,6 +129,8 @@ _COMMAND_CALLBACKS = {
 _PROMPT_BUTTONS = "|".join(
     (prompt_screens.REFLECT, prompt_screens.ANOTHER_QUESTION, prompt_screens.SKIP)
 )
+# A button of a digest's item carries its number there (`bot.screens.callbacks.in_digest`).
+_IN_DIGEST = r"(?:~\d+)?"
 _SETUP_BUTTONS = "|".join(
     (
         setup_screens.LANGUAGE,
@@ -169,7 +173,14 @@ def register_handlers(application: NetcoachApplication) -> None:
         CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")
     )
     application.add_handler(
-        CallbackQueryHandler(prompts.prompt_button, pattern=rf"^(?:{_PROMPT_BUTTONS}):\d+$")
+        CallbackQueryHandler(
+            prompts.prompt_button, pattern=rf"^(?:{_PROMPT_BUTTONS}):\d+{_IN_DIGEST}$"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            digest.open_item_button, pattern=rf"^{digest_screens.OPEN_ITEM}:\d+{_IN_DIGEST}$"
+        )
     )
     application.add_handler(
         CallbackQueryHandler(prompts.journal_button, pattern=rf"^{reflection_screens.JOURNAL}:\d+$")

@@ -14,6 +14,7 @@ __all__ = [
     "add_reflection",
     "count_newer_reflections",
     "count_reflections",
+    "latest_reflection_between",
     "reflection_by_message",
     "reflections_page",
 ]
@@ -95,3 +96,20 @@ async def count_newer_reflections(session: AsyncSession, reflection: Reflection)
         )
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def latest_reflection_between(
+    session: AsyncSession, user_id: int, start: datetime, end: datetime
+) -> Reflection | None:
+    """The member's latest reflection written in (start, end]."""
+    query = (
+        select(Reflection)
+        .where(
+            Reflection.user_id == user_id,
+            Reflection.created_at > start,
+            Reflection.created_at <= end,
+        )
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()

@@ -130,7 +130,7 @@ def test_weeks_in_a_row_make_a_streak_and_the_unfinished_week_does_not_break_it(
     assert streak_weeks(history, NOW, BERLIN) == 4
     found = review(history)
     assert found is not None and found.streak == 4
-    assert "4 Wochen in Folge" in review_section(found, "de")
+    assert "4 Wochen" in review_section(found, "de")
 
 
 def test_a_kept_commitment_keeps_a_streak_going_too() -> None:

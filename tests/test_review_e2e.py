@@ -18,7 +18,7 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import ReviewPlacement, User
-from tests.support.harness import chat, texts_until_quiet
+from tests.support.harness import chat, press_and_see_edit, texts_until_quiet
 from tests.support.history import HistoryBuilder, year_of_history
 
 
@@ -54,7 +54,8 @@ async def test_review_sends_a_picture_with_a_caption_in_the_members_language(
     assert image.format == "PNG" and image.width >= 1000
     caption = photo.caption or ""
     assert "Deine letzten 12 Wochen" in caption and "Wochenrückblick" in caption
-    assert "Verhandeln" in caption and "Wochen in Folge" in caption
+    # The principle left aside longest, and the streak (worded as this week words it).
+    assert "Verhandeln" in caption and "🌱 Schon" in caption and "Wochen am Stück" in caption
 
 
 class DrawsSlowly:
@@ -136,8 +137,8 @@ async def test_the_weekly_prompt_opens_with_the_review_and_can_have_it_separatel
     prompt = await mara.next_message(timeout=5)
     assert prompt.buttons and prompt.text is not None
     assert prompt.text.startswith("Dein Wochenrückblick")
-    assert "Notizen in den letzten 7 Tagen: 1" in prompt.text
-    assert "1 eingehalten" in prompt.text and "Zeit, sich wieder zu melden: Anna" in prompt.text
+    assert "Notizen seit letzter Woche: 1" in prompt.text  # this week's wording
+    assert "1 eingehalten" in prompt.text and ": Anna" in prompt.text
     assert await texts_until_quiet(mara) == []
 
     (overview,) = await chat(mara, "/settings")
@@ -149,7 +150,13 @@ async def test_the_weekly_prompt_opens_with_the_review_and_can_have_it_separatel
         row = (await session.execute(select(User).where(User.telegram_id == mara.id))).scalar_one()
         assert row.review_placement is ReviewPlacement.SEPARATE
 
-    clock.advance(timedelta(weeks=1))
+    # Anna's check-in comes on its day, and Mara answers it; a week on, review and prompt.
+    clock.advance(timedelta(days=4))
+    await _tick(bot)
+    checkin = await mara.next_message(timeout=5)
+    assert "Anna" in (checkin.text or "")
+    await press_and_see_edit(mara, checkin, "✓ Wir hatten Kontakt")
+    clock.advance(timedelta(days=3))
     await history.reflection("rule-fairness", clock.now() - timedelta(days=1))
     await _tick(bot)
     review = await mara.next_message(timeout=5)

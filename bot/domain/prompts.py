@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.broadcasts import BroadcastMessage, broadcast_for
-from bot.domain.followups import CheckIn, FollowUp, outgoing_for
+from bot.domain.digest import MAX_DIGEST_ITEMS, Digest
+from bot.domain.followups import CheckIn, FollowUp, digest_window, outgoing_for
 from bot.domain.members import Identity, reschedule
 from bot.domain.review import WeeklyReview, build_review
 from bot.domain.runtime import Runtime
@@ -31,6 +32,7 @@ from storage.deliveries import (
     add_delivery,
     asked_questions,
     card_history,
+    claim_companions,
     claim_due_deliveries,
     claim_due_users,
 )
@@ -52,7 +54,9 @@ __all__ = [
     "Prompt",
     "RowFault",
     "SendOutcome",
+    "Sendable",
     "claim_deliveries",
+    "delivery_on_its_own",
     "fault_backoff",
     "mark_blocked",
     "next_prompt_now",
@@ -101,6 +105,8 @@ class Prompt:
 
 # What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
 Outgoing = Prompt | FollowUp | CheckIn | BroadcastMessage
+# What one send task takes: a delivery on its own, or a member's digest of several.
+Sendable = Outgoing | Digest
 
 
 class Outcome(enum.StrEnum):
@@ -173,19 +179,21 @@ async def schedule_due_prompts(
 
     A member paused until a moment that has passed is resumed instead. A slot missed
     while the bot was down gives one prompt (for that slot) and the next slot is the
-    next regular one after now, never a flood of catch-ups. A member whose data cannot
-    be scheduled is set aside for a while (see `schedule_isolated`); `on_fault` hears of it.
+    next regular one after now, never a flood of catch-ups. A slot within the digest
+    window gets its row now, due at the slot. A member whose data cannot be scheduled is
+    set aside for a while (see `schedule_isolated`); `on_fault` hears of it.
     """
     now = runtime.clock.now()
+    ahead = digest_window(runtime)
 
     async def batch(session: AsyncSession, guard: RowGuard) -> int:
-        users = await claim_due_users(session, now, limit)
+        users = await claim_due_users(session, now, limit, ahead=now + ahead)
         for user in users:
             step = _schedule_prompt(session, runtime.curriculum, user, now)
             await guard.row("member", user, postpone_prompt, step)
         return len(users)
 
-    return await schedule_isolated(runtime, batch, on_fault)
+    return await schedule_isolated(runtime, batch, on_fault, ahead=ahead)
 
 
 async def _schedule_prompt(
@@ -212,7 +220,8 @@ async def _schedule_prompt(
         card_key=card.key,
         question_index=question,
     )
-    reschedule(user, now)
+    # A slot still ahead (within the digest window) is booked: the next one comes after it.
+    reschedule(user, max(now, slot))
 
 
 def prompt_from_rows(
@@ -243,28 +252,52 @@ async def claim_deliveries(
     on_fault: Callable[[RowFault], object] | None = None,
     *,
     skip_chats: Collection[int] = (),
-) -> list[Outgoing]:
+) -> list[Sendable]:
     """Lease due deliveries for sending; members no longer reachable get theirs cancelled.
 
-    At most one per active member, none for chats in `skip_chats` (see
+    One send per active member, none for chats in `skip_chats` (see
     `claim_due_deliveries`); a member whose row is not leased (cancelled, failed) has
-    their next one looked at in the same transaction.
+    their next one looked at in the same transaction. With the member's first due row
+    come their others due within the digest window (up to `MAX_DIGEST_ITEMS`), leased
+    with it: several leased for one member go as one `Digest`.
 
     A follow-up whose commitment was closed or deleted meanwhile is cancelled too. A row
     that cannot be prepared (bad data, a bug in reading it) is failed for now with its
     reason and tried again later; `on_fault` hears of it, and the others are leased.
     """
     now = runtime.clock.now()
-    prompts: list[Outgoing] = []
+    until = now + digest_window(runtime)
+    sends: list[Sendable] = []
     async with runtime.sessions.begin() as session:
-        while len(prompts) < limit:
-            room = limit - len(prompts)
-            deliveries = await claim_due_deliveries(session, now, room, skip_chats=skip_chats)
-            leased = await _lease(session, runtime.curriculum, deliveries, now, lease, on_fault)
-            prompts += leased
-            if len(leased) == len(deliveries):
+        while len(sends) < limit:
+            room = limit - len(sends)
+            firsts = await claim_due_deliveries(session, now, room, skip_chats=skip_chats)
+            # Broadcasts go on their own (and the member's other rows after them).
+            anchors = [d for d in firsts if d.kind is not DeliveryKind.BROADCAST]
+            companions = (
+                await claim_companions(session, anchors, now, until, MAX_DIGEST_ITEMS - 1)
+                if until > now
+                else []
+            )
+            leased = await _lease(
+                session, runtime.curriculum, [*firsts, *companions], now, lease, on_fault
+            )
+            grouped = _by_member(leased)
+            sends += grouped
+            if len(grouped) == len({d.user_id for d in firsts}) or not firsts:
                 break  # nothing else due, or the members' next rows wait for these sends
-    return prompts
+    return sends
+
+
+def _by_member(leased: Sequence[tuple[int, Outgoing]]) -> list[Sendable]:
+    """One send per member: their one delivery, or a digest of several, first due first."""
+    members: dict[int, list[Outgoing]] = {}
+    for user_id, item in leased:
+        members.setdefault(user_id, []).append(item)
+    return [
+        items[0] if len(items) == 1 else Digest(user_id, tuple(items))
+        for user_id, items in members.items()
+    ]
 
 
 async def _lease(
@@ -274,9 +307,12 @@ async def _lease(
     now: datetime,
     lease: timedelta,
     on_fault: Callable[[RowFault], object] | None,
-) -> list[Outgoing]:
-    """Lease the claimed rows that are to be sent; cancel, fail or put off the others."""
-    prompts: list[Outgoing] = []
+) -> list[tuple[int, Outgoing]]:
+    """Lease the claimed rows that are to be sent; cancel, fail or put off the others.
+
+    Returns each leased row's member and what it shows, in the order of `deliveries`.
+    """
+    prompts: list[tuple[int, Outgoing]] = []
     users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
     for delivery in deliveries:
         user = users[delivery.user_id]
@@ -302,7 +338,7 @@ async def _lease(
         delivery.status = DeliveryStatus.SENDING
         delivery.attempts += 1
         delivery.due_at = now + lease
-        prompts.append(item)
+        prompts.append((user.id, item))
     return prompts
 
 
@@ -444,3 +480,23 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None
         return prompt_from_rows(delivery, user, runtime.curriculum, now)
+
+
+async def delivery_on_its_own(runtime: Runtime, who: Identity, delivery_id: int) -> Outgoing | None:
+    """One of the member's follow-ups, check-ins or prompts, to show again on its own.
+
+    A digest's "show on its own" button: None when the row is not the presser's, is a
+    broadcast, or its follow-up or check-in is answered or closed meanwhile.
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        delivery = await session.get(Delivery, delivery_id)
+        if user is None or delivery is None or delivery.user_id != user.id:
+            return None
+        if delivery.kind in PROMPT_KINDS:
+            prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+            return replace(prompt, catch_up=False)
+        if delivery.kind is DeliveryKind.BROADCAST:
+            return None
+        return await outgoing_for(session, delivery, user)

@@ -7,16 +7,24 @@ that show members' texts cut each to a budget in those units.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Final
 
-__all__ = ["shorten", "split_to_fit", "utf16_length"]
+__all__ = ["shorten", "split_to_fit", "telegram_length", "utf16_length"]
 
 _ELLIPSIS: Final = "…"
+_TAG: Final = re.compile(r"<[^>]*>")
 
 
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts it."""
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def telegram_length(markup: str) -> int:
+    """Length of an HTML message's text as Telegram counts it: tags out, entities read."""
+    return utf16_length(html.unescape(_TAG.sub("", markup)).strip())
 
 
 def shorten(text: str, units: int) -> str:
