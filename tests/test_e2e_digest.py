@@ -7,20 +7,24 @@ the tests; the dispatcher is woken as its tick would wake it.
 from __future__ import annotations
 
 import asyncio
+import signal
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
-from bot.clock import ShiftableClock
+from bot.clock import ShiftableClock, SystemClock
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import Commitment, CommitmentStatus, Delivery, DeliveryStatus, User
-from tests.support.harness import bot_against, labels, texts_until_quiet
+from tests.support.harness import bot_against, labels, press_and_see_edit, texts_until_quiet
 from tests.support.history import HistoryBuilder
 from tests.support.members import add_members
+from tests.support.processes import netcoach_process, wait_until
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -219,3 +223,60 @@ async def test_a_digest_telegram_refuses_goes_again_item_by_item(
     # The review goes with the card, as it does when the card comes alone.
     assert len(texts) == 4 and texts[-1].startswith("Dein Wochenrückblick")
     assert {r.status for r in await _rows(runtime, mara)} == {DeliveryStatus.SENT}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_digest_in_flight_when_the_bot_is_killed_comes_again_whole_after_the_restart(
+    sim: TelegramSimulator, runtime: Runtime, database_url: str, tmp_path: Path
+) -> None:
+    live = Runtime(runtime.sessions, SystemClock(), runtime.settings, runtime.curriculum)
+    mara = sim.user("Mara", language_code="de")
+    await _member_with_a_busy_morning(live, mara, minutes_apart=5)
+    # Quiet hours (whatever the hour of this run) and short leases, for the story's sake.
+    settings = {"quiet_hours": "off", "tick_seconds": "0.2", "delivery_lease_seconds": "1.5"}
+    log = tmp_path / "netcoach.log"
+    # Telegram delivers the digest but answers late: the bot is killed while it waits.
+    sim.faults.answer_late(60, methods="sendMessage")
+    async with netcoach_process(sim, database_url, log, "--dispatch-only", **settings) as bot:
+        await wait_until(lambda: len(mara.messages) == 1, timeout=30)
+        bot.send_signal(signal.SIGKILL)
+    rows = await _rows(live, mara)
+    assert {r.status for r in rows} == {DeliveryStatus.SENDING}  # leased, never recorded
+
+    sim.faults.clear()
+    async with netcoach_process(sim, database_url, log, "--dispatch-only", **settings):
+        await wait_until(lambda: len(mara.messages) == 2, timeout=30)
+        for _ in range(100):  # its outcome is recorded a moment after the send
+            rows = await _rows(live, mara)
+            if {r.status for r in rows} == {DeliveryStatus.SENT}:
+                break
+            await asyncio.sleep(0.1)
+    # Nothing lost: the whole digest came again (the one in flight, once more) and every
+    # row is recorded with that second message.
+    first, second = (m.text or "" for m in mara.messages)
+    assert first == second and "4 Punkte" in second
+    assert {r.status for r in rows} == {DeliveryStatus.SENT}
+    assert {r.telegram_message_id for r in rows} == {mara.messages[1].message_id}
+    assert "Traceback" not in log.read_text()
+
+
+async def test_an_item_whose_buttons_do_not_fit_is_shown_on_its_own_with_all_of_them(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    leo = sim.user("Leo", language_code="de")
+    await add_members(runtime, [leo.id], next_prompt_at=clock.now())
+    history = await _builder(runtime, leo)
+    for name in ("Anna", "Ben", "Cem", "Dora", "Eli", "Fynn", "Gül"):
+        await history.contact(name, every_days=30, next_checkin=clock.now())
+    async with bot_against(sim, runtime) as app:
+        await _tick(app)
+        digest = await leo.next_message()
+        shown = labels(digest)
+        assert "📬 Auf einen Blick – 8 Punkte für dich" in (digest.text or "")
+        assert "⑦ Einzeln zeigen" in shown and "⑧ ✍️ Gedanken notieren" in shown
+        await leo.press(digest, "⑦ Einzeln zeigen")
+        alone = await leo.next_message()
+        assert "Gül" in (alone.text or "") and labels(alone) == CHECK_IN
+        assert "⑦ Einzeln zeigen" not in await _keyboard_changed(leo, digest, shown)
+        answered = await press_and_see_edit(leo, alone, "✓ Wir hatten Kontakt")
+        assert "Die Zeit für Gül beginnt von vorn" in (answered.text or "")

@@ -210,3 +210,35 @@ async def test_an_admin_gets_the_weekly_picture_after_the_numbers(
     assert numbers.text is not None and picture.photo is not None
     assert picture.caption == "Network: last 12 weeks"
     assert Image.open(io.BytesIO(picture.photo.data)).width >= 1000
+
+
+async def test_the_review_names_what_waits_quotes_the_week_and_reads_differently_next_week(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    nora = sim.user("Nora", language_code="de")
+    await _onboard(nora)
+    history = await _history_of(runtime, nora)
+    now = clock.now()
+    await history.commitment(
+        None, now - timedelta(days=20), action="Lea das Buch zurückgeben", contact="Lea",
+        due=now - timedelta(days=10),
+    )  # fmt: skip
+    await history.reflection("principle-trust", now - timedelta(days=2), "Tom fehlt mir im Team.")
+
+    clock.advance(timedelta(minutes=2, seconds=5))
+    await _tick(bot)
+    first = await nora.next_message(timeout=5)
+    text = first.text or ""
+    assert text.startswith("Dein Wochenrückblick\n")  # the preview names nothing of hers
+    assert "Lea das Buch zurückgeben (Lea)" in text and "Mo., 16. Nov." in text
+    assert "„Tom fehlt mir im Team.“" in text
+
+    clock.advance(timedelta(weeks=1))
+    await history.reflection("rule-fairness", clock.now() - timedelta(days=1), "Ben half mir.")
+    await _tick(bot)
+    second = await nora.next_message(timeout=5)
+    again = second.text or ""
+    assert "Lea das Buch zurückgeben (Lea)" in again and "„Ben half mir.“" in again
+    review_lines = [line for line in text.split("\n\n")[0].splitlines()[1:]]
+    again_lines = [line for line in again.split("\n\n")[0].splitlines()[1:]]
+    assert review_lines and again_lines and set(review_lines).isdisjoint(again_lines)

@@ -47,11 +47,10 @@ def parse(data: str | None) -> Callback | None:
     if not kind.isascii() or not kind.isalpha():
         return None
     rest, marker, item = argument.rpartition(_DIGEST_ITEM)
-    if marker:
-        position = number(item, maximum=_MAX_DIGEST_ITEM)
-        if position is None or position == 0:
-            return None
+    position = number(item, maximum=_MAX_DIGEST_ITEM) if marker else None
+    if position:
         return Callback(kind, rest, position)
+    # A mark that is no item's stays in the argument, which the handler then refuses.
     return Callback(kind, argument)
 
 
