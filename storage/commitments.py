@@ -102,20 +102,23 @@ async def release_held_followups(
 
 async def overdue_commitments(
     session: AsyncSession, user_id: int, now: datetime, limit: int
-) -> tuple[list[tuple[str, str | None, datetime]], int]:
+) -> tuple[list[tuple[int, str, str | None, datetime]], int]:
     """The member's open commitments past due, longest overdue first: up to `limit` as
-    (action, contact's name, due), and how many there are in all."""
+    (id, action, contact's name, due), and how many there are in all."""
     overdue = (
         Commitment.user_id == user_id,
         Commitment.status == CommitmentStatus.OPEN,
         Commitment.due_at < now,
     )
     rows = await session.execute(
-        select(Commitment.action, Contact.name, Commitment.due_at)
+        select(Commitment.id, Commitment.action, Contact.name, Commitment.due_at)
         .outerjoin(Contact, Contact.id == Commitment.contact_id)
         .where(*overdue)
         .order_by(Commitment.due_at, Commitment.id)
         .limit(limit)
     )
     total = await session.execute(select(func.count()).select_from(Commitment).where(*overdue))
-    return [(action, name, due) for action, name, due in rows.all()], int(total.scalar_one())
+    found: list[tuple[int, str, str | None, datetime]] = [
+        (row_id, action, name, due) for row_id, action, name, due in rows.all()
+    ]
+    return found, int(total.scalar_one())

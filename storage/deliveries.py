@@ -40,6 +40,7 @@ __all__ = [
     "claim_due_users",
     "latest_pending_due",
     "latest_sent_prompt",
+    "release_held_deliveries",
 ]
 
 PROMPT_KINDS = (DeliveryKind.PROMPT, DeliveryKind.EXTRA)
@@ -245,6 +246,22 @@ async def cancel_prompts_ahead(
     if keep is not None:
         query = query.where(Delivery.slot_at != keep)
     await session.execute(query)
+
+
+async def release_held_deliveries(
+    session: AsyncSession, user_id: int, kinds: Collection[DeliveryKind], now: datetime
+) -> None:
+    """The member's pending deliveries of `kinds` waiting for a later moment are due now."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.kind.in_(kinds),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.due_at > now,
+        )
+        .values(due_at=now)
+    )
 
 
 async def claim_companions(

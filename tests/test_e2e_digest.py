@@ -280,3 +280,28 @@ async def test_an_item_whose_buttons_do_not_fit_is_shown_on_its_own_with_all_of_
         assert "⑦ Einzeln zeigen" not in await _keyboard_changed(leo, digest, shown)
         answered = await press_and_see_edit(leo, alone, "✓ Wir hatten Kontakt")
         assert "Die Zeit für Gül beginnt von vorn" in (answered.text or "")
+
+
+async def test_a_follow_up_made_ahead_of_its_moment_waits_out_a_pause_and_is_not_lost(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    ivy = sim.user("Ivy", language_code="de")
+    await add_members(runtime, [ivy.id], next_prompt_at=clock.now() + timedelta(days=30))
+    history = await _builder(runtime, ivy)
+    await history.commitment(
+        None, clock.now() - timedelta(days=1), action="Anna anrufen", contact="Anna",
+        due=clock.now() + timedelta(minutes=20), follow_up=True,
+    )  # fmt: skip
+    async with bot_against(sim, runtime) as app:
+        await _tick(app)  # its row is made, due in 20 minutes
+        assert [r.status for r in await _rows(runtime, ivy)] == [DeliveryStatus.PENDING]
+        await ivy.send("/pause")
+        await ivy.next_message()
+        clock.advance(timedelta(minutes=30))
+        await _tick(app)
+        assert await texts_until_quiet(ivy) == []
+        await ivy.send("/resume")
+        await ivy.next_message()
+        await _tick(app)
+        (asked,) = await texts_until_quiet(ivy)
+    assert "Anna anrufen (Anna)" in asked

@@ -254,8 +254,8 @@ def test_the_review_names_an_overdue_commitment_and_quotes_a_reflection_shortene
     long_note = "Von Tom habe ich lange nichts gehört. " * 10
     named = Named(
         overdue=(
-            OverdueCommitment("Lea das Buch zurückgeben", "Lea", days_ago(10)),
-            OverdueCommitment("<i>Angebot</i> schicken", None, days_ago(4)),
+            OverdueCommitment(1, "Lea das Buch zurückgeben", "Lea", days_ago(10)),
+            OverdueCommitment(2, "<i>Angebot</i> schicken", None, days_ago(4)),
         ),
         more_overdue=3,
         quote=long_note,

@@ -51,6 +51,7 @@ __all__ = [
     "CheckIn",
     "FollowUp",
     "outgoing_for",
+    "pause_holds_until",
     "schedule_due_followups",
 ]
 
@@ -115,10 +116,15 @@ class CheckIn:
         return DeliveryKind.REMINDER if self.reminder else DeliveryKind.CHECKIN
 
 
+def pause_holds_until(user: User, now: datetime) -> datetime:
+    """Until when a paused member's pings wait: the end of the pause, or a day (then again)."""
+    return user.paused_until or now + _PAUSED_RETRY
+
+
 def _held(user: User, now: datetime, quiet: QuietHours) -> datetime | None:
     """Until when a ping to this member must wait (None: send now)."""
     if user.status is UserStatus.PAUSED:
-        return user.paused_until or now + _PAUSED_RETRY
+        return pause_holds_until(user, now)
     return quiet.held_until(now, user.timezone or "UTC")
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.broadcasts import BroadcastMessage, broadcast_for
 from bot.domain.digest import MAX_DIGEST_ITEMS, Digest
-from bot.domain.followups import CheckIn, FollowUp, digest_window, outgoing_for
+from bot.domain.followups import (
+    FOLLOWUP_KINDS,
+    CheckIn,
+    FollowUp,
+    digest_window,
+    outgoing_for,
+    pause_holds_until,
+)
 from bot.domain.members import Identity, reschedule
 from bot.domain.review import WeeklyReview, build_review
 from bot.domain.runtime import Runtime
@@ -316,6 +323,10 @@ async def _lease(
     users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
     for delivery in deliveries:
         user = users[delivery.user_id]
+        if user.status is UserStatus.PAUSED and delivery.kind in FOLLOWUP_KINDS:
+            # Made before the pause began (a digest window ahead): it waits for its end.
+            delivery.due_at = pause_holds_until(user, now)
+            continue
         if user.status is not UserStatus.ACTIVE or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = (
                 DeliveryStatus.CANCELLED

@@ -137,8 +137,9 @@ class ThemeGap:
 
 @dataclass(frozen=True, slots=True)
 class OverdueCommitment:
-    """An open commitment past its due date: what, with whom, due when."""
+    """An open commitment past its due date: which, what, with whom, due when."""
 
+    commitment_id: int
     action: str
     contact: str | None
     due_at: datetime
