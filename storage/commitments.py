@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
@@ -101,15 +101,22 @@ async def release_held_followups(
 
 
 async def overdue_commitments(
-    session: AsyncSession, user_id: int, now: datetime, limit: int
+    session: AsyncSession,
+    user_id: int,
+    now: datetime,
+    limit: int,
+    *,
+    leaving_out: Collection[int] = (),
 ) -> tuple[list[tuple[int, str, str | None, datetime]], int]:
-    """The member's open commitments past due, longest overdue first: up to `limit` as
-    (id, action, contact's name, due), and how many there are in all."""
-    overdue = (
+    """The member's open commitments past due (but those in `leaving_out`), longest overdue
+    first: up to `limit` as (id, action, contact's name, due), and how many in all."""
+    overdue = [
         Commitment.user_id == user_id,
         Commitment.status == CommitmentStatus.OPEN,
         Commitment.due_at < now,
-    )
+    ]
+    if leaving_out:
+        overdue.append(Commitment.id.not_in(list(leaving_out)))
     rows = await session.execute(
         select(Commitment.id, Commitment.action, Contact.name, Commitment.due_at)
         .outerjoin(Contact, Contact.id == Commitment.contact_id)

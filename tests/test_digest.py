@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.digest import MAX_DIGEST_ITEMS, Digest
 from bot.domain.followups import CheckIn, FollowUp
 from bot.domain.prompts import Outgoing, Prompt
-from bot.domain.review import History, Named, OverdueCommitment, weekly_review
 from bot.screens.callbacks import parse
 from bot.screens.digest import MAX_PARTS, MAX_ROWS, OPEN_ITEM, digest_layout
 from bot.screens.fitting import telegram_length
@@ -99,17 +97,3 @@ def test_past_a_dozen_rows_an_item_gets_one_button_that_shows_it_on_its_own() ->
 def test_one_item_left_goes_on_its_own_as_it_would_without_a_digest() -> None:
     layout = digest_layout(Digest(1, (follow_up(1, "Anna anrufen"),)))
     assert not layout.parts and [i.delivery_id for i in layout.alone] == [1]
-
-
-def test_the_review_in_a_digest_leaves_out_the_overdue_commitment_a_follow_up_asks_about() -> None:
-    named = Named(
-        overdue=(
-            OverdueCommitment(5, "Anna anrufen", "Anna", NOW - timedelta(days=9)),
-            OverdueCommitment(6, "Lea schreiben", "Lea", NOW - timedelta(days=3)),
-        )
-    )
-    review = weekly_review(CURRICULUM, History(), (), NOW, "Europe/Berlin", named)
-    items = (follow_up(5, "Anna anrufen", reminder=True), replace(card(1), review=review))
-    (part,) = digest_layout(Digest(1, items)).parts
-    text = part.screen.text
-    assert "Lea schreiben" in text and text.count("Anna anrufen") == 1

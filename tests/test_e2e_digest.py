@@ -305,3 +305,33 @@ async def test_a_follow_up_made_ahead_of_its_moment_waits_out_a_pause_and_is_not
         await _tick(app)
         (asked,) = await texts_until_quiet(ivy)
     assert "Anna anrufen (Anna)" in asked
+
+
+async def test_the_review_in_a_digest_names_what_waits_but_not_what_the_digest_asks_anyway(
+    sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    now = clock.now()
+    ole = sim.user("Ole", language_code="de")
+    await add_members(runtime, [ole.id], next_prompt_at=now)
+    history = await _builder(runtime, ole)
+    await history.commitment(
+        None, now - timedelta(days=9), action="Lea zurückrufen", contact="Lea",
+        due=now - timedelta(days=2), follow_up=True,
+    )  # fmt: skip
+    await history.commitment(
+        None, now - timedelta(days=9), action="Bücher zurückgeben", due=now - timedelta(days=5)
+    )
+    async with runtime.sessions.begin() as session:
+        asked_before = (
+            await session.execute(select(Commitment).where(Commitment.followup_at.is_not(None)))
+        ).scalar_one()
+        asked_before.pings = 1  # asked two days ago, no answer: its one reminder is due
+    async with bot_against(sim, runtime) as app:
+        await _tick(app)
+        digest = await ole.next_message()
+    text = digest.text or ""
+    review, _, rest = text.partition("Ein letzter Stups")
+    assert "Dein Wochenrückblick" in review and "Bücher zurückgeben" in review
+    assert "Lea zurückrufen" not in review and "weitere" not in review
+    assert "③" not in text and "② ⏰ Lea zurückrufen (Lea)" not in rest
+    assert "① ⏰ Lea zurückrufen (Lea)" in rest and "② Netzwerken" in rest

@@ -321,6 +321,11 @@ async def _lease(
     """
     prompts: list[tuple[int, Outgoing]] = []
     users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
+    # What a member's follow-ups in this send ask about (a review there need not name it).
+    asked: dict[int, set[int]] = {}
+    for delivery in deliveries:
+        if delivery.commitment_id is not None:
+            asked.setdefault(delivery.user_id, set()).add(delivery.commitment_id)
     for delivery in deliveries:
         user = users[delivery.user_id]
         if user.status is UserStatus.PAUSED and delivery.kind in FOLLOWUP_KINDS:
@@ -335,7 +340,9 @@ async def _lease(
             )
             continue
         try:
-            item = await _outgoing(session, curriculum, delivery, user, now)
+            item = await _outgoing(
+                session, curriculum, delivery, user, now, asked.get(user.id, set())
+            )
         except Exception as problem:
             fault = RowFault(delivery.id, "load", problem)
             delivery.attempts += 1
@@ -354,9 +361,17 @@ async def _lease(
 
 
 async def _outgoing(
-    session: AsyncSession, curriculum: Curriculum, delivery: Delivery, user: User, now: datetime
+    session: AsyncSession,
+    curriculum: Curriculum,
+    delivery: Delivery,
+    user: User,
+    now: datetime,
+    asked: Collection[int] = (),
 ) -> Outgoing | None:
-    """What a leased row shows (None: it should not be sent any more)."""
+    """What a leased row shows (None: it should not be sent any more).
+
+    `asked`: commitments that follow-ups going with it ask about.
+    """
     item: Outgoing | None
     if delivery.kind in PROMPT_KINDS:
         item = prompt_from_rows(delivery, user, curriculum, now)
@@ -367,7 +382,7 @@ async def _outgoing(
     # A review that went as its own message in an earlier lease is not shown again.
     weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
     if isinstance(item, Prompt) and weekly:
-        item = await _with_review(session, curriculum, user, item, now)
+        item = await _with_review(session, curriculum, user, item, now, asked)
     if item is not None and delivery.maybe_sent:
         item = replace(item, maybe_sent=True)
     return item
@@ -385,10 +400,18 @@ def _fail_for_now(delivery: Delivery, reason: str, now: datetime) -> None:
 
 
 async def _with_review(
-    session: AsyncSession, curriculum: Curriculum, user: User, prompt: Prompt, now: datetime
+    session: AsyncSession,
+    curriculum: Curriculum,
+    user: User,
+    prompt: Prompt,
+    now: datetime,
+    asked: Collection[int] = (),
 ) -> Prompt:
-    """The weekly prompt with the member's review of the week before it, if any."""
-    review = await build_review(session, curriculum, user, now)
+    """The weekly prompt with the member's review of the week before it, if any.
+
+    Commitments in `asked` (follow-ups in the same digest ask about them) it leaves out.
+    """
+    review = await build_review(session, curriculum, user, now, leaving_out=asked)
     if review is None:
         return prompt
     separate = user.review_placement is ReviewPlacement.SEPARATE

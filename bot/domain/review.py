@@ -13,7 +13,7 @@ word each week's review differently from the one before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -421,12 +421,17 @@ async def load_history(session: AsyncSession, user_id: int) -> History:
     return History(reflections, commitments)
 
 
-async def load_named(session: AsyncSession, user: User, now: datetime) -> Named:
-    """The commitments longest overdue and, in a private chat, the week's latest reflection.
+async def load_named(
+    session: AsyncSession, user: User, now: datetime, leaving_out: Collection[int] = ()
+) -> Named:
+    """The commitments longest overdue (but those in `leaving_out`) and, in a private chat,
+    the week's latest reflection.
 
     A reflection that cannot be read (a removed key) is not quoted.
     """
-    overdue, total = await overdue_commitments(session, user.id, now, MAX_OVERDUE_LISTED)
+    overdue, total = await overdue_commitments(
+        session, user.id, now, MAX_OVERDUE_LISTED, leaving_out=leaving_out
+    )
     quote = None
     # Private chats have the member's own (positive) id; a group's is negative.
     if user.chat_id > 0:
@@ -441,13 +446,21 @@ async def load_named(session: AsyncSession, user: User, now: datetime) -> Named:
 
 
 async def build_review(
-    session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
+    session: AsyncSession,
+    curriculum: Curriculum,
+    user: User,
+    now: datetime,
+    *,
+    leaving_out: Collection[int] = (),
 ) -> WeeklyReview | None:
-    """The weekly review for a member at their prompt, inside the caller's session."""
+    """The weekly review for a member at their prompt, inside the caller's session.
+
+    Commitments in `leaving_out` are not named (follow-ups beside it ask about them).
+    """
     timezone = user.timezone or "UTC"
     history = await load_history(session, user.id)
     contacts = await contacts_due_between(session, user.id, now, now + _WEEK)
-    named = await load_named(session, user, now)
+    named = await load_named(session, user, now, leaving_out)
     return weekly_review(curriculum, history, [c.name for c in contacts], now, timezone, named)
 
 

@@ -24,7 +24,6 @@ from bot.domain.broadcasts import BroadcastMessage
 from bot.domain.digest import MAX_DIGEST_ITEMS, Digest
 from bot.domain.followups import CheckIn, FollowUp
 from bot.domain.prompts import Outgoing, Prompt
-from bot.domain.review import WeeklyReview
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode, in_digest
 from bot.screens.fitting import telegram_length
@@ -118,20 +117,8 @@ def item_number(number: int) -> str:
     return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
 
 
-def _review_beside(review: WeeklyReview, asked: set[int]) -> WeeklyReview | None:
-    """The review, without the overdue commitments the digest asks about anyway."""
-    overdue = tuple(c for c in review.named.overdue if c.commitment_id not in asked)
-    if len(overdue) == len(review.named.overdue):
-        return review
-    shown = replace(review, named=replace(review.named, overdue=overdue))
-    return None if shown.is_empty else shown
-
-
-def _blocks(item: Outgoing, asked: set[int]) -> list[_Block]:
-    """An item drawn by its own screen, under its section; a prompt's review comes apart.
-
-    `asked`: the commitments the digest's follow-ups ask about (its review leaves them out).
-    """
+def _blocks(item: Outgoing) -> list[_Block]:
+    """An item drawn by its own screen, under its section; a prompt's review comes apart."""
     if isinstance(item, FollowUp):
         # The nudges' heading says it once for all of them.
         screen = followup_screen(replace(item, reminder=False))
@@ -144,10 +131,9 @@ def _blocks(item: Outgoing, asked: set[int]) -> list[_Block]:
     if isinstance(item, Prompt):
         screen = prompt_screen(replace(item, review=None))
         card = _Block(item, Section.CARD, screen.text, screen.buttons)
-        review = _review_beside(item.review, asked) if item.review is not None else None
-        if review is None:
+        if item.review is None:
             return [card]
-        return [_Block(item, Section.REVIEW, review_section(review, item.language)), card]
+        return [_Block(item, Section.REVIEW, review_section(item.review, item.language)), card]
     raise TypeError(f"{type(item).__name__} goes on its own, not in a digest")
 
 
@@ -242,13 +228,12 @@ def digest_layout(digest: Digest) -> DigestLayout:
     blocks: list[_Block] = []
     alone: list[Outgoing] = []
     faults: list[tuple[Outgoing, Exception]] = []
-    asked = {item.commitment_id for item in digest.items if isinstance(item, FollowUp)}
     for item in digest.items:
         if isinstance(item, BroadcastMessage):
             alone.append(item)
             continue
         try:
-            drawn = _blocks(item, asked)
+            drawn = _blocks(item)
         except Exception as problem:
             faults.append((item, problem))
             continue
