@@ -66,10 +66,10 @@ async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_
 ) -> None:
     clock.advance(timedelta(days=10))  # Sunday 6 Dec 2026
     jo = await _member(sim, runtime, "Jo", "de")
-    refused, new = await chat(jo, "/commit Anna anrufen am 1.12.", replies=2)
-    assert "schon hinter dir" in (refused.text or "") and "Jahreszahl" in (refused.text or "")
+    (new,) = await chat(jo, "/commit Anna anrufen am 1.12.")
     await jo.press(new, "✓ Ja, neuer Kontakt")
     ask = await jo.next_message()
+    assert "schon hinter dir" in (ask.text or "") and "Jahreszahl" in (ask.text or "")
     assert "Bis wann?" in (ask.text or "")
     (made,) = await chat(jo, "1.12.2027")
     assert "fällig Mi., 1. Dez. 2027, 09:00" in (made.text or "")
@@ -79,10 +79,11 @@ async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_
     assert "1. Dez. 2027" in (listing.text or "") and "15. Dez., 09:00" in (listing.text or "")
 
     max_ = await _member(sim, runtime, "Max", "en")
-    refused, new = await chat(max_, "/commit call Anna on 1 December", replies=2)
-    assert "already passed" in (refused.text or "") and "with the year" in (refused.text or "")
+    (new,) = await chat(max_, "/commit call Anna on 1 December")
     await max_.press(new, "✓ Yes, new contact")
-    assert "By when?" in ((await max_.next_message()).text or "")
+    ask = await max_.next_message()
+    assert "already passed" in (ask.text or "") and "with the year" in (ask.text or "")
+    assert "By when?" in (ask.text or "")
     (made,) = await chat(max_, "3 January")
     assert "due Sun, 3 Jan 2027, 09:00" in (made.text or "")
 
@@ -197,17 +198,15 @@ async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_one
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     quinn = await _member(sim, runtime, "Quinn", "de")
-    unclear, new = await chat(quinn, "/commit Ben nächste Woche Dienstag treffen", replies=2)
-    assert "welches Datum" in (unclear.text or "")
+    (new,) = await chat(quinn, "/commit Ben nächste Woche Dienstag treffen")  # one question
     assert (new.text or "").startswith("Neuer Kontakt: Ben?")
     assert _labels(new) == [
         "✓ Ja, neuer Kontakt", "Jemand anderes", "Niemand Bestimmtes", "✖ Abbrechen",
     ]  # fmt: skip
     assert await _stored(runtime) == (0, 0, 1)
     await quinn.press(new, "✓ Ja, neuer Kontakt")
-    assert "Bis wann?" in ((await quinn.next_message()).text or "")
-    (made,) = await chat(quinn, "15.12.")
-    assert "Ben · fällig Di., 15. Dez., 09:00" in (made.text or "")
+    made = await quinn.next_message()  # the date was understood, and left the action
+    assert "Abgemacht ✓\nBen treffen\nBen · fällig Di., 1. Dez., 09:00" in (made.text or "")
 
     (new,) = await chat(quinn, "/met Niemand")
     assert (new.text or "").startswith("Neuer Kontakt: Niemand?")
@@ -226,6 +225,39 @@ async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_one
     assert "You were in touch with Priya." in ((await edited(rae, new)).text or "")
     (met,) = await chat(rae, "/met priya")
     assert "You were in touch with Priya." in (met.text or "")
+
+
+async def test_an_unclear_date_is_said_with_the_date_question_after_the_new_name_is_confirmed(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    ugo = await _member(sim, runtime, "Ugo", "de")
+    (new,) = await chat(ugo, "/commit Ben bis 15 treffen")  # the 15th, or 15:00?
+    assert (new.text or "").startswith("Neuer Kontakt: Ben?") and "Datum" not in (new.text or "")
+    await ugo.press(new, "✓ Ja, neuer Kontakt")
+    ask = await ugo.next_message()  # the date's trouble, the question and its buttons: one
+    assert (ask.text or "").startswith("Ich bin nicht sicher, welches Datum du meinst.\n\nBis wann?")
+    assert _labels(ask) == [
+        "Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum", "✖ Abbrechen",
+    ]  # fmt: skip
+    (made,) = await chat(ugo, "15.12.")  # the next message answers this: nothing came between
+    assert "Abgemacht ✓\nBen treffen\nBen · fällig Di., 15. Dez., 09:00" in (made.text or "")
+
+    (ask,) = await chat(ugo, "/commit Ben anrufen gestern")  # Ben is known now: no question
+    assert (ask.text or "").startswith("Dieser Zeitpunkt liegt schon hinter dir.")
+    assert "Bis wann?" in (ask.text or "") and _labels(ask)[0] == "Morgen"
+
+    ivo = await _member(sim, runtime, "Ivo", "en")
+    (new,) = await chat(ivo, "/commit call Priya by 3/4")
+    assert (new.text or "").startswith("New contact: Priya?") and "date" not in (new.text or "")
+    await ivo.press(new, "✓ Yes, new contact")
+    ask = await ivo.next_message()
+    assert (ask.text or "").startswith("I'm not sure which date you mean.\n\nBy when?")
+    assert _labels(ask) == ["Tomorrow", "In 3 days", "Next week", "Another date", "✖ Cancel"]
+    await ivo.press(ask, "In 3 days")
+    made = await ivo.next_message()
+    assert "Got it ✓\ncall Priya\nPriya · due Sun, 29 Nov, 09:00" in (made.text or "")
+    (made,) = await chat(ivo, "/commit call Priya next Tuesday")
+    assert "Got it ✓\ncall Priya\nPriya · due Tue, 1 Dec, 09:00" in (made.text or "")
 
 
 async def test_before_set_up_is_done_each_answer_names_what_is_missing_with_its_button(

@@ -213,6 +213,9 @@ async def _advance(
 ) -> CommitStep:
     """Ask for the next missing part of the draft, or make the commitment.
 
+    A date `problem` (past, ambiguous, unclear) waits in the draft until the date is
+    asked for, so every message asks one thing.
+
     A new contact beyond the member's limit is not taken: "who?" is asked again, with
     the limit said. At the open-commitments limit nothing is made and the draft ends.
     """
@@ -238,6 +241,13 @@ async def _advance(
         ask = Ask.WHAT
     elif not draft.get("due"):
         ask = Ask.WHEN
+    # One question at a time: a date that could not be taken is said when the date is
+    # asked for, not beside "new contact: Ben?".
+    if ask is Ask.WHEN:
+        problem = problem or draft.pop("due_problem", None)
+    elif ask is not None and problem is not None:
+        draft["due_problem"] = problem
+        problem = None
     if ask is not None:
         await set_state(session, user.id, flow=COMMITMENT_FLOW, step=ask, data=draft, now=now)
         return CommitStep(

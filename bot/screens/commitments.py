@@ -100,10 +100,17 @@ def commitment_text(
 
 
 def _question(step: CommitStep) -> Screen:
-    """The open question with its choices, and ✖ to leave without saving anything."""
+    """The open question with its choices, and ✖ to leave without saving anything.
+
+    A date that could not be taken is said in the same message, above the question that
+    asks for it again: one message, with the buttons it talks about.
+    """
     screen = _question_only(step)
     rows = (*screen.buttons, cancel_row(step.member.language))
-    return Screen(screen.text, buttons=rows)
+    text = screen.text
+    if step.problem is not None:
+        text = Markup(catalog(step.member.language)(f"commit.{step.problem}") + "\n\n" + text)
+    return Screen(text, buttons=rows)
 
 
 def _question_only(step: CommitStep) -> Screen:
@@ -158,8 +165,8 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
     screens: list[Screen] = []
     if step.problem == "not_ready":
         screens.append(missing_setup_screen(member))
-    elif step.problem is not None:
-        screens.append(Screen(t(f"commit.{step.problem}")))
+    elif step.problem is not None and step.ask is None:
+        screens.append(Screen(Markup(t(f"commit.{step.problem}") + " " + t("commit.try_again"))))
     if step.limit is not None:
         screens.append(limit_screen(member.language, step.limit))
     if step.created is not None:
