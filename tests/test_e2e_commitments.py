@@ -297,7 +297,7 @@ async def test_a_cadence_brings_a_check_in_and_met_resets_the_timer(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     kai = await _member(sim, runtime, "Kai", "de")
-    (done,) = await chat(kai, "/contact Anna alle 4 Wochen")
+    done = await chat_saying_yes(kai, "/contact Anna alle 4 Wochen")
     assert "Nächste Nachfrage: Do., 24. Dez., 09:00" in (done.text or "")
     (usage,) = await chat(kai, "/contact Anna ab und zu")
     assert "/contact Anna alle 4 Wochen" in (usage.text or "")
@@ -315,7 +315,7 @@ async def test_a_cadence_brings_a_check_in_and_met_resets_the_timer(
     assert "beginnt von vorn" in (checkin.text or "") and "Beides" in _labels(checkin)
 
     ben = await _member(sim, runtime, "Ben", "en")
-    (done,) = await chat(ben, "/contact Priya every 2 weeks")
+    done = await chat_saying_yes(ben, "/contact Priya every 2 weeks")
     assert "for 2 weeks" in (done.text or "")
     (stopped,) = await chat(ben, "/contact priya off")
     assert "no more reminders about Priya" in (stopped.text or "")

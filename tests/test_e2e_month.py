@@ -47,7 +47,7 @@ async def test_resume_releases_the_follow_ups_and_check_ins_the_pause_held(
 ) -> None:
     ivy = await _member(sim, runtime, "Ivy", "en")
     await chat_saying_yes(ivy, "/commit call Priya in 2 days")
-    await chat(ivy, "/contact Tom every 1 week")
+    await chat_saying_yes(ivy, "/contact Tom every 1 week")
     (paused,) = await chat(ivy, "/pause 3w")
     assert "Paused until Thu, 17 Dec" in (paused.text or "")
     clock.advance(timedelta(days=8))  # the follow-up and the check-in fall due, and wait
@@ -227,6 +227,40 @@ async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_one
     assert "You were in touch with Priya." in (met.text or "")
 
 
+async def test_a_cadence_for_a_new_name_asks_first_and_a_known_name_is_set_at_once(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    tia = await _member(sim, runtime, "Tia", "de")
+    (new,) = await chat(tia, "/contact Tim alle 4 Wochen")
+    assert (new.text or "").startswith("Neuer Kontakt: Tim?")
+    assert "4 Wochen lang" in (new.text or "")
+    assert _labels(new) == ["✓ Ja, neuer Kontakt", "✖ Abbrechen"]
+    assert await _stored(runtime) == (0, 0, 1)  # nothing but the waiting question
+    await tia.press(new, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(tia, new)).text or "")
+    assert await _stored(runtime) == (0, 0, 0)
+
+    (new,) = await chat(tia, "/contact Tim alle 4 Wochen")
+    await tia.press(new, "✓ Ja, neuer Kontakt")
+    done = await edited(tia, new)
+    assert "Wenn du 4 Wochen lang keinen Kontakt mit Tim hattest" in (done.text or "")
+    assert _labels(done) == []
+    (again,) = await chat(tia, "/contact tim alle 2 Wochen")  # known now: no question
+    assert "Wenn du 2 Wochen lang keinen Kontakt mit Tim hattest" in (again.text or "")
+    (unknown,) = await chat(tia, "/contact Tom aus")  # nobody to stop reminding of
+    assert "Einen Kontakt „Tom“ habe ich nicht" in (unknown.text or "")
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(Contact.name, Contact.cadence_days))).all()
+    assert [tuple(row) for row in rows] == [("Tim", 14)]
+
+    eli = await _member(sim, runtime, "Eli", "en")
+    (new,) = await chat(eli, "/contact Sam every 2 weeks")
+    assert (new.text or "").startswith("New contact: Sam?") and "2 weeks" in (new.text or "")
+    await eli.press(new, "✓ Yes, new contact")
+    done = await edited(eli, new)
+    assert "If you haven't been in touch with Sam for 2 weeks" in (done.text or "")
+
+
 async def test_an_unclear_date_is_said_with_the_date_question_after_the_new_name_is_confirmed(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
@@ -235,7 +269,8 @@ async def test_an_unclear_date_is_said_with_the_date_question_after_the_new_name
     assert (new.text or "").startswith("Neuer Kontakt: Ben?") and "Datum" not in (new.text or "")
     await ugo.press(new, "✓ Ja, neuer Kontakt")
     ask = await ugo.next_message()  # the date's trouble, the question and its buttons: one
-    assert (ask.text or "").startswith("Ich bin nicht sicher, welches Datum du meinst.\n\nBis wann?")
+    unsure = "Ich bin nicht sicher, welches Datum du meinst.\n\nBis wann?"
+    assert (ask.text or "").startswith(unsure)
     assert _labels(ask) == [
         "Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum", "✖ Abbrechen",
     ]  # fmt: skip
@@ -329,7 +364,7 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     wim = await _member(sim, runtime, "Wim", "de")
-    (cadence,) = await chat(wim, "/contact Tom alle 4 Wochen")
+    cadence = await chat_saying_yes(wim, "/contact Tom alle 4 Wochen")
     assert "Wenn du 4 Wochen lang keinen Kontakt mit Tom hattest" in (cadence.text or "")
     assert "Nächste Nachfrage: Do., 24. Dez., 09:00" in (cadence.text or "")  # this year
     (cadence,) = await chat(wim, "/contact Tom alle 6 Wochen")
@@ -358,7 +393,7 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     assert "2-mal etwas bekommen und nie gegeben" in (tapped.text or "")
 
     xan = await _member(sim, runtime, "Xan", "en")
-    (cadence,) = await chat(xan, "/contact Lea every 1 day")
+    cadence = await chat_saying_yes(xan, "/contact Lea every 1 day")
     assert "for a day" in (cadence.text or "")
     (listing,) = await chat(xan, "/contacts")
     assert "Stay in touch: every day" in (listing.text or "")
