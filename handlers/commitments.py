@@ -173,7 +173,7 @@ async def _open_commitment(runtime: Runtime, who: Identity, cb: Callback) -> _An
     result = await actions.show_commitment(runtime, who, parsed[0]) if parsed else None
     if result is None:
         return None
-    return None, [screens.commitment_screen(result.member, result.commitment)]
+    return None, [screens.commitment_screen(result.member, result.commitment, result.now)]
 
 
 async def _contacts_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:

@@ -309,7 +309,7 @@ async def test_a_cadence_brings_a_check_in_and_met_resets_the_timer(
     clock.advance(timedelta(days=18, hours=1))  # 28 days after /met
     await _tick(bot)
     checkin = await kai.next_message()
-    assert "Dein letzter Kontakt mit Anna war am Mi., 16. Dez., 09:00" in (checkin.text or "")
+    assert "Dein letzter Kontakt mit Anna war am Mi., 16. Dez. 2026, 09:00" in (checkin.text or "")
     assert "✓ Wir hatten Kontakt" in _labels(checkin)
     checkin = await _press(kai, checkin, "✓ Wir hatten Kontakt")
     assert "beginnt von vorn" in (checkin.text or "") and "Beides" in _labels(checkin)

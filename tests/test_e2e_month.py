@@ -445,6 +445,41 @@ async def test_a_weak_place_is_offered_never_applied_and_abbreviations_name_thei
     assert "Time zone: Europe/Berlin" in (confirmation.text or "")
 
 
+async def test_snoozes_pauses_and_pages_across_the_new_year_say_which_year(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    clock.advance(timedelta(days=24))  # Sunday 20 Dec 2026
+    ria = await _member(sim, runtime, "Ria", "de")
+    await chat_saying_yes(ria, "/contact Tom jede Woche")
+    clock.advance(timedelta(days=7))  # Sunday 27 Dec: Tom's check-in is due
+    await _tick(bot)
+    checkin = await ria.next_message()
+    await ria.press(checkin, "💤 1 Woche")
+    snoozed = await edited(ria, checkin)
+    assert "ich frage am So., 3. Jan. 2027, 09:00 wieder nach" in (snoozed.text or "")
+    (page,) = await chat(ria, "/contact Tom")
+    assert "die nächste am So., 3. Jan. 2027, 09:00" in (page.text or "")
+    (paused,) = await chat(ria, "/pause 3w")
+    assert "Pausiert bis So., 17. Jan. 2027" in (paused.text or "")
+    await chat(ria, "/resume")
+
+    sol = await _member(sim, runtime, "Sol", "en")
+    await chat_saying_yes(sol, "/commit call Priya tomorrow")
+    (listing,) = await chat(sol, "/commitments")
+    await sol.press(listing, "1. call Priya")
+    item = await sol.next_message()
+    assert "due Mon, 28 Dec, 09:00" in (item.text or "")  # this year: no year
+    await sol.press(item, "💤 1 week")
+    snoozed = await edited(sol, item)
+    assert "due Mon, 28 Dec, 09:00" in (snoozed.text or "")
+    assert "I'll ask again on Sun, 3 Jan 2027, 08:00" in (snoozed.text or "")
+
+    await chat(ria, "/met Tom")
+    clock.advance(timedelta(days=10))  # Wednesday 6 Jan 2027
+    (listing,) = await chat(ria, "/contacts")
+    assert "Letzter Kontakt: So., 27. Dez. 2026, 09:00" in (listing.text or "")
+
+
 async def test_a_follow_up_asked_in_the_new_year_says_which_year_it_was_due(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:

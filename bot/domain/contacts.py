@@ -117,6 +117,7 @@ class ContactList:
     """A page of contacts, and the notes due on lopsided balances among them."""
 
     member: Member
+    now: datetime  # when listed: a date in another year shows it
     contacts: tuple[ContactLine, ...]
     notes: tuple[BalanceNote, ...]
     page: Page
@@ -137,12 +138,12 @@ class CadenceResult:
     """
 
     member: Member
+    now: datetime  # when set: a check-in in another year shows it
     contact: str | None = None
     cadence_days: int | None = None
     next_checkin_at: datetime | None = None
     bad_input: bool = False
     limit: LimitReached | None = None
-    now: datetime | None = None  # when set: a check-in in another year shows it
     new_contact: str | None = None
     unknown: bool = False
 
@@ -152,6 +153,7 @@ class MetResult:
     """`/met Anna`: the interaction logged, with its id for the optional ledger tap."""
 
     member: Member
+    now: datetime  # when logged: a day in another year shows it
     contact: str | None = None
     interaction_id: int | None = None
     next_checkin_at: datetime | None = None
@@ -287,7 +289,7 @@ async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> Conta
             )
             if note is not None:
                 notes.append(note)
-        return ContactList(member_from_row(user), tuple(lines), tuple(notes), shown)
+        return ContactList(member_from_row(user), now, tuple(lines), tuple(notes), shown)
 
 
 async def known_contact_in(session: AsyncSession, user_id: int, text: str) -> Contact | None:
@@ -326,26 +328,26 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
         member = member_from_row(user)
         name_limit = TEXT_LIMITS[Limit.CONTACT_NAME]
         if len(text) > name_limit + _CADENCE_WORDS_LENGTH:  # only the name can be long
-            return CadenceResult(member, limit=LimitReached(Limit.CONTACT_NAME, name_limit))
+            return CadenceResult(member, now, limit=LimitReached(Limit.CONTACT_NAME, name_limit))
         parsed = parse_cadence(text)
         if parsed is None:
-            return CadenceResult(member, bad_input=True)
+            return CadenceResult(member, now, bad_input=True)
         name, days = parsed
         refused = over_text_limit(Limit.CONTACT_NAME, name)
         if refused is not None:
-            return CadenceResult(member, limit=refused)
+            return CadenceResult(member, now, limit=refused)
         contact = await contact_by_name(session, user.id, name)
         if contact is None and days is None:
-            return CadenceResult(member, name, unknown=True)
+            return CadenceResult(member, now, name, unknown=True)
         if contact is None:
             refused = await new_contact_refused(session, runtime.settings, user.id, name)
             if refused is not None:
-                return CadenceResult(member, limit=refused)
+                return CadenceResult(member, now, limit=refused)
             data = {"name": name, "days": days}
             await set_state(session, user.id, flow=CADENCE_FLOW, step="confirm", data=data, now=now)
-            return CadenceResult(member, cadence_days=days, new_contact=name)
+            return CadenceResult(member, now, cadence_days=days, new_contact=name)
         apply_cadence(contact, days, now)
-        return CadenceResult(member, contact.name, days, contact.next_checkin_at, now=now)
+        return CadenceResult(member, now, contact.name, days, contact.next_checkin_at)
 
 
 async def confirm_cadence(runtime: Runtime, who: Identity) -> CadenceResult | None:
@@ -359,11 +361,11 @@ async def confirm_cadence(runtime: Runtime, who: Identity) -> CadenceResult | No
         member = member_from_row(user)
         days = data.get("days")
         if not isinstance(contact, Contact):
-            return CadenceResult(member, limit=contact)
+            return CadenceResult(member, now, limit=contact)
         if not isinstance(days, int) or not 0 < days <= MAX_CADENCE_DAYS:
-            return CadenceResult(member, bad_input=True)
+            return CadenceResult(member, now, bad_input=True)
         apply_cadence(contact, days, now)
-        return CadenceResult(member, contact.name, days, contact.next_checkin_at, now=now)
+        return CadenceResult(member, now, contact.name, days, contact.next_checkin_at)
 
 
 async def _confirmed_contact(
@@ -434,16 +436,16 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
             return None
         member = member_from_row(user)
         if len(text) > TEXT_LIMITS[Limit.CONTACT_NAME] + TEXT_LIMITS[Limit.NOTE]:
-            return MetResult(member, limit=LimitReached(Limit.NOTE, TEXT_LIMITS[Limit.NOTE]))
+            return MetResult(member, now, limit=LimitReached(Limit.NOTE, TEXT_LIMITS[Limit.NOTE]))
         words = text.split()
         if not words:
-            return MetResult(member)
+            return MetResult(member, now)
         found, name, note = await _find_or_name(session, user.id, words)
         refused = over_text_limit(Limit.CONTACT_NAME, name) or over_text_limit(Limit.NOTE, note)
         if found is None:
             refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
-            return MetResult(member, limit=refused)
+            return MetResult(member, now, limit=refused)
         days, note = _days_ago(note)
         if found is None:
             return await ask_new_contact(session, member, user.id, name, note, now, days=days)
@@ -467,7 +469,7 @@ async def ask_new_contact(
     """
     data = {"name": name, "note": note, "days": days}
     await set_state(session, user_id, flow=MET_FLOW, step="confirm", data=data, now=now)
-    return MetResult(member, new_contact=name)
+    return MetResult(member, now, new_contact=name)
 
 
 async def confirm_met(runtime: Runtime, who: Identity) -> MetResult | None:
@@ -480,7 +482,7 @@ async def confirm_met(runtime: Runtime, who: Identity) -> MetResult | None:
         user, data, contact = confirmed
         member = member_from_row(user)
         if not isinstance(contact, Contact):
-            return MetResult(member, limit=contact)
+            return MetResult(member, now, limit=contact)
         days = int(data.get("days", 0))
         return await _log_met(session, member, contact, str(data.get("note", "")), days, now)
 
@@ -493,6 +495,7 @@ async def _log_met(
     # The contact found, not its name again: a name that cannot be read is "".
     return MetResult(
         member,
+        now,
         contact.name,
         interaction.id,
         contact.next_checkin_at,

@@ -6,6 +6,8 @@ page 0 of contact 12, `pq:12-7` asks to merge 12 into 7.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.contact_page import (
     ContactAsked,
     ContactChange,
@@ -115,10 +117,10 @@ def cadence_words(language: str, days: int) -> str:
     raise AssertionError("every number of days is a whole number of days")
 
 
-def _item_line(member: Member, item: HistoryItem) -> str:
+def _item_line(member: Member, item: HistoryItem, now: datetime) -> str:
     t = catalog(member.language)
     text = shorten(item.text or "", _TEXT_UNITS)
-    moment = when(member, item.at)
+    moment = when(member, item.at, now)
     if item.kind is ItemKind.OPEN:
         return t("contact_page.open", action=text, when=moment)
     if item.kind is ItemKind.CLOSED:
@@ -144,7 +146,11 @@ def contact_page_screen(page: ContactPage) -> Screen:
     if page.cadence_days is not None and page.next_checkin_at is not None:
         every = cadence_words(member.language, page.cadence_days)
         lines.append(
-            t("contact_page.cadence", every=every, when=when(member, page.next_checkin_at))
+            t(
+                "contact_page.cadence",
+                every=every,
+                when=when(member, page.next_checkin_at, page.now),
+            )
         )
     else:
         lines.append(t("contact_page.no_cadence"))
@@ -154,7 +160,7 @@ def contact_page_screen(page: ContactPage) -> Screen:
         lines.append(paging)
     blocks = ["\n".join(lines)]
     if page.items:
-        blocks.append("\n".join(_item_line(member, item) for item in page.items))
+        blocks.append("\n".join(_item_line(member, item, page.now) for item in page.items))
     else:
         blocks.append(t("contact_page.empty"))
     rows: list[tuple[Button, ...]] = [

@@ -40,7 +40,7 @@ def contacts_screen(listing: ContactList) -> Screen:
     blocks = [f"{title}\n{page}" if page else title]
     for line in listing.contacts:
         last = (
-            when(member, line.last_interaction_at)
+            when(member, line.last_interaction_at, listing.now)
             if line.last_interaction_at
             else t("contacts.never")
         )
@@ -116,7 +116,9 @@ def met_screen(result: MetResult) -> Screen:
         else t(
             "met.saved_on",
             contact=result.contact,
-            day=format_local_date(result.met_at, member.timezone or "UTC", member.language),
+            day=format_local_date(
+                result.met_at, member.timezone or "UTC", member.language, now=result.now
+            ),
         )
     )
     text = Markup(saved + "\n" + t("followup.ledger_ask", contact=result.contact))

@@ -77,7 +77,7 @@ def settings_overview(member: Member, now: datetime, *, greeting: str | None = N
         _schedule_line(member),
     ]
     if member.next_prompt_at is not None and zone:
-        when = format_local_datetime(member.next_prompt_at, zone, member.language)
+        when = format_local_datetime(member.next_prompt_at, zone, member.language, now=now)
         lines.append(t("settings.next_prompt", when=when))
     elif member.status == "paused":
         lines.append(t("settings.paused"))
@@ -146,14 +146,16 @@ def _timezone_confirmation(member: Member, now: datetime) -> Screen:
     return Screen(t("done.timezone", zone=zone, now=local), remove_reply_keyboard=True)
 
 
-def _onboarding_done(member: Member) -> Screen:
+def _onboarding_done(member: Member, now: datetime) -> Screen:
     t = catalog(member.language)
     slot = {
         "weekday": weekday_name(member.slot_weekday or 0, member.language),
         "time": format_minute_of_day(member.slot_minute or 0),
     }
     if member.next_prompt_at is not None and member.timezone:
-        when = format_local_datetime(member.next_prompt_at, member.timezone, member.language)
+        when = format_local_datetime(
+            member.next_prompt_at, member.timezone, member.language, now=now
+        )
         return Screen(t("done.onboarding_next", when=when, **slot))
     return Screen(t("done.onboarding", **slot))
 
@@ -181,7 +183,7 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     if outcome.changed is Step.TIMEZONE:
         screens.append(_timezone_confirmation(member, now))
     if outcome.finished_onboarding:
-        screens.append(_onboarding_done(member))
+        screens.append(_onboarding_done(member, now))
     elif outcome.ask is not None:
         screens.append(question(outcome.ask, member, outcome.pending_weekday))
     elif outcome.changed is not None:
