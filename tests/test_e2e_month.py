@@ -138,6 +138,46 @@ async def test_every_flow_can_be_left_with_nothing_saved_in_german_and_english(
     assert await _stored(runtime) == (0, 0, 0)
 
 
+async def test_the_new_date_and_the_schedule_questions_can_be_left_too(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    gus = await _member(sim, runtime, "Gus", "de")
+    await chat_saying_yes(gus, "/commit Tom anrufen morgen")
+    (listing,) = await chat(gus, "/commitments")
+    await gus.press(listing, "1. Tom anrufen")
+    item = await gus.next_message()
+    await gus.press(item, "🗓 Neu vereinbaren")
+    *_, ask = [await gus.next_message() for _ in range(3)]  # the message for Tom, the question
+    assert "neue Datum" in (ask.text or "") and _labels(ask)[-1] == "✖ Abbrechen"
+    await gus.press(ask, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(gus, ask)).text or "")
+    async with runtime.sessions() as session:
+        (commitment,) = (await session.execute(select(Commitment))).scalars()
+    assert (commitment.renegotiations, commitment.due_at) == (
+        0,
+        datetime(2026, 11, 27, 8, 0, tzinfo=UTC),
+    )
+    assert await _stored(runtime) == (1, 1, 0)
+
+    (settings,) = await chat(gus, "/settings")
+    await gus.press(settings, "Wochentag und Uhrzeit")
+    weekday = await gus.next_message()
+    assert _labels(weekday)[-1] == "✖ Abbrechen"
+    await gus.press(weekday, "Fr.")
+    time = await gus.next_message()
+    assert _labels(time)[-1] == "✖ Abbrechen"
+    await gus.press(time, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(gus, time)).text or "")
+    (settings,) = await chat(gus, "/settings")
+    assert "jeden Donnerstag um 09:00 Uhr" in (settings.text or "")
+
+    hal = sim.user("Hal", language_code="en")
+    _, language = await chat(hal, "/start", replies=2)
+    assert _labels(language) == ["Deutsch", "English", "✖ Cancel"]
+    await hal.press(language, "✖ Cancel")
+    assert "/start" in ((await edited(hal, language)).text or "")  # set-up waits for /start
+
+
 async def test_a_new_commit_while_one_waits_for_its_date_asks_which_to_keep(
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:

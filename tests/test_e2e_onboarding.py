@@ -30,7 +30,7 @@ async def test_a_new_member_sets_up_everything_with_buttons(
     welcome, language_question = await chat(anna, "/start", replies=2)
     assert "Hallo Anna" in (welcome.text or "")
     assert "/privacy" in (welcome.text or "")
-    assert [b.text for b in language_question.buttons] == ["Deutsch", "English"]
+    assert [b.text for b in language_question.buttons] == ["Deutsch", "English", "✖ Abbrechen"]
 
     await anna.press(language_question, "Deutsch")
     zone_question = await anna.next_message()
@@ -233,4 +233,4 @@ async def test_someone_who_writes_before_start_is_welcomed_not_corrected(
     ivy = sim.user("Ivy", language_code="en")
     welcome, language_question = await chat(ivy, "hello", replies=2)
     assert (welcome.text or "").startswith("Hi Ivy!")
-    assert [b.text for b in language_question.buttons] == ["Deutsch", "English"]
+    assert [b.text for b in language_question.buttons] == ["Deutsch", "English", "✖ Cancel"]

@@ -8,6 +8,7 @@ from bot.domain.followups import CheckIn, FollowUp
 from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.commitments import commitment_text, due_buttons, followup_buttons, when
 from bot.screens.spans import cadence_phrase, times_phrase
 from content.i18n import Markup, catalog, format_local_datetime
@@ -132,9 +133,8 @@ def renegotiate_screens(result: ActionResult) -> list[Screen]:
     if item.contact:
         screens.append(Screen(t("renegotiate.intro", contact=item.contact)))
         screens.append(Screen(t("renegotiate.message", contact=item.contact)))
-    screens.append(
-        Screen(t("followup.ask_new_date"), buttons=due_buttons(member.language, item.id))
-    )
+    rows = (*due_buttons(member.language, item.id), cancel_row(member.language))
+    screens.append(Screen(t("followup.ask_new_date"), buttons=rows))
     return screens
 
 

@@ -10,6 +10,7 @@ from bot.domain.places import ZoneMatch
 from bot.domain.schedule import format_minute_of_day
 from bot.screens.base import Button, ReplyButton, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.limits import limit_screen
 from bot.screens.review import REVIEW_PLACEMENT
 from content.i18n import LANGUAGES, catalog, format_local_datetime, format_local_time, weekday_name
@@ -103,7 +104,7 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
     t = catalog(member.language)
     if step is Step.LANGUAGE:
         row = tuple(Button(t(f"language.{code}"), encode(LANGUAGE, code)) for code in LANGUAGES)
-        return Screen(t("ask.language"), buttons=(row,))
+        return Screen(t("ask.language"), buttons=(row, cancel_row(member.language)))
     if step is Step.TIMEZONE:
         cities = _CITY_CHOICES.get(member.language, _CITY_CHOICES["en"])
         return Screen(
@@ -118,14 +119,17 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
             Button(weekday_name(day, member.language, "abbreviated"), encode(WEEKDAY, day))
             for day in range(7)
         ]
-        return Screen(t("ask.weekday"), buttons=(tuple(days[:4]), tuple(days[4:])))
+        return Screen(
+            t("ask.weekday"),
+            buttons=(tuple(days[:4]), tuple(days[4:]), cancel_row(member.language)),
+        )
     weekday = pending_weekday if pending_weekday is not None else member.slot_weekday
     day = weekday_name(weekday, member.language) if weekday is not None else ""
     rows = tuple(
         tuple(Button(f"{hour:02d}:00", encode(TIME, hour * 60)) for hour in row)
         for row in _TIME_CHOICES
     )
-    return Screen(t("ask.time", weekday=day), buttons=rows)
+    return Screen(t("ask.time", weekday=day), buttons=(*rows, cancel_row(member.language)))
 
 
 def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...]) -> Screen:
