@@ -432,6 +432,17 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
         tapped = await edited(wim, met)
     assert "2-mal etwas bekommen und nie gegeben" in (tapped.text or "")
 
+    (page,) = await chat(wim, "/contact Tom")
+    await wim.press(page, "⏰ Erinnerung")
+    ask = await edited(wim, page)
+    await wim.press(ask, "Alle 3 Monate")  # as the button says it, everywhere
+    assert "⏰ Erinnerung alle 3 Monate, die nächste am" in ((await edited(wim, ask)).text or "")
+    assert "Wenn du 3 Monate lang keinen Kontakt mit Tom hattest" in (
+        (await wim.next_message()).text or ""
+    )
+    (listing,) = await chat(wim, "/contacts")
+    assert "In Kontakt bleiben: alle 3 Monate" in (listing.text or "")
+
     xan = await _member(sim, runtime, "Xan", "en")
     cadence = await chat_saying_yes(xan, "/contact Lea every 1 day")
     assert "for a day" in (cadence.text or "")
