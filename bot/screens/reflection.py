@@ -68,8 +68,11 @@ def journal_screen(page: JournalPage) -> Screen:
     if not page.entries:
         return Screen(t("journal.empty"))
     first = page.page * JOURNAL_PAGE_SIZE + 1
+    last = first + len(page.entries) - 1
     lines: list[str] = [
-        t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)
+        t("journal.title", first=first, last=last, total=page.total)
+        if last > first
+        else t("journal.title_one", first=first, total=page.total)
     ]
     opens = []
     for number, entry in enumerate(page.entries, start=first):
