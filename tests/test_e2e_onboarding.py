@@ -170,7 +170,7 @@ async def test_an_ambiguous_place_is_offered_as_choices(
     await chat(eli, "/language en")
     (choices,) = await chat(eli, "Portland")
     labels = [b.text for b in choices.buttons]
-    assert len(labels) >= 2, labels
+    assert len(labels) >= 3 and labels[-1] == "✖ Cancel", labels  # set-up waits: it can be left
     await eli.press(choices, labels[0])
     confirmation = await eli.next_message()
     assert "America/" in (confirmation.text or "")

@@ -132,9 +132,14 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
     return Screen(t("ask.time", weekday=day), buttons=(*rows, cancel_row(member.language)))
 
 
-def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...]) -> Screen:
+def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...], *, in_flow: bool) -> Screen:
+    """The places to choose from; ✖ when a flow (set-up, settings) waits for the answer."""
     t = catalog(member.language)
-    rows = tuple((Button(match.label, encode(TIMEZONE, match.zone)),) for match in matches)
+    rows: tuple[tuple[Button, ...], ...] = tuple(
+        (Button(match.label, encode(TIMEZONE, match.zone)),) for match in matches
+    )
+    if in_flow:
+        rows = (*rows, cancel_row(member.language))
     key = "ask.timezone_which" if len(matches) > 1 else "ask.timezone_confirm"
     return Screen(t(key), buttons=rows)
 
@@ -178,7 +183,7 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
             screens.append(question(outcome.ask, member, outcome.pending_weekday))
         return screens
     if outcome.zone_choices:
-        return [_zone_choices(member, outcome.zone_choices)]
+        return [_zone_choices(member, outcome.zone_choices, in_flow=outcome.flow is not None)]
     screens = []
     if outcome.is_new:
         screens.append(Screen(t("welcome.new", name=first_name or t("welcome.no_name"))))
