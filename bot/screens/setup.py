@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.members import Member
@@ -13,7 +14,14 @@ from bot.screens.callbacks import encode
 from bot.screens.cancelling import cancel_row
 from bot.screens.limits import limit_screen
 from bot.screens.review import REVIEW_PLACEMENT
-from content.i18n import LANGUAGES, catalog, format_local_datetime, format_local_time, weekday_name
+from content.i18n import (
+    LANGUAGES,
+    Markup,
+    catalog,
+    format_local_datetime,
+    format_local_time,
+    weekday_name,
+)
 from storage.models import ReviewPlacement
 
 __all__ = [
@@ -174,14 +182,16 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     member = outcome.member
     t = catalog(member.language)
     if outcome.problem is not None:
-        screens = [
+        refusal = (
             limit_screen(member.language, outcome.limit)
             if outcome.limit is not None
             else Screen(t(f"problem.{outcome.problem}"))
-        ]
-        if outcome.ask is not None:
-            screens.append(question(outcome.ask, member, outcome.pending_weekday))
-        return screens
+        )
+        if outcome.ask is None:
+            return [refusal]
+        # One message: why the answer was not taken, the question again and its buttons.
+        asked = question(outcome.ask, member, outcome.pending_weekday)
+        return [replace(asked, text=Markup(refusal.text + "\n\n" + asked.text))]
     if outcome.zone_choices:
         return [_zone_choices(member, outcome.zone_choices, in_flow=outcome.flow is not None)]
     screens = []
