@@ -103,14 +103,18 @@ def commitment_text(
 def _question(step: CommitStep) -> Screen:
     """The open question with its choices, and ✖ to leave without saving anything.
 
-    A date that could not be taken is said in the same message, above the question that
-    asks for it again: one message, with the buttons it talks about.
+    A date that could not be taken (or a name beyond the limit) is said in the same
+    message, above the question that asks again: one message, with the buttons it talks
+    about.
     """
+    language = step.member.language
     screen = _question_only(step)
-    rows = (*screen.buttons, cancel_row(step.member.language))
+    rows = (*screen.buttons, cancel_row(language))
     text = screen.text
     if step.problem is not None:
-        text = Markup(catalog(step.member.language)(f"commit.{step.problem}") + "\n\n" + text)
+        text = Markup(catalog(language)(f"commit.{step.problem}") + "\n\n" + text)
+    if step.limit is not None:
+        text = Markup(limit_screen(language, step.limit).text + "\n\n" + text)
     return Screen(text, buttons=rows)
 
 
@@ -168,7 +172,7 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
         screens.append(missing_setup_screen(member))
     elif step.problem is not None and step.ask is None:
         screens.append(Screen(Markup(t(f"commit.{step.problem}") + " " + t("commit.try_again"))))
-    if step.limit is not None:
+    if step.limit is not None and step.ask is None:
         screens.append(limit_screen(member.language, step.limit))
     if step.created is not None:
         created = Markup(commitment_text(member, step.created, step.now))
