@@ -171,10 +171,11 @@ class WeeklyReview:
     more_checkins: int
     gap: ThemeGap | None
     streak: int
+    # The moment it is for, its calendar week (`week_number`) and the zone of its dates.
+    now: datetime
+    week: int
+    timezone: str
     named: Named = Named()
-    # The calendar week it is for (`week_number`), and the zone its dates are shown in.
-    week: int = 0
-    timezone: str = "UTC"
 
     @property
     def is_empty(self) -> bool:
@@ -395,6 +396,7 @@ def weekly_review(
         gap=least_recent_theme(coverage, now, _first_evidence(history, curriculum)),
         streak=streak_weeks(history, now, timezone),
         named=named,
+        now=now,
         week=week_number(now, timezone),
         timezone=timezone,
     )

@@ -104,7 +104,7 @@ def _overdue_line(t: Catalog, review: WeeklyReview, item: OverdueCommitment) -> 
         named = t("review.item", action=action, contact=shorten(item.contact, NAME_UNITS))
     else:
         named = t("review.item_nobody", action=action)
-    when = format_local_date(item.due_at, review.timezone, t.language)
+    when = format_local_date(item.due_at, review.timezone, t.language, now=review.now)
     return variant(t, "review.overdue", review.week, when=when, item=named)
 
 
