@@ -368,8 +368,11 @@ class Dispatcher:
                 reviewed.update(prompt.delivery_id for prompt in part.reviews)
             outcomes += [replace(outcome, delivery_id=item.delivery_id) for item in part.items]
             if outcome.outcome in (Outcome.RETRY, Outcome.BLOCKED):
-                stop = replace(outcome, message_id=None)
-        outcomes += [await self.send_prompt(item) for item in layout.alone]
+                # Not sent at all, those after it: none of them may have reached the member.
+                stop = replace(outcome, message_id=None, maybe_sent=False)
+        for item in layout.alone:
+            alone = replace(stop, delivery_id=item.delivery_id) if stop else None
+            outcomes.append(alone or await self.send_prompt(item))
         # A review that went (or may have) is not shown again with its card's next try.
         return [
             replace(outcome, lead_in_sent=True) if outcome.delivery_id in reviewed else outcome

@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot import dispatcher as dispatcher_module
 from bot.clock import ShiftableClock, SystemClock
+from bot.domain.digest import Digest
+from bot.domain.followups import FollowUp
+from bot.domain.prompts import Outcome
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
@@ -335,3 +339,32 @@ async def test_the_review_in_a_digest_names_what_waits_but_not_what_the_digest_a
     assert "Lea zurückrufen" not in review and "weitere" not in review
     assert "③" not in text and "② ⏰ Lea zurückrufen (Lea)" not in rest
     assert "① ⏰ Lea zurückrufen (Lea)" in rest and "② Netzwerken" in rest
+
+
+async def test_a_digest_of_two_messages_records_each_row_with_its_own_message(
+    sim: TelegramSimulator,
+    runtime: Runtime,
+    bot: NetcoachApplication,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "_BACKOFF_SECONDS", (0.0,) * 4)
+    kim = sim.user("Kim", language_code="de")
+    now = runtime.clock.now()
+    # Eight follow-ups of about 900 characters: two messages (drawn, not stored).
+    items = tuple(
+        FollowUp(n, kim.id, "de", "Europe/Berlin", n, f"Aufgabe {n}: " + "lang " * 180, None,
+                 now, reminder=False, slot_at=now)
+        for n in range(1, 9)
+    )  # fmt: skip
+    # Telegram takes the first message, then cannot be reached for a while.
+    sim.faults.fail_next(8, status=502, method="sendMessage", after=1)
+    outcomes = await bot.bot_data.dispatcher.send_digest(Digest(1, items))
+    (first,) = kim.messages
+    sent = [o for o in outcomes if o.outcome is Outcome.SENT]
+    waiting = [o for o in outcomes if o.outcome is Outcome.RETRY]
+    assert sent and waiting and len(sent) + len(waiting) == 8
+    assert {o.message_id for o in sent} == {first.message_id}
+    # Those after it were not sent at all: none counts as maybe delivered.
+    assert not any(o.maybe_sent or o.message_id for o in waiting)
+    shown = {n for n in range(1, 9) if f"Aufgabe {n}:" in (first.text or "")}
+    assert shown == {o.delivery_id for o in sent}

@@ -147,20 +147,19 @@ def _numbers(blocks: Sequence[_Block]) -> dict[int, int]:
 
 
 def _text(t: Catalog, blocks: Sequence[_Block], numbers: dict[int, int], first_line: str) -> str:
-    """A part's text: its first line, then each section's heading and items."""
-    lines = [first_line]
+    """A part's text: its first line, then each section's heading over its items."""
+    paragraphs = [first_line]
     section: Section | None = None
     for block in blocks:
         if block.is_review:
-            lines.append(block.text)
+            paragraphs.append(block.text)
             continue
+        item = f"{item_number(numbers[block.item.delivery_id])} {block.text}"
         if block.section is not section:
             section = block.section
-            lines.append(str(t(_HEADINGS[section])))
-            lines[-1] += "\n" + f"{item_number(numbers[block.item.delivery_id])} {block.text}"
-            continue
-        lines.append(f"{item_number(numbers[block.item.delivery_id])} {block.text}")
-    return "\n\n".join(lines)
+            item = f"{t(_HEADINGS[section])}\n{item}"
+        paragraphs.append(item)
+    return "\n\n".join(paragraphs)
 
 
 def _first_line(t: Catalog, part: int, count: int) -> str:
