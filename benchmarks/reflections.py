@@ -1,0 +1,168 @@
+"""Benchmark: CPU per reflection kept and answered, in-process (no Telegram, no HTTP).
+
+    .venv/bin/python -m benchmarks.reflections [--reflections 600] [--contacts 200]
+        [--database sqlite postgres]
+
+One member with CONTACTS contacts (names encrypted, a key set) replies to this week's
+prompt REFLECTIONS times; each reply is kept (`reflections.save_reflection`, a reply to
+the prompt as Telegram sends it) and its answer rendered (`reflection_saved`), as
+`handlers.fallback.text_message` does. The texts take turns: a short line, a line naming a
+known contact, a line naming someone unknown, and a long paragraph (about 60 words naming
+a contact near its end). CPU time of this process per reflection is printed (median of
+three rounds, the first one a warm-up of its own); the database is on the same machine,
+so on PostgreSQL the server's share is not counted. Runs the same in a checkout without
+answers, for the "before" column: only functions that exist there are called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["main"]
+
+TEXTS = (
+    "ok",
+    "Von Kontakt 7 habe ich lange nichts gehört, ich sollte mich mal melden.",
+    "Heute habe ich mit Lisa über das Projekt gesprochen, das war gut.",
+    (
+        "Diese Woche war voll, aber ich habe mir trotzdem Zeit genommen. Beim Treffen im "
+        "Verein habe ich gemerkt, wie viel es bringt, wenn man zuerst etwas gibt, ohne "
+        "gleich etwas zurück zu erwarten. Ich will das öfter tun und mir dafür feste "
+        "Zeiten einplanen, zum Beispiel am Freitagnachmittag, wenn ohnehin weniger los "
+        "ist. Am Ende hat mich noch Kontakt 150 angesprochen, ob wir uns bald treffen."
+    ),
+)
+
+
+async def _measure(url: str, reflections: int, contacts: int) -> dict[str, float]:
+    from bot.clock import SystemClock
+    from bot.domain import reflections as domain
+    from bot.domain.members import Identity
+    from bot.screens.reflection import reflection_saved
+    from bot.settings import Settings
+    from bot.wiring import runtime_on
+    from storage.crypto import FieldCipher, blind_index, generate_key, using_cipher
+    from storage.engine import create_engine
+    from storage.migrate import upgrade_database
+    from storage.models import (
+        Contact,
+        Delivery,
+        DeliveryKind,
+        DeliveryStatus,
+        User,
+        UserStatus,
+    )
+
+    await upgrade_database(url)
+    engine = create_engine(url)
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    runtime = runtime_on(engine, settings, SystemClock())
+    now = datetime.now(UTC)
+    prompt_message = 10
+    figures: dict[str, float] = {}
+    try:
+        with using_cipher(FieldCipher(generate_key())):
+            async with runtime.sessions.begin() as session:
+                user = User(
+                    telegram_id=1,
+                    chat_id=1,
+                    language="de",
+                    timezone="Europe/Berlin",
+                    slot_weekday=3,
+                    slot_minute=540,
+                    status=UserStatus.ACTIVE,
+                    onboarded_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(user)
+                await session.flush()
+                session.add_all(
+                    Contact(
+                        user_id=user.id,
+                        name=f"Kontakt {n}",
+                        name_key=blind_index(f"Kontakt {n}", user.id),
+                        checkin_pings=0,
+                        created_at=now,
+                    )
+                    for n in range(contacts)
+                )
+                session.add(
+                    Delivery(
+                        user_id=user.id,
+                        kind=DeliveryKind.PROMPT,
+                        slot_at=now,
+                        status=DeliveryStatus.SENT,
+                        due_at=now,
+                        card_key="principle-trust",
+                        question_index=0,
+                        telegram_message_id=prompt_message,
+                        sent_at=now,
+                        created_at=now,
+                    )
+                )
+            who = Identity(telegram_id=1, chat_id=1)
+            rounds = []
+            message = 100
+            for _ in range(4):  # the first round warms up
+                started = time.process_time()
+                for n in range(reflections):
+                    message += 1
+                    saved = await domain.save_reflection(
+                        runtime,
+                        who,
+                        TEXTS[n % len(TEXTS)],
+                        reply_to_message_id=prompt_message,
+                        message_id=message,
+                    )
+                    assert saved is not None
+                    reflection_saved(saved)
+                rounds.append(1000 * (time.process_time() - started) / reflections)
+            figures["CPU ms per reflection (median of 3)"] = round(
+                statistics.median(rounds[1:]), 3
+            )
+            figures["rounds"] = [round(r, 3) for r in rounds[1:]]  # type: ignore[assignment]
+    finally:
+        await engine.dispose()
+    return figures
+
+
+async def _one(database: str, reflections: int, contacts: int) -> dict[str, Any]:
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+
+    with tempfile.TemporaryDirectory() as directory:
+        if database == "sqlite":
+            url = f"sqlite+aiosqlite:///{directory}/reflections.db"
+            return await _measure(url, reflections, contacts)
+        server = os.environ.get("NETCOACH_TEST_POSTGRES_URL")
+        if not server:
+            sys.exit("postgres needs NETCOACH_TEST_POSTGRES_URL")
+        url = await create_postgres_database(server)
+        try:
+            return await _measure(url, reflections, contacts)
+        finally:
+            await drop_postgres_database(server, url)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print CPU per reflection for each database asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reflections", type=int, default=600)
+    parser.add_argument("--contacts", type=int, default=200)
+    parser.add_argument("--database", nargs="+", default=["sqlite"])
+    args = parser.parse_args(argv)
+    for database in args.database:
+        figures = asyncio.run(_one(database, args.reflections, args.contacts))
+        print(database, figures, flush=True)
+
+
+if __name__ == "__main__":
+    main()
