@@ -126,9 +126,7 @@ async def _measure(url: str, reflections: int, contacts: int) -> dict[str, float
                     assert saved is not None
                     reflection_saved(saved)
                 rounds.append(1000 * (time.process_time() - started) / reflections)
-            figures["CPU ms per reflection (median of 3)"] = round(
-                statistics.median(rounds[1:]), 3
-            )
+            figures["CPU ms per reflection (median of 3)"] = round(statistics.median(rounds[1:]), 3)
             figures["rounds"] = [round(r, 3) for r in rounds[1:]]  # type: ignore[assignment]
     finally:
         await engine.dispose()

@@ -5,10 +5,12 @@ Never commit. Every function takes a contact already checked to be the member's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal_column, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -16,9 +18,11 @@ from storage.crypto import blind_index, blind_index_candidates
 from storage.encrypted import open_row
 from storage.models import Base, Commitment, CommitmentStatus, Contact, Interaction
 from storage.owned import member_row
+from storage.types import UTCDateTime
 from storage.unreadable import is_unreadable
 
 __all__ = [
+    "NamedContact",
     "commitments_of",
     "contacts_named_in",
     "count_commitments_of",
@@ -108,13 +112,41 @@ async def move_history(session: AsyncSession, source: Contact, target: Contact) 
 # sent as it is (as `storage.users.get_member_brief` does: half the cost).
 _NAMED_IN_SQL: dict[tuple[str, int], str] = {}
 _CONTACTS: Table = Base.metadata.tables["contacts"]
+_DATETIME_READERS: dict[str, Callable[[Any], datetime | None]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class NamedContact:
+    """A contact a text names: which of the names looked for found it (`run`, an index
+    into them), and what an answer may say about it."""
+
+    id: int
+    name: str
+    run: int
+    last_interaction_at: datetime | None
+    open_commitments: int
 
 
 def _named_in_sql(dialect: Dialect, keys: int) -> str:
     cached = _NAMED_IN_SQL.get((dialect.name, keys))
     if cached is None:
+        open_commitments = (
+            select(func.count())
+            .where(
+                Commitment.contact_id == Contact.id,
+                # Written into the statement: its only parameters are the member and keys.
+                Commitment.status == literal_column(f"'{CommitmentStatus.OPEN.value}'"),
+            )
+            .scalar_subquery()
+        )
         query = (
-            select(Contact.id, Contact.name_key, Contact.name)
+            select(
+                Contact.id,
+                Contact.name_key,
+                Contact.name,
+                Contact.last_interaction_at,
+                open_commitments,
+            )
             .where(
                 Contact.user_id == bindparam("user_id"),
                 Contact.name_key.in_([bindparam(f"key{n}") for n in range(keys)]),
@@ -125,22 +157,43 @@ def _named_in_sql(dialect: Dialect, keys: int) -> str:
     return cached
 
 
+def _datetime_reader(dialect: Dialect) -> Callable[[Any], datetime | None]:
+    """What turns a raw datetime value of this database into an aware UTC one."""
+    reader = _DATETIME_READERS.get(dialect.name)
+    if reader is None:
+        processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+        reader = _DATETIME_READERS[dialect.name] = processor or (lambda value: value)
+    return reader
+
+
 async def contacts_named_in(
     connection: AsyncConnection, user_id: int, names: Sequence[str], limit: int
-) -> list[tuple[int, str]]:
-    """The member's contacts called by any of `names` (runs of words from a text), as
-    (contact id, name): one plain read over the blind indexes of them all; a name that
-    cannot be read is shown as the text writes it."""
-    written = {
-        key: name for name in reversed(names) for key in blind_index_candidates(name, user_id)
-    }
-    if not written:
+) -> list[NamedContact]:
+    """The member's contacts called by any of `names` (runs of words from a text), with
+    their last interaction and open commitments: one plain read over the blind indexes
+    of them all. A name that cannot be read is shown as the text writes it; `run` is the
+    first of `names` that found the contact."""
+    run_of: dict[str, int] = {}
+    for index in range(len(names) - 1, -1, -1):
+        for key in blind_index_candidates(names[index], user_id):
+            run_of[key] = index
+    if not run_of:
         return []
-    sql = _named_in_sql(connection.dialect, len(written))
-    rows: Sequence[Any] = (await connection.exec_driver_sql(sql, (user_id, *written))).all()
+    sql = _named_in_sql(connection.dialect, len(run_of))
+    rows: Sequence[Any] = (await connection.exec_driver_sql(sql, (user_id, *run_of))).all()
+    read_datetime = _datetime_reader(connection.dialect)
     named = []
-    for contact_id, key, stored in rows[:limit]:
+    for contact_id, key, stored, last_at, open_count in rows[:limit]:
         name = open_row(_CONTACTS, {"id": contact_id, "user_id": user_id, "name": stored})
         readable = name["name"] and not is_unreadable(name["name"])
-        named.append((int(contact_id), str(name["name"]) if readable else written[str(key)]))
+        run = run_of[str(key)]
+        named.append(
+            NamedContact(
+                int(contact_id),
+                str(name["name"]) if readable else names[run],
+                run,
+                read_datetime(last_at),
+                int(open_count),
+            )
+        )
     return named

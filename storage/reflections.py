@@ -15,6 +15,7 @@ __all__ = [
     "count_newer_reflections",
     "count_reflections",
     "reflection_by_message",
+    "reflection_tally",
     "reflections_page",
 ]
 
@@ -29,8 +30,9 @@ async def add_reflection(
     text: str,
     now: datetime,
     telegram_message_id: int | None = None,
+    receipt: int | None = None,
 ) -> Reflection:
-    """Keep what the member wrote (and which of their messages it came from)."""
+    """Keep what the member wrote (which of their messages, and which receipt answered it)."""
     reflection = Reflection(
         user_id=user_id,
         delivery_id=delivery_id,
@@ -39,6 +41,7 @@ async def add_reflection(
         text=text,
         created_at=now,
         telegram_message_id=telegram_message_id,
+        receipt=receipt,
     )
     session.add(reflection)
     await session.flush()
@@ -49,6 +52,23 @@ async def count_reflections(session: AsyncSession, user_id: int) -> int:
     """How many reflections the member has written."""
     query = select(func.count()).select_from(Reflection).where(Reflection.user_id == user_id)
     return int((await session.execute(query)).scalar_one())
+
+
+async def reflection_tally(session: AsyncSession, user_id: int) -> tuple[int, int | None]:
+    """How many reflections the member has written, and the receipt of the latest, in one
+    statement (the latest through the member's index on `created_at`)."""
+    latest = (
+        select(Reflection.receipt)
+        .where(Reflection.user_id == user_id)
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(func.count(), latest).select_from(Reflection).where(Reflection.user_id == user_id)
+    )
+    count, receipt = (await session.execute(query)).one()
+    return int(count), None if receipt is None else int(receipt)
 
 
 async def reflections_page(
