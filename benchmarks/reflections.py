@@ -8,9 +8,10 @@ prompt REFLECTIONS times; each reply is kept (`reflections.save_reflection`, a r
 the prompt as Telegram sends it) and its answer rendered (`reflection_saved`), as
 `handlers.fallback.text_message` does. The texts take turns: a short line, a line naming a
 known contact, a line naming someone unknown, and a long paragraph (about 60 words naming
-a contact near its end). CPU time of this process per reflection is printed (median of
-three rounds, the first one a warm-up of its own); the database is on the same machine,
-so on PostgreSQL the server's share is not counted. Runs the same in a checkout without
+a contact near its end); the contacts are "Tom Becker", "Anna Becker", and so on. CPU
+time of this process per reflection is printed (median of three rounds, after one that
+warms up); the database is on the same machine, so on PostgreSQL the server's share is
+not counted. Runs the same in a checkout without
 answers, for the "before" column: only functions that exist there are called.
 """
 
@@ -28,16 +29,21 @@ from typing import Any
 
 __all__ = ["main"]
 
+# Contacts are named "<first name> <surname>"; the texts name two of them and one stranger.
+_FIRST = ("Tom", "Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hans", "Ida")
+_LAST = ("Becker", "Schmidt", "Weber", "Wagner", "Koch", "Richter", "Klein", "Wolf")
+_LAST += ("Braun", "Krause", "Lange", "Frank", "Berger", "Fuchs", "Vogel", "Roth")
+_LAST += ("Winter", "Sommer", "Keller", "Jung")
 TEXTS = (
     "ok",
-    "Von Kontakt 7 habe ich lange nichts gehört, ich sollte mich mal melden.",
+    "Von Tom Becker habe ich lange nichts gehört, ich sollte mich mal melden.",
     "Heute habe ich mit Lisa über das Projekt gesprochen, das war gut.",
     (
         "Diese Woche war voll, aber ich habe mir trotzdem Zeit genommen. Beim Treffen im "
         "Verein habe ich gemerkt, wie viel es bringt, wenn man zuerst etwas gibt, ohne "
         "gleich etwas zurück zu erwarten. Ich will das öfter tun und mir dafür feste "
         "Zeiten einplanen, zum Beispiel am Freitagnachmittag, wenn ohnehin weniger los "
-        "ist. Am Ende hat mich noch Kontakt 150 angesprochen, ob wir uns bald treffen."
+        "ist. Am Ende hat mich noch Ida Jung angesprochen, ob wir uns bald treffen."
     ),
 )
 
@@ -85,15 +91,16 @@ async def _measure(url: str, reflections: int, contacts: int) -> dict[str, float
                 )
                 session.add(user)
                 await session.flush()
+                names = [f"{first} {last}" for last in _LAST for first in _FIRST][:contacts]
                 session.add_all(
                     Contact(
                         user_id=user.id,
-                        name=f"Kontakt {n}",
-                        name_key=blind_index(f"Kontakt {n}", user.id),
+                        name=name,
+                        name_key=blind_index(name, user.id),
                         checkin_pings=0,
                         created_at=now,
                     )
-                    for n in range(contacts)
+                    for name in names
                 )
                 session.add(
                     Delivery(

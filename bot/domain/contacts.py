@@ -16,7 +16,13 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.contact_names import Word, name_candidates, name_runs, sentence_words
+from bot.domain.contact_names import (
+    Word,
+    WordRun,
+    name_candidates,
+    name_runs,
+    sentence_words,
+)
 from bot.domain.limits import TEXT_LIMITS, Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.paging import Page, page_of
@@ -58,6 +64,7 @@ __all__ = [
     "balance_note",
     "confirm_met",
     "contacts_named_in_text",
+    "in_text_order",
     "just_logged",
     "known_contact_in",
     "known_contact_in_text",
@@ -309,8 +316,13 @@ async def contacts_named_in_text(
     named = await contacts_named_in(
         await session.connection(), user_id, [run.text for run in runs], len(runs)
     )
-    named.sort(key=lambda found: (runs[found.run].start, -runs[found.run].size))
-    return named[:limit]
+    return in_text_order(named, runs)[:limit]
+
+
+def in_text_order(named: list[NamedContact], runs: list[WordRun]) -> list[NamedContact]:
+    """Contacts found by `runs`, in the order the text names them (the longest name
+    first where two start together: "Tom Becker" before "Tom")."""
+    return sorted(named, key=lambda found: (runs[found.run].start, -runs[found.run].size))
 
 
 async def known_contact_in_text(session: AsyncSession, user_id: int, text: str) -> Contact | None:

@@ -28,8 +28,8 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.contact_names import Word, offered_name, sentence_words
-from bot.domain.contacts import contacts_named_in_text, new_contact_refused
+from bot.domain.contact_names import Word, name_runs, offered_name, sentence_words
+from bot.domain.contacts import contacts_named_in_text, in_text_order, new_contact_refused
 from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.runtime import Runtime
@@ -146,17 +146,19 @@ async def keep_and_answer(
     question_index: int | None,
     message_id: int | None,
 ) -> ReflectionAnswer:
-    """Keep the reflection and put its answer together: two reads and the insert.
+    """Keep the reflection and put its answer together: one read and the insert.
 
-    One read counts the member's reflections and finds the latest one's receipt; in the
-    member's private chat, one more finds the contacts the text names.
+    The read counts the member's reflections, finds the latest one's receipt and (in the
+    member's private chat) the contacts the text names, by the blind indexes of its
+    runs of words.
     """
-    count, previous = await reflection_tally(session, user.id)
     words = sentence_words(text)
     private = who.chat_id == who.telegram_id
-    named = await contacts_named_in_text(session, user.id, words, 1) if private else []
+    runs = name_runs(words) if private else []
+    tally = await reflection_tally(await session.connection(), user.id, [r.text for r in runs])
+    count, named = tally.count, in_text_order(tally.named, runs)
     substantial = bool(named) or has_substance(words)
-    receipt = next_receipt(previous, count + 1, substantial)
+    receipt = next_receipt(tally.latest_receipt, count + 1, substantial)
     reflection = await add_reflection(
         session,
         user_id=user.id,
