@@ -24,7 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.crypto import blind_index, blind_index_candidates
+from storage.crypto import blind_index, blind_index_candidates_of
 from storage.encrypted import open_row
 from storage.models import Base, Commitment, CommitmentStatus, Contact, Interaction
 from storage.owned import member_row
@@ -158,8 +158,9 @@ class NameKeys:
 def name_keys(user_id: int, names: Sequence[str]) -> NameKeys:
     """Every blind index each of `names` may be stored under, the first name's winning."""
     run_of: dict[str, int] = {}
+    candidates = blind_index_candidates_of(names, user_id)
     for index in range(len(names) - 1, -1, -1):
-        for key in blind_index_candidates(names[index], user_id):
+        for key in candidates[index]:
             run_of[key] = index
     return NameKeys(user_id, names, run_of)
 

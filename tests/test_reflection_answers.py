@@ -80,10 +80,12 @@ def test_names_are_looked_for_in_a_bounded_number_of_runs() -> None:
     words = sentence_words("Anna Berta Carla Dora " * 500)
     assert len(words) == 60
     assert len(name_runs(words)) == 60 + 59 + 58
-    # Runs never cross a sentence's end, nor begin or end with a function word (inside
-    # one, it may be a name's: "Anna von Berg").
+    # Runs never cross a sentence's end, nor begin or end with a function word, and a
+    # run of several words is capitalised but for a particle ("Anna von Berg").
     runs = [run.text for run in name_runs(sentence_words("Mit Tom. Anna von Berg kam"))]
-    assert runs == ["Anna von Berg", "Berg kam", "Tom", "Anna", "Berg", "kam"]
+    assert runs == ["Anna von Berg", "Tom", "Anna", "Berg", "kam"]
+    runs = [run.text for run in name_runs(sentence_words("mit tom becker gesprochen"))]
+    assert runs == ["tom", "becker"]  # "gesprochen" is a frequent word: no edge of a name
 
 
 def test_every_theme_of_the_cards_has_its_line_in_both_languages() -> None:

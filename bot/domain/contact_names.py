@@ -185,6 +185,10 @@ _NO_NAME_EDGES: Final = FUNCTION_WORDS | _word_set(
     "gesprochen getroffen gehört gemeldet angerufen geschrieben "
     "was had got met today yesterday week really still called talked heard"
 )
+# Lower-case words inside a name of several words ("Anna von Berg", "Ludwig van Beethoven").
+_NAME_PARTICLES: Final = _word_set(
+    "von van de der den vom zu zum zur del della di da du le la ten ter bin al"
+)
 _TOKEN = re.compile(r"@?[^\W\d_][\w'’.-]*|[.!?]")
 
 
@@ -211,16 +215,27 @@ def name_runs(words: list[Word]) -> list[WordRun]:
     """Every run of up to `NAME_WORDS` words that may be a name, longest first.
 
     A run that begins or ends with a function word ("mit Anna", "Anna und") is no one's
-    name: leaving those out keeps the lookup to a fraction of all runs.
+    name, nor is a run of several words with one in lower case ("tom becker" finds a
+    "Tom", not a "Tom Becker"; "Anna von Berg" is found): leaving those out keeps the
+    lookup to a fraction of all runs.
     """
     usable = [bool(word.text) and word.text.casefold() not in _NO_NAME_EDGES for word in words]
+    joins = [word.text[:1].isupper() or word.text in _NAME_PARTICLES for word in words]
+
+    def name_like(start: int, size: int) -> bool:
+        inside = words[start + 1 : start + size]
+        return (
+            usable[start]
+            and usable[start + size - 1]
+            and (size == 1 or all(joins[start : start + size]))
+            and not any(word.starts_sentence for word in inside)
+        )
+
     return [
         WordRun(" ".join(word.text for word in words[start : start + size]), start, size)
         for size in range(NAME_WORDS, 0, -1)
         for start in range(len(words) - size + 1)
-        if usable[start]
-        and usable[start + size - 1]
-        and not any(word.starts_sentence for word in words[start + 1 : start + size])
+        if name_like(start, size)
     ]
 
 
