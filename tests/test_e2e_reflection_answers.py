@@ -83,7 +83,7 @@ async def test_a_reflection_about_tom_names_him_and_his_next_steps_work_after_a_
             assert len(meetings) == 2
 
         third = await _reflect(anna, "Mit Tom will ich über das neue Projekt sprechen.")
-        assert "Mit Tom hattest du zuletzt heute Kontakt." in (third.text or "")
+        assert "Mit Tom hattest du heute schon Kontakt." in (third.text or "")
         await anna.press(third, "📌 Vorhaben")
         assert "Was nimmst du dir für Tom vor?" in ((await anna.next_message()).text or "")
         await chat(anna, "abbrechen")

@@ -57,10 +57,15 @@ def contact_steps(language: str, contact_id: int) -> tuple[tuple[Button, ...], .
     )
 
 
+def _days_between(member: Member, moment: datetime, now: datetime) -> int:
+    """Calendar days from `moment` to `now` in the member's zone."""
+    zone = ZoneInfo(member.timezone or "UTC")
+    return max(0, (now.astimezone(zone).date() - moment.astimezone(zone).date()).days)
+
+
 def _ago(t: Catalog, member: Member, moment: datetime, now: datetime) -> str:
     """ "heute", "vor 3 Tagen", "vor 6 Wochen": days counted in the member's zone."""
-    zone = ZoneInfo(member.timezone or "UTC")
-    days = max(0, (now.astimezone(zone).date() - moment.astimezone(zone).date()).days)
+    days = _days_between(member, moment, now)
     if days == 0:
         return t("ago.today")
     if days == 1:
@@ -76,6 +81,8 @@ def _contact_line(t: Catalog, member: Member, contact: MentionedContact, now: da
     name = shorten(contact.name, _NAME_UNITS)
     if contact.last_interaction_at is None:
         line = t("reflection.contact_never", contact=name)
+    elif _days_between(member, contact.last_interaction_at, now) == 0:
+        line = t("reflection.contact_today", contact=name)
     else:
         ago = _ago(t, member, contact.last_interaction_at, now)
         line = t("reflection.contact_last", contact=name, ago=ago)
