@@ -1,7 +1,7 @@
 """Benchmark: CPU per reflection kept and answered, in-process (no Telegram, no HTTP).
 
     .venv/bin/python -m benchmarks.reflections [--reflections 600] [--contacts 200]
-        [--database sqlite postgres]
+        [--database sqlite postgres] [--steps]
 
 One member with CONTACTS contacts (names encrypted, a key set) replies to this week's
 prompt REFLECTIONS times; each reply is kept (`reflections.save_reflection`, a reply to
@@ -13,6 +13,11 @@ time of this process per reflection is printed (median and least of five rounds,
 one that warms up); the database is on the same machine, so on PostgreSQL the server's share is
 not counted. Runs the same in a checkout without
 answers, for the "before" column: only functions that exist there are called.
+
+`--steps` (this tree only) also times the step that changed both ways in turns, in the
+same process and database, which a busy machine disturbs far less than two runs: kept as
+before (the insert, the count, one catalog line) and kept and answered
+(`keep_and_answer` and `answer_screen`).
 """
 
 from __future__ import annotations
@@ -52,7 +57,64 @@ TEXTS = (
 )
 
 
-async def _measure(url: str, reflections: int, contacts: int) -> dict[str, float]:
+async def _steps(runtime: Any, reflections: int) -> dict[str, float]:
+    """The step that changed, both ways in turns in this process: kept as before (insert,
+    count, one catalog line) and kept and answered (one read, insert, the answer)."""
+    from bot.domain.members import Identity, member_from_row
+    from bot.domain.reflection_answers import keep_and_answer
+    from bot.screens.reflection_answers import answer_screen
+    from content.i18n import catalog
+    from storage.reflections import add_reflection, count_reflections
+    from storage.users import get_user_by_telegram_id
+
+    who = Identity(telegram_id=1, chat_id=1)
+    card = runtime.curriculum.by_key("principle-trust")
+
+    async def as_before(text: str) -> None:
+        async with runtime.sessions.begin() as session:
+            user = await get_user_by_telegram_id(session, 1)
+            await add_reflection(
+                session,
+                user_id=user.id,
+                delivery_id=None,
+                card_key=card.key,
+                question_index=None,
+                text=text,
+                now=runtime.clock.now(),
+            )
+            total = await count_reflections(session, user.id)
+            catalog(user.language).plural("reflection.receipt.0", total)
+
+    async def answered(text: str) -> None:
+        async with runtime.sessions.begin() as session:
+            user = await get_user_by_telegram_id(session, 1)
+            answer = await keep_and_answer(
+                session,
+                user,
+                who,
+                card,
+                text,
+                now=runtime.clock.now(),
+                delivery_id=None,
+                question_index=None,
+                message_id=None,
+            )
+            answer_screen(member_from_row(user), answer)
+
+    rounds: dict[str, list[float]] = {"as before": [], "answered": []}
+    for round_number in range(ROUNDS + 1):
+        for label, step in (("as before", as_before), ("answered", answered)):
+            started = time.process_time()
+            for n in range(reflections):
+                await step(TEXTS[n % len(TEXTS)])
+            if round_number:  # the first round of each warms up
+                rounds[label].append(1000 * (time.process_time() - started) / reflections)
+    figures = {f"step {label}, median": statistics.median(r) for label, r in rounds.items()}
+    figures |= {f"step {label}, least": min(r) for label, r in rounds.items()}
+    return {label: round(value, 3) for label, value in figures.items()}
+
+
+async def _measure(url: str, reflections: int, contacts: int, steps: bool) -> dict[str, float]:
     from bot.clock import SystemClock
     from bot.domain import reflections as domain
     from bot.domain.members import Identity
@@ -140,24 +202,26 @@ async def _measure(url: str, reflections: int, contacts: int) -> dict[str, float
             figures["median CPU ms per reflection"] = round(statistics.median(rounds[1:]), 3)
             figures["least"] = round(min(rounds[1:]), 3)
             figures["rounds"] = [round(r, 3) for r in rounds[1:]]  # type: ignore[assignment]
+            if steps:
+                figures |= await _steps(runtime, reflections)
     finally:
         await engine.dispose()
     return figures
 
 
-async def _one(database: str, reflections: int, contacts: int) -> dict[str, Any]:
+async def _one(database: str, reflections: int, contacts: int, steps: bool) -> dict[str, Any]:
     from tests.support.databases import create_postgres_database, drop_postgres_database
 
     with tempfile.TemporaryDirectory() as directory:
         if database == "sqlite":
             url = f"sqlite+aiosqlite:///{directory}/reflections.db"
-            return await _measure(url, reflections, contacts)
+            return await _measure(url, reflections, contacts, steps)
         server = os.environ.get("NETCOACH_TEST_POSTGRES_URL")
         if not server:
             sys.exit("postgres needs NETCOACH_TEST_POSTGRES_URL")
         url = await create_postgres_database(server)
         try:
-            return await _measure(url, reflections, contacts)
+            return await _measure(url, reflections, contacts, steps)
         finally:
             await drop_postgres_database(server, url)
 
@@ -168,9 +232,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reflections", type=int, default=600)
     parser.add_argument("--contacts", type=int, default=200)
     parser.add_argument("--database", nargs="+", default=["sqlite"])
+    parser.add_argument(
+        "--steps", action="store_true", help="also the changed step both ways, in turns"
+    )
     args = parser.parse_args(argv)
     for database in args.database:
-        figures = asyncio.run(_one(database, args.reflections, args.contacts))
+        figures = asyncio.run(_one(database, args.reflections, args.contacts, args.steps))
         print(database, figures, flush=True)
 
 
