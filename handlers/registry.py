@@ -24,6 +24,7 @@ from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
+from bot.screens import reflection_answers as reflection_answer_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from bot.screens import stray as stray_screens
@@ -40,6 +41,7 @@ from handlers import (
     journal,
     privacy,
     prompts,
+    reflection_answers,
     review,
     setup,
     stray,
@@ -196,6 +198,12 @@ def register_handlers(application: NetcoachApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(
             stray.stray_button, pattern=rf"^(?:{'|'.join(stray_screens.BUTTON_KINDS)}):"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            reflection_answers.new_contact_button,
+            pattern=rf"^(?:{'|'.join(reflection_answer_screens.BUTTON_KINDS)}):",
         )
     )
     application.add_handler(

@@ -37,6 +37,7 @@ from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
+from bot.screens import reflection_answers as reflection_answer_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from bot.screens import stray as stray_screens
@@ -72,6 +73,7 @@ BUTTON_KINDS = sorted(
         *contact_page_screens.BUTTON_KINDS,
         undo_screens.UNDO,
         *stray_screens.BUTTON_KINDS,
+        *reflection_answer_screens.BUTTON_KINDS,
         privacy_screens.DELETE,
         admin_screens.BROADCAST,
         review_screens.REVIEW_PLACEMENT,
