@@ -24,7 +24,7 @@ from tests.support.databases import (
     postgres_url,
     truncate_all,
 )
-from tests.support.harness import bot_against
+from tests.support.harness import UNPACED_CHAT_RATE, bot_against
 
 # Thursday 26 November 2026, 08:00 UTC: a fixed "now" for stories that need one.
 STORY_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -89,9 +89,15 @@ def _no_netcoach_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[TelegramSimulator]:
-    """A simulator enforcing Telegram's limits; every request it saw must match the official API."""
-    async with TelegramSimulator() as simulator:
+async def sim(request: pytest.FixtureRequest) -> AsyncIterator[TelegramSimulator]:
+    """A simulator enforcing Telegram's limits; every request it saw must match the official API.
+
+    Telegram's pace in one chat (about a message a second, after a short burst) holds in
+    tests marked `telegram_pace` only: elsewhere it is not the story, and a bot keeping it
+    (`bot_against` keeps the simulator's) only makes a long conversation wait.
+    """
+    paced = request.node.get_closest_marker("telegram_pace") is not None
+    async with TelegramSimulator(per_chat_rate=1.0 if paced else UNPACED_CHAT_RATE) as simulator:
         yield simulator
     assert_requests_conform(simulator)
 
