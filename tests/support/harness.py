@@ -13,6 +13,7 @@ from simulator import SimMessage, SimUser, TelegramSimulator
 
 __all__ = [
     "UNPACED_CHAT_RATE",
+    "all_updates_handled",
     "bot_against",
     "chat",
     "edited",
@@ -40,6 +41,14 @@ async def bot_against(
         runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1, chat_gap=chat_gap
     ) as app:
         yield app
+
+
+def all_updates_handled(sim: TelegramSimulator, app: NetcoachApplication) -> bool:
+    """Whether the bot's handlers have ended for every update the simulator made so far."""
+    handled = app.bot_data.metrics.registry.get_sample_value(
+        "netcoach_update_handling_seconds_count"
+    )
+    return handled == sim.stats.updates_created
 
 
 async def chat(
