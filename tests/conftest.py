@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,13 +52,27 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(drop_postgres_database(server, url))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the newest revision, for the run (tests get copies)."""
+    path = tmp_path_factory.mktemp("migrated") / "netcoach.db"
+    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path}"))
+    # Every connection is closed: nothing of the database is left in a -wal file.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: a new SQLite file, or the emptied PostgreSQL test database."""
+    """A migrated, empty database: a new SQLite file, or the emptied PostgreSQL test database.
+
+    The new SQLite file is a copy of one migrated once per run (the migrations' own tests
+    run them on files of their own).
+    """
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'netcoach.db'}"
-        asyncio.run(upgrade_database(url))
-        return url
+        path = tmp_path / "netcoach.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
     asyncio.run(truncate_all(url))
     return url
