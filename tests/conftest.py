@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -26,6 +27,20 @@ from tests.support.databases import (
     truncate_all,
 )
 from tests.support.harness import UNPACED_CHAT_RATE, bot_against
+
+# `-n auto` (what `make test` runs): workers per core. Most tests wait on loopback HTTP,
+# timers and child processes, not on the CPU (measured in BENCHMARKS.md, "Test suite").
+WORKERS_PER_CORE = 2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` starts `WORKERS_PER_CORE` workers per core (xdist's variable still rules)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return WORKERS_PER_CORE * (cores or 1)
+
 
 # Thursday 26 November 2026, 08:00 UTC: a fixed "now" for stories that need one.
 STORY_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -95,8 +110,6 @@ async def runtime(settings: Settings, clock: ShiftableClock) -> AsyncIterator[Ru
 @pytest.fixture(autouse=True)
 def _no_netcoach_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never pick up an operator's NETCOACH_* variables (except the test database)."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("NETCOACH_") and not name.startswith("NETCOACH_TEST_"):
             monkeypatch.delenv(name)

@@ -27,6 +27,9 @@ INSTALL_STEP = REPOSITORY / "deploy" / "install-wheel.sh"
 NOT_SHIPPED = {"tests", "benchmarks", "tools", "deploy", "build", "dist"}
 DATA_SUFFIXES = {".yaml", ".mako", ".json", ".ttf"}
 
+# One worker runs them all, so the wheel is built and installed once (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("installed_wheel")
+
 
 def _clean_environment(**settings: str) -> dict[str, str]:
     """The environment of a fresh shell: no NETCOACH_*, nothing pointing at the checkout."""
