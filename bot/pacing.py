@@ -38,6 +38,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 __all__ = [
+    "CHAT_GAP_SECONDS",
     "GLOBAL_AFTER_CHATS",
     "REPLY_BURST",
     "ROUND_TRIP_SAMPLES",
@@ -57,6 +58,8 @@ ROUND_TRIP_SAMPLES = 64
 # (within a second plus the time that many sends take; then everyone is held). A chat
 # held for long (a group's hour) does not count once its 429 is no longer recent.
 GLOBAL_AFTER_CHATS = 3
+# Telegram's pace in one chat: about one message a second.
+CHAT_GAP_SECONDS = 1.0
 # Replies may go this many at once to a chat that was quiet (a member clicking through a
 # flow does not wait); after that they keep the chat's gap like every other send.
 REPLY_BURST = 5
@@ -89,7 +92,7 @@ class SendPacer:
         self,
         rate_per_second: float,
         *,
-        per_chat_interval: float = 1.0,
+        per_chat_interval: float = CHAT_GAP_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_per_second <= 0:

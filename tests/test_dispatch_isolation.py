@@ -60,6 +60,8 @@ async def test_a_thousand_follow_ups_due_at_one_moment_go_in_with_one_statement_
     ]
 
 
+# A busy chat waits for its pace (about one a second) without holding up the others.
+@pytest.mark.telegram_pace
 async def test_a_member_with_hundreds_due_does_not_hold_up_the_others(
     sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
 ) -> None:
@@ -308,6 +310,7 @@ def _sent_to(sim: TelegramSimulator) -> list[int]:
     return [int(r.params["chat_id"]) for r in sim.requests_for("sendMessage") if r.ok]
 
 
+@pytest.mark.telegram_pace
 async def test_a_member_with_a_backlog_does_not_take_the_places_of_the_members_due_after(
     sim: TelegramSimulator, runtime: Runtime
 ) -> None:

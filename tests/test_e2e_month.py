@@ -416,6 +416,7 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     # Nobody asked meanwhile: the repeating tick must not send the follow-up (its first
     # tick may come after the clock moved, and would answer `/met Tom` below).
     bot.bot_data.dispatcher.stop_ticking()
+    await bot.bot_data.dispatcher.idle()  # a run the first tick began ends before the move
     clock.advance(timedelta(days=5))
     (listing,) = await chat(wim, "/commitments")
     await wim.press(listing, "1. Tom SMS schreiben")
