@@ -35,6 +35,7 @@ __all__ = [
     "check_catalogs",
     "format_local_date",
     "format_local_datetime",
+    "format_local_day",
     "format_local_time",
     "language_for",
     "load_date_names",
@@ -259,6 +260,20 @@ def format_local_date(moment: datetime, timezone: str, language: str) -> str:
     """The day of a moment in the member's zone and language (e.g. "Mi., 25. Nov.")."""
     local = moment.astimezone(ZoneInfo(timezone))
     pattern = "EEE, d. MMM" if language == "de" else "EEE, d MMM"
+    return str(format_date(local.date(), pattern, locale=language))
+
+
+def format_local_day(
+    moment: datetime, timezone: str, language: str, *, now: datetime | None = None
+) -> str:
+    """The day of a moment, short, as a sentence names it ("3. Nov.", "3 Nov").
+
+    Given `now`, a day outside the member's current year shows its year ("3. Nov. 2025").
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    year = "" if now is None or now.astimezone(zone).year == local.year else " yyyy"
+    pattern = f"d. MMM{year}" if language == "de" else f"d MMM{year}"
     return str(format_date(local.date(), pattern, locale=language))
 
 

@@ -21,15 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.broadcasts import BroadcastMessage, broadcast_for
 from bot.domain.followups import CheckIn, FollowUp, outgoing_for
 from bot.domain.members import Identity, reschedule
+from bot.domain.memory import CardMemory, CardWanted, card_memories, contact_notes
 from bot.domain.review import WeeklyReview, build_review
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
 from content.cards import Card, Curriculum
-from content.rotation import CardHistory, choose_next_card, choose_next_question
+from content.rotation import (
+    CardHistory,
+    choose_next_card,
+    choose_next_question,
+    exhausted_cards,
+)
 from storage.deliveries import (
     PROMPT_KINDS,
     add_delivery,
-    asked_questions,
     card_history,
     claim_due_deliveries,
     claim_due_users,
@@ -42,6 +47,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.questions import Asked, asked_questions, note_asked
 from storage.users import get_user_by_telegram_id, postpone_prompt
 
 __all__ = [
@@ -52,6 +58,7 @@ __all__ = [
     "Prompt",
     "RowFault",
     "SendOutcome",
+    "asked_by_card",
     "claim_deliveries",
     "fault_backoff",
     "mark_blocked",
@@ -59,6 +66,8 @@ __all__ = [
     "outage_backoff",
     "prompt_from_rows",
     "record_outcomes",
+    "remembered",
+    "remembered_prompt",
     "schedule_due_prompts",
 ]
 
@@ -97,6 +106,10 @@ class Prompt:
     review_separate: bool = False
     # An earlier send may have reached the member (it timed out): one more try at most.
     maybe_sent: bool = False
+    # "Another question" found none the member was not asked within a year.
+    all_questions_shown: bool = False
+    # What the card recalls from the member's own data (None: nothing, or not here).
+    memory: CardMemory | None = None
 
 
 # What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
@@ -156,14 +169,24 @@ def outage_backoff(retries: int) -> timedelta:
     return min(_OUTAGE_BACKOFF * (1 << min(retries, 10)), _OUTAGE_BACKOFF_MAX)
 
 
-async def _choose(session: AsyncSession, curriculum: Curriculum, user: User) -> tuple[Card, int]:
-    """The next card for this member and the question on it they were asked least lately."""
+async def asked_by_card(session: AsyncSession, user_id: int) -> dict[str, dict[int, datetime]]:
+    """When the member was last asked each question, by card and question index."""
+    asked: dict[str, dict[int, datetime]] = {}
+    for item in await asked_questions(session, user_id):
+        asked.setdefault(item.card_key, {})[item.question_index] = item.asked_at
+    return asked
+
+
+async def _choose(
+    session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
+) -> tuple[Card, int]:
+    """The next card for this member and a question on it they were not asked for a year."""
     history = [CardHistory(*row) for row in await card_history(session, user.id)]
-    card = choose_next_card(curriculum, history)
-    asked = await asked_questions(session, user.id, card.key)
-    text = card.text(user.language)
-    # Cards can lose questions in an edit; forget indexes that no longer exist.
-    return card, choose_next_question(text, [i for i in asked if i < len(text.questions)])
+    asked = await asked_by_card(session, user.id)
+    exhausted = exhausted_cards(curriculum, user.language, asked, now)
+    card = choose_next_card(curriculum, history, exhausted)
+    question = choose_next_question(card.text(user.language), asked.get(card.key, {}), now)
+    return card, question
 
 
 async def schedule_due_prompts(
@@ -180,9 +203,13 @@ async def schedule_due_prompts(
 
     async def batch(session: AsyncSession, guard: RowGuard) -> int:
         users = await claim_due_users(session, now, limit)
+        asked: list[Asked] = []
         for user in users:
             step = _schedule_prompt(session, runtime.curriculum, user, now)
-            await guard.row("member", user, postpone_prompt, step)
+            question = await guard.row("member", user, postpone_prompt, step)
+            if question is not None:
+                asked.append(question)
+        await note_asked(session, asked)
         return len(users)
 
     return await schedule_isolated(runtime, batch, on_fault)
@@ -190,18 +217,21 @@ async def schedule_due_prompts(
 
 async def _schedule_prompt(
     session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
-) -> None:
-    """One due member: their prompt for the slot that came and the next slot, or resumed."""
+) -> Asked | None:
+    """One due member: their prompt for the slot that came and the next slot, or resumed.
+
+    Returns the question the prompt asks, to be recorded with the batch's others.
+    """
     if user.status is UserStatus.PAUSED:
         user.status = UserStatus.ACTIVE
         user.paused_until = None
         user.updated_at = now
         reschedule(user, now)
-        return
+        return None
     slot = user.next_prompt_at
     assert slot is not None  # claimed by next_prompt_at <= now
-    card, question = await _choose(session, curriculum, user)
-    await add_delivery(
+    card, question = await _choose(session, curriculum, user, now)
+    added = await add_delivery(
         session,
         user_id=user.id,
         kind=DeliveryKind.PROMPT,
@@ -213,6 +243,7 @@ async def _schedule_prompt(
         question_index=question,
     )
     reschedule(user, now)
+    return Asked(user.id, card.key, question, now) if added is not None else None
 
 
 def prompt_from_rows(
@@ -276,7 +307,7 @@ async def _lease(
     on_fault: Callable[[RowFault], object] | None,
 ) -> list[Outgoing]:
     """Lease the claimed rows that are to be sent; cancel, fail or put off the others."""
-    prompts: list[Outgoing] = []
+    prompts: list[tuple[Outgoing, User]] = []
     users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
     for delivery in deliveries:
         user = users[delivery.user_id]
@@ -302,8 +333,46 @@ async def _lease(
         delivery.status = DeliveryStatus.SENDING
         delivery.attempts += 1
         delivery.due_at = now + lease
-        prompts.append(item)
-    return prompts
+        prompts.append((item, user))
+    return await remembered(session, curriculum, prompts, now)
+
+
+async def remembered(
+    session: AsyncSession,
+    curriculum: Curriculum,
+    items: Sequence[tuple[Outgoing, User]],
+    now: datetime,
+) -> list[Outgoing]:
+    """The items, each with what it recalls for its member (see `bot.domain.memory`).
+
+    Cards get the member's last note on their theme and the lists they ask for,
+    check-ins the last note on their contact: one statement per need for all of them.
+    """
+    wanted = [
+        CardWanted(item.delivery_id, user, item.card)
+        for item, user in items
+        if isinstance(item, Prompt)
+    ]
+    memories = await card_memories(session, curriculum, wanted, now) if wanted else {}
+    checkins = {item.contact_id: user for item, user in items if isinstance(item, CheckIn)}
+    notes = await contact_notes(session, checkins) if checkins else {}
+    shown: list[Outgoing] = []
+    for item, _ in items:
+        if isinstance(item, Prompt) and item.delivery_id in memories:
+            item = replace(item, memory=memories[item.delivery_id])
+        elif isinstance(item, CheckIn) and item.contact_id in notes:
+            item = replace(item, note=notes[item.contact_id])
+        shown.append(item)
+    return shown
+
+
+async def remembered_prompt(
+    session: AsyncSession, curriculum: Curriculum, prompt: Prompt, user: User, now: datetime
+) -> Prompt:
+    """One prompt with what its card recalls (as when it is shown again after a press)."""
+    (shown,) = await remembered(session, curriculum, [(prompt, user)], now)
+    assert isinstance(shown, Prompt)
+    return shown
 
 
 async def _outgoing(
@@ -316,7 +385,7 @@ async def _outgoing(
     elif delivery.kind is DeliveryKind.BROADCAST:
         item = await broadcast_for(session, delivery, user)
     else:
-        item = await outgoing_for(session, delivery, user)
+        item = await outgoing_for(session, delivery, user, curriculum)
     # A review that went as its own message in an earlier lease is not shown again.
     weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
     if isinstance(item, Prompt) and weekly:
@@ -426,7 +495,7 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None or user.onboarded_at is None:
             return None
-        card, question = await _choose(session, runtime.curriculum, user)
+        card, question = await _choose(session, runtime.curriculum, user, now)
         delivery_id = await add_delivery(
             session,
             user_id=user.id,
@@ -441,6 +510,8 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         )
         if delivery_id is None:  # the same instant twice: nothing new to send
             return None
+        await note_asked(session, [Asked(user.id, card.key, question, now)])
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None
-        return prompt_from_rows(delivery, user, runtime.curriculum, now)
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)

@@ -9,6 +9,7 @@ from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
 from bot.screens.commitments import commitment_text, due_buttons, followup_buttons, when
+from bot.screens.memory import contact_note_line, made_line
 from bot.screens.spans import cadence_phrase, times_phrase
 from content.i18n import Markup, catalog, format_local_datetime
 
@@ -44,6 +45,9 @@ def followup_screen(item: FollowUp) -> Screen:
         text = t("followup.ask", action=item.action, contact=item.contact, when=due)
     else:
         text = t("followup.ask_nobody", action=item.action, when=due)
+    if item.made_at is not None:
+        made = made_line(item.made_at, item.card, item.language, item.timezone, item.slot_at)
+        text = Markup(text + "\n" + made)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     return Screen(text, buttons=followup_buttons(item.language, item.commitment_id))
@@ -58,6 +62,9 @@ def checkin_screen(item: CheckIn) -> Screen:
     else:
         cadence = cadence_phrase(t, item.cadence_days)
         text = t("checkin.ask_never", contact=item.contact, cadence=cadence)
+    if item.note is not None:
+        note = contact_note_line(item.note, item.language, item.timezone, item.slot_at)
+        text = Markup(text + "\n\n" + note)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     contact = item.contact_id
