@@ -26,7 +26,6 @@ from content.rotation import CardHistory, choose_next_card
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
 from storage.deliveries import add_delivery, card_history
-from storage.questions import asked_questions
 from storage.models import (
     Commitment,
     Contact,
@@ -38,6 +37,7 @@ from storage.models import (
     Reflection,
     User,
 )
+from storage.questions import asked_questions
 from tests.support.contacts import commit_saying_yes, met_saying_yes
 from tests.support.harness import chat
 

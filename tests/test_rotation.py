@@ -7,6 +7,18 @@ from types import MappingProxyType
 
 import pytest
 
+from bot.clock import ShiftableClock
+from bot.domain import reflections as reflection_flow
+from bot.domain.members import Identity
+from bot.domain.prompts import (
+    Outcome,
+    Prompt,
+    SendOutcome,
+    claim_deliveries,
+    record_outcomes,
+    schedule_due_prompts,
+)
+from bot.domain.runtime import Runtime
 from content.cards import Card, CardText, Curriculum, load_cards
 from content.rotation import (
     QUESTION_REST,
@@ -17,6 +29,8 @@ from content.rotation import (
     exhausted_cards,
     fresh_questions,
 )
+from storage.users import get_user_by_telegram_id
+from tests.support.members import add_members
 
 MONDAY = datetime(2025, 1, 6, 9, tzinfo=UTC)
 
@@ -244,3 +258,39 @@ def test_a_year_of_weekly_cards_and_another_question_presses_never_repeats_a_que
 
         assert len(seen) > 52 + 5
         assert len(set(seen)) == len(seen), language
+
+
+async def test_a_members_year_through_the_dispatcher_never_repeats_a_question(
+    runtime: Runtime, clock: ShiftableClock
+) -> None:
+    """52 weekly prompts as the dispatcher schedules them, "another question" pressed now
+    and then, notes written, German for half a year and English after: no question twice."""
+    who = Identity(7, 7, "de")
+    await add_members(runtime, [who.telegram_id], next_prompt_at=clock.now())
+    seen: list[tuple[str, int]] = []
+    all_shown = 0
+    for number in range(52):
+        if number == 26:
+            async with runtime.sessions.begin() as session:
+                user = await get_user_by_telegram_id(session, who.telegram_id)
+                assert user is not None
+                user.language = "en"
+        assert await schedule_due_prompts(runtime) == 1
+        (prompt,) = await claim_deliveries(runtime, 10, timedelta(minutes=1))
+        assert isinstance(prompt, Prompt)
+        await record_outcomes(runtime, [SendOutcome(prompt.delivery_id, Outcome.SENT, 1)])
+        seen.append((prompt.card.key, prompt.question_index))
+        if number % 5 == 2:
+            pressed = await reflection_flow.another_question(runtime, who, prompt.delivery_id)
+            assert pressed is not None
+            if pressed.all_questions_shown:
+                all_shown += 1
+            else:
+                seen.append((pressed.card.key, pressed.question_index))
+        if number % 3 == 0:
+            await reflection_flow.ask_for_reflection(runtime, who, prompt.delivery_id)
+            await reflection_flow.save_reflection(runtime, who, f"Woche {number}")
+        clock.advance(timedelta(weeks=1))
+
+    assert len(seen) + all_shown == 52 + 10
+    assert len(set(seen)) == len(seen)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.broadcasts import BroadcastMessage, broadcast_for
 from bot.domain.followups import CheckIn, FollowUp, outgoing_for
 from bot.domain.members import Identity, reschedule
-from bot.domain.memory import CardMemory, CardWanted, card_memories, contact_notes
+from bot.domain.memory import CardMemory, CardWanted, card_memories, contact_notes, may_quote
 from bot.domain.review import WeeklyReview, build_review
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
@@ -386,9 +386,10 @@ async def _outgoing(
         item = await broadcast_for(session, delivery, user)
     else:
         item = await outgoing_for(session, delivery, user, curriculum)
-    # A review that went as its own message in an earlier lease is not shown again.
+    # A review that went as its own message in an earlier lease is not shown again; one
+    # never goes where others read along (it names the member's contacts).
     weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
-    if isinstance(item, Prompt) and weekly:
+    if isinstance(item, Prompt) and weekly and may_quote(user):
         item = await _with_review(session, curriculum, user, item, now)
     if item is not None and delivery.maybe_sent:
         item = replace(item, maybe_sent=True)
