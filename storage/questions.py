@@ -41,22 +41,20 @@ async def asked_questions(session: AsyncSession, user_id: int) -> list[Asked]:
 
 
 async def note_asked(session: AsyncSession, asked: Sequence[Asked]) -> None:
-    """Record questions as asked (one statement however many); a later moment wins."""
+    """Record questions as asked, each replacing the moment it was asked before."""
     if not asked:
         return
-    insert = dialect_insert(session)
     latest: dict[tuple[int, str, int], datetime] = {}
     for item in asked:
-        place = (item.user_id, item.card_key, item.question_index)
-        latest[place] = max(latest.get(place, item.asked_at), item.asked_at)
-    statement = insert(AskedQuestion).values(
-        [
-            {"user_id": user, "card_key": key, "question_index": index, "asked_at": at}
-            for (user, key, index), at in latest.items()
-        ]
-    )
-    statement = statement.on_conflict_do_update(
+        latest[(item.user_id, item.card_key, item.question_index)] = item.asked_at
+    insert = dialect_insert(session)(AskedQuestion)
+    # One statement, executed for many rows: compiled once, whatever the batch's size.
+    statement = insert.on_conflict_do_update(
         index_elements=["user_id", "card_key", "question_index"],
-        set_={"asked_at": statement.excluded.asked_at},
+        set_={"asked_at": insert.excluded.asked_at},
     )
-    await session.execute(statement)
+    rows = [
+        {"user_id": user, "card_key": key, "question_index": index, "asked_at": at}
+        for (user, key, index), at in latest.items()
+    ]
+    await session.execute(statement, rows)

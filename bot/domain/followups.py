@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.memory import EarlierNote
+from bot.domain.memory import Note
 from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
@@ -109,7 +109,7 @@ class CheckIn:
     # An earlier send may have reached the member (it timed out): one more try at most.
     maybe_sent: bool = False
     # The last note the member wrote about the contact (see `bot.domain.memory`).
-    note: EarlierNote | None = None
+    note: Note | None = None
 
     @property
     def kind(self) -> DeliveryKind:

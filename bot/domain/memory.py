@@ -14,7 +14,7 @@ which a notification preview shows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.cards import MEMORY_CHECKINS, MEMORY_COMMITMENTS, Card, Curriculum
 from storage.memory import (
+    Note,
+    OpenCommitment,
+    OverdueContact,
     contacts_overdue,
     last_notes_about_contacts,
     last_reflections_on,
@@ -34,7 +37,7 @@ __all__ = [
     "MAX_LISTED",
     "CardMemory",
     "CardWanted",
-    "EarlierNote",
+    "Note",
     "OpenCommitment",
     "OverdueContact",
     "card_memories",
@@ -48,36 +51,11 @@ MAX_LISTED: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
-class EarlierNote:
-    """Something the member wrote earlier: a reflection, or a note on an interaction."""
-
-    text: str
-    written_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class OpenCommitment:
-    """An open commitment as a card lists it."""
-
-    action: str
-    contact: str | None
-    due_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueContact:
-    """A contact whose stay-in-touch cadence has passed."""
-
-    name: str
-    last_interaction_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class CardMemory:
     """What a card recalls for one member; `now` is when it was recalled."""
 
     now: datetime
-    note: EarlierNote | None = None
+    note: Note | None = None
     commitments: tuple[OpenCommitment, ...] = ()
     overdue_contacts: tuple[OverdueContact, ...] = ()
     # Open commitments or overdue contacts beyond those listed.
@@ -146,30 +124,16 @@ async def card_memories(
     memories: dict[int, CardMemory] = {}
     for item in quotable:
         user_id = item.user.id
-        reflection = notes.get(user_id)
-        text = _readable(reflection.text) if reflection is not None else None
-        note = EarlierNote(text, reflection.created_at) if reflection and text else None
+        note = notes.get(user_id)
         listed_commitments, open_total = commitments.get(user_id, ([], 0))
         listed_contacts, overdue_total = contacts.get(user_id, ([], 0))
-        shown_commitments = tuple(
-            OpenCommitment(
-                commitment.action,
-                _readable(contact.name) if contact is not None else None,
-                commitment.due_at,
-            )
-            for commitment, contact in listed_commitments
-            if _readable(commitment.action)
-        )
-        shown_contacts = tuple(
-            OverdueContact(contact.name, contact.last_interaction_at)
-            for contact in listed_contacts
-            if _readable(contact.name)
-        )
+        shown_commitments = tuple(c for c in listed_commitments if _readable(c.action))
+        shown_contacts = tuple(c for c in listed_contacts if _readable(c.name))
         shown = len(shown_commitments) + len(shown_contacts)
         memory = CardMemory(
             now,
-            note,
-            shown_commitments,
+            note if note is not None and _readable(note.text) else None,
+            tuple(replace(c, contact=_readable(c.contact)) for c in shown_commitments),
             shown_contacts,
             more=max(0, open_total + overdue_total - shown) if shown else 0,
         )
@@ -178,18 +142,12 @@ async def card_memories(
     return memories
 
 
-async def contact_notes(
-    session: AsyncSession, contacts: Mapping[int, User]
-) -> dict[int, EarlierNote]:
+async def contact_notes(session: AsyncSession, contacts: Mapping[int, User]) -> dict[int, Note]:
     """By contact id: the last note the member wrote about that contact (one statement).
 
     `contacts` maps each contact to its member; a member not in their private chat gets
     nothing quoted.
     """
     ids = [contact_id for contact_id, user in contacts.items() if may_quote(user)]
-    notes: dict[int, EarlierNote] = {}
-    for contact_id, interaction in (await last_notes_about_contacts(session, ids)).items():
-        text = _readable(interaction.note)
-        if text is not None:
-            notes[contact_id] = EarlierNote(text, interaction.created_at)
-    return notes
+    found = await last_notes_about_contacts(session, ids)
+    return {contact_id: note for contact_id, note in found.items() if _readable(note.text)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from bot.domain.memory import CardMemory, EarlierNote
+from bot.domain.memory import CardMemory, Note
 from bot.screens.fitting import shorten
 from bot.screens.review import theme_name
 from content.cards import Card
@@ -38,7 +38,8 @@ _DAYS_PER_MONTH: Final = 30.44
 
 def quoted(text: str, units: int = MAX_QUOTE_UNITS) -> str:
     """A member's text as a short quote: on one line, cut with an ellipsis."""
-    return shorten(" ".join(text.split()), units)
+    # Whitespace is folded on a head of the text only: a note may be 4,096 characters.
+    return shorten(" ".join(text[: units * 4].split()), units)
 
 
 def ago_phrase(t: Catalog, then: datetime, now: datetime) -> Markup:
@@ -97,7 +98,7 @@ def card_lists(memory: CardMemory, language: str, timezone: str) -> Markup | Non
     return Markup("\n".join(lines)) if lines else None
 
 
-def contact_note_line(note: EarlierNote, language: str, timezone: str, now: datetime) -> Markup:
+def contact_note_line(note: Note, language: str, timezone: str, now: datetime) -> Markup:
     """A check-in's quote of the last note about its contact."""
     t = catalog(language)
     when = format_local_day(note.written_at, timezone, language, now=now)
