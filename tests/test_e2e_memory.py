@@ -342,7 +342,7 @@ async def test_a_follow_up_says_when_the_commitment_was_made_and_from_which_card
     (followup,) = [m for m in user.messages if m.text and m.text.startswith(story.due_title)]
     text = followup.text or ""
     assert story.tom_back in text.split("\n")[1]  # the commitment, below the first line
-    assert text.split("\n")[-1] == story.made_from_reliability
+    assert text.split("\n")[2] == story.made_from_reliability
 
 
 @languages

@@ -48,6 +48,7 @@ def followup_screen(item: FollowUp) -> Screen:
     if item.made_at is not None:
         made = made_line(item.made_at, item.card, item.language, item.timezone, item.slot_at)
         text = Markup(text + "\n" + made)
+    text = Markup(text + "\n" + t("followup.how"))
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     return Screen(text, buttons=followup_buttons(item.language, item.commitment_id))
