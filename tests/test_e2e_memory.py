@@ -80,8 +80,8 @@ STORIES = {
             "Emil anrufen in 3 Wochen",
         ),
         open_title="🤝 Noch offen bei dir:",
-        overdue_anna="• Anna anrufen (Anna) – ⏰ seit 27. Nov. überfällig",
-        due_ben="• Ben zurückrufen (Ben) – bis 29. Nov.",
+        overdue_anna="• Anna anrufen – ⏰ seit 27. Nov. überfällig",
+        due_ben="• Ben zurückrufen – bis 29. Nov.",
         two_more="… und 2 weitere: /commitments",
         cadences=(
             "Fritz alle 2 Wochen",
@@ -120,8 +120,8 @@ STORIES = {
             "call Emil in 3 weeks",
         ),
         open_title="🤝 Still open for you:",
-        overdue_anna="• call Anna (Anna) – ⏰ overdue since 27 Nov",
-        due_ben="• email Ben (Ben) – by 29 Nov",
+        overdue_anna="• call Anna – ⏰ overdue since 27 Nov",
+        due_ben="• email Ben – by 29 Nov",
         two_more="…and 2 more: /commitments",
         cadences=(
             "Fritz every 2 weeks",

@@ -37,7 +37,7 @@ from storage.models import (
     Reflection,
     User,
 )
-from storage.questions import asked_questions
+from storage.rotation import asked_questions
 from tests.support.contacts import commit_saying_yes, met_saying_yes
 from tests.support.harness import chat
 

@@ -23,19 +23,13 @@ from bot.domain.followups import CheckIn, FollowUp, outgoing_for
 from bot.domain.members import Identity, reschedule
 from bot.domain.memory import CardMemory, CardWanted, card_memories, contact_notes, may_quote
 from bot.domain.review import WeeklyReview, build_review
+from bot.domain.rotation import next_card
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
 from content.cards import Card, Curriculum
-from content.rotation import (
-    CardHistory,
-    choose_next_card,
-    choose_next_question,
-    exhausted_cards,
-)
 from storage.deliveries import (
     PROMPT_KINDS,
     add_delivery,
-    card_history,
     claim_due_deliveries,
     claim_due_users,
 )
@@ -47,7 +41,7 @@ from storage.models import (
     User,
     UserStatus,
 )
-from storage.questions import Asked, asked_questions, note_asked
+from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id, postpone_prompt
 
 __all__ = [
@@ -58,7 +52,6 @@ __all__ = [
     "Prompt",
     "RowFault",
     "SendOutcome",
-    "asked_by_card",
     "claim_deliveries",
     "fault_backoff",
     "mark_blocked",
@@ -169,26 +162,6 @@ def outage_backoff(retries: int) -> timedelta:
     return min(_OUTAGE_BACKOFF * (1 << min(retries, 10)), _OUTAGE_BACKOFF_MAX)
 
 
-async def asked_by_card(session: AsyncSession, user_id: int) -> dict[str, dict[int, datetime]]:
-    """When the member was last asked each question, by card and question index."""
-    asked: dict[str, dict[int, datetime]] = {}
-    for item in await asked_questions(session, user_id):
-        asked.setdefault(item.card_key, {})[item.question_index] = item.asked_at
-    return asked
-
-
-async def _choose(
-    session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
-) -> tuple[Card, int]:
-    """The next card for this member and a question on it they were not asked for a year."""
-    history = [CardHistory(*row) for row in await card_history(session, user.id)]
-    asked = await asked_by_card(session, user.id)
-    exhausted = exhausted_cards(curriculum, user.language, asked, now)
-    card = choose_next_card(curriculum, history, exhausted)
-    question = choose_next_question(card.text(user.language), asked.get(card.key, {}), now)
-    return card, question
-
-
 async def schedule_due_prompts(
     runtime: Runtime, limit: int = 500, on_fault: Callable[[ScheduleFault], object] | None = None
 ) -> int:
@@ -230,7 +203,7 @@ async def _schedule_prompt(
         return None
     slot = user.next_prompt_at
     assert slot is not None  # claimed by next_prompt_at <= now
-    card, question = await _choose(session, curriculum, user, now)
+    card, question = await next_card(session, curriculum, user, now)
     added = await add_delivery(
         session,
         user_id=user.id,
@@ -496,7 +469,7 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None or user.onboarded_at is None:
             return None
-        card, question = await _choose(session, runtime.curriculum, user, now)
+        card, question = await next_card(session, runtime.curriculum, user, now)
         delivery_id = await add_delivery(
             session,
             user_id=user.id,

@@ -13,14 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import Identity, Member, member_from_row
-from bot.domain.prompts import Prompt, asked_by_card, prompt_from_rows, remembered_prompt
+from bot.domain.prompts import Prompt, prompt_from_rows, remembered_prompt
+from bot.domain.rotation import asked_by_card
 from bot.domain.runtime import Runtime
 from content import rotation
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Delivery, User
-from storage.questions import Asked, note_asked
 from storage.reflections import add_reflection, count_reflections, reflections_page
+from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id
 
 __all__ = [

@@ -75,7 +75,8 @@ def card_lists(memory: CardMemory, language: str, timezone: str) -> Markup | Non
             overdue = item.due_at <= memory.now
             when = t("memory.overdue" if overdue else "memory.due", when=due)
             action = shorten(item.action, _ITEM_UNITS)
-            if item.contact:
+            # "Anna anrufen (Anna)" says the name twice: it is left out of the brackets.
+            if item.contact and item.contact.casefold() not in action.casefold():
                 contact = shorten(item.contact, _NAME_UNITS)
                 lines.append(t("memory.commitment", action=action, contact=contact, when=when))
             else:

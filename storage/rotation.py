@@ -1,4 +1,6 @@
-"""Which questions of which card each member was asked, and when last. Never commit.
+"""The rotation's record: which questions of which card each member was asked, and when last.
+
+Never commit.
 
 The rotation (`content.rotation`) reads a member's whole record in one statement (it is
 bounded by the curriculum's questions: one row per card and question), and every prompt
