@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.clock import ShiftableClock
 from bot.domain.members import Identity
@@ -20,9 +21,10 @@ from bot.domain.runtime import Runtime
 from content.i18n import catalog
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
+from storage.crypto import FieldCipher, generate_key, using_cipher
 from storage.users import get_user_by_telegram_id
 from tests.support.contacts import commit_saying_yes, met_saying_yes
-from tests.support.harness import chat, edited, labels
+from tests.support.harness import chat, edited, labels, texts_until_quiet
 from tests.support.members import add_members
 
 _LATER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -412,3 +414,42 @@ async def _nine_weeks_of_notes(
         assert await ask_for_reflection(runtime, who, delivery_id) is not None
         assert await save_reflection(runtime, who, note) is not None
         clock.advance(timedelta(weeks=1))
+
+
+async def test_with_encryption_on_cards_and_check_ins_still_quote_and_list_in_clear(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    story = STORIES["en"]
+    with using_cipher(FieldCipher(generate_key())):
+        writer = await _member(sim, runtime, story)
+        await _nine_weeks_of_notes(runtime, _who(writer, story), clock, story)
+        async with runtime.sessions() as session:
+            raw = (await session.execute(text("SELECT text FROM reflections"))).scalars().all()
+        assert len(raw) == 9 and not [value for value in raw if "Tom" in value]
+        keeper = sim.user("Keeper", language_code="en")
+        await add_members(
+            runtime, [keeper.id], timezone=story.zone, language="en", next_prompt_at=_LATER
+        )
+        who = _who(keeper, story)
+        for line in story.commitments:
+            assert (await commit_saying_yes(runtime, who, line)) is not None
+        assert await set_cadence(runtime, who, "Tom every week") is not None
+        assert await met_saying_yes(runtime, who, story.met_tom) is not None
+        await _cards_shown(runtime, who, 3)
+
+        (card,) = await chat(writer, "/next")
+        (listing,) = await chat(keeper, "/commitments")
+        (reliability,) = await chat(keeper, "/next")
+        clock.advance(timedelta(days=8))
+        await _tick(bot)
+        texts = await texts_until_quiet(keeper)
+
+    assert story.nine_weeks_ago in (card.text or "")
+    # /commitments showed the contacts' names as stored (encrypted) before.
+    assert "\nAnna · due" in (listing.text or "") and "enc" not in (listing.text or "")
+    listed = (reliability.text or "").split("\n")
+    start = listed.index(story.open_title)
+    assert listed[start + 1].startswith("• call Anna – by ")
+    assert listed[start + 4] == story.two_more
+    (checkin,) = [text for text in texts if text.startswith(story.checkin_title)]
+    assert checkin.split("\n")[-1].endswith(f": “{_TOM_NOTE['en']}”")
