@@ -147,6 +147,11 @@ async def _met_new(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | N
     return None if result is None else (contact_screens.met_screen(result), [])
 
 
+async def _cadence_new(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    result = await contacts.confirm_cadence(runtime, who) if cb.argument == "yes" else None
+    return None if result is None else (contact_screens.cadence_screen(result), [])
+
+
 async def _new_contact(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     step = await commitments.confirm_contact(runtime, who, cb.argument)
     return None if step is None else (None, screens.commit_step_screens(step))
@@ -168,7 +173,7 @@ async def _open_commitment(runtime: Runtime, who: Identity, cb: Callback) -> _An
     result = await actions.show_commitment(runtime, who, parsed[0]) if parsed else None
     if result is None:
         return None
-    return None, [screens.commitment_screen(result.member, result.commitment)]
+    return None, [screens.commitment_screen(result.member, result.commitment, result.now)]
 
 
 async def _contacts_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
@@ -262,6 +267,7 @@ _BUTTONS: dict[str, _ButtonAction] = {
     screens.OPEN: _open_commitment,
     contact_screens.PAGE: _contacts_page,
     contact_screens.MET_NEW: _met_new,
+    contact_screens.CADENCE_NEW: _cadence_new,
     followup_screens.LEDGER: _ledger,
     followup_screens.IN_TOUCH: _in_touch,
     followup_screens.CHECKIN_SNOOZE: _checkin_snooze,

@@ -81,7 +81,9 @@ async def resume_command(update: Update, context: Context) -> None:
     await ensure_member(runtime, who)
     member = await availability.resume(runtime, who)
     if member is not None:
-        await send_screen(context.bot, who.chat_id, screens.resume_screen(member))
+        await send_screen(
+            context.bot, who.chat_id, screens.resume_screen(member, runtime.clock.now())
+        )
 
 
 async def prompt_button(update: Update, context: Context) -> None:

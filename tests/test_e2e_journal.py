@@ -110,7 +110,7 @@ async def test_a_journal_entry_opens_in_full_and_is_deleted_only_after_a_confirm
     assert "Gelöscht ✓" in (done.text or "")
     assert await _notes(runtime) == ["Kurz notiert"]
     back = await press_and_see_edit(cora, done, "◀ Zum Journal")
-    assert "Kurz notiert" in (back.text or "") and "Notiz 1 bis 1 von 1" in (back.text or "")
+    assert "Kurz notiert" in (back.text or "") and "Notiz 1 von 1" in (back.text or "")
 
     # The old "open" button of the deleted note is answered kindly and shows nothing.
     answer = await cora.wait_callback_answer(await cora.press(journal, "📖 2"))

@@ -23,7 +23,7 @@ from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.crypto import FieldCipher, generate_key, using_cipher
 from storage.users import get_user_by_telegram_id
-from tests.support.contacts import commit_saying_yes, met_saying_yes
+from tests.support.contacts import cadence_saying_yes, commit_saying_yes, met_saying_yes
 from tests.support.harness import chat, edited, labels, texts_until_quiet
 from tests.support.members import add_members
 
@@ -240,7 +240,7 @@ async def test_the_reliability_and_contact_care_cards_answer_their_questions_fro
         step = await commit_saying_yes(runtime, who, line)
         assert step is not None and step.created is not None, (line, step)
     for line in story.cadences:
-        assert await set_cadence(runtime, who, line) is not None
+        assert await cadence_saying_yes(runtime, who, line) is not None
     assert await met_saying_yes(runtime, who, story.met_hanna) is not None
     await _cards_shown(runtime, who, 3)  # intro, cooperation, trust
     clock.advance(timedelta(days=2))  # Anna's call was due yesterday
@@ -275,13 +275,6 @@ async def test_the_reliability_and_contact_care_cards_answer_their_questions_fro
     assert story.never_met_fritz not in text and "Ida" not in text
 
 
-async def set_cadence(runtime: Runtime, who: Identity, line: str) -> object:
-    """`/contact <line>` as the member types it."""
-    from bot.domain.contacts import set_cadence as contact_cadence
-
-    return await contact_cadence(runtime, who, line)
-
-
 @languages
 async def test_a_check_in_quotes_the_last_note_about_the_contact_below_its_first_line(
     sim: TelegramSimulator,
@@ -292,7 +285,8 @@ async def test_a_check_in_quotes_the_last_note_about_the_contact_below_its_first
 ) -> None:
     user = await _member(sim, runtime, story)
     who = _who(user, story)
-    assert await set_cadence(runtime, who, story.cadences[1].replace("Gina", "Tom")) is not None
+    weekly = story.cadences[1].replace("Gina", "Tom")
+    assert await cadence_saying_yes(runtime, who, weekly) is not None
     assert await met_saying_yes(runtime, who, story.met_tom) is not None
     clock.advance(timedelta(days=8))
 
@@ -380,7 +374,7 @@ async def test_a_group_chat_never_shows_a_members_words(
     who = _who(user, story)
     await _nine_weeks_of_notes(runtime, who, clock, story)
     assert await commit_saying_yes(runtime, who, story.commitments[0]) is not None
-    assert await set_cadence(runtime, who, "Tom jede Woche") is not None
+    assert await cadence_saying_yes(runtime, who, "Tom jede Woche") is not None
     assert await met_saying_yes(runtime, who, story.met_tom) is not None
     group = sim.group("Stammtisch", members=[user])
     group.add_bot(user)
@@ -433,7 +427,7 @@ async def test_with_encryption_on_cards_and_check_ins_still_quote_and_list_in_cl
         who = _who(keeper, story)
         for line in story.commitments:
             assert (await commit_saying_yes(runtime, who, line)) is not None
-        assert await set_cadence(runtime, who, "Tom every week") is not None
+        assert await cadence_saying_yes(runtime, who, "Tom every week") is not None
         assert await met_saying_yes(runtime, who, story.met_tom) is not None
         await _cards_shown(runtime, who, 3)
 

@@ -74,7 +74,7 @@ async def test_a_stray_line_becomes_a_note_or_a_meeting_with_the_contact_it_name
     answer = await anna.wait_callback_answer(await anna.press_forged(offer, "sn:"))
     assert answer.text == "Dieser Knopf ist nicht mehr aktiv."
     (journal,) = await chat(anna, "/journal")
-    assert "Notiz 1 bis 1 von 1" in (journal.text or "")
+    assert "Notiz 1 von 1" in (journal.text or "")
     assert await _contacts(runtime) == ["Lisa"]
 
 

@@ -17,7 +17,7 @@ from bot.domain.quiet_hours import parse_quiet_hours
 from bot.domain.runtime import Runtime
 from storage.crypto import blind_index
 from storage.models import Contact, Delivery, DeliveryKind, DeliveryStatus
-from tests.support.contacts import commit_saying_yes, met_saying_yes
+from tests.support.contacts import cadence_saying_yes, commit_saying_yes, met_saying_yes
 from tests.support.members import add_members
 
 LEASE = timedelta(minutes=2)
@@ -95,7 +95,7 @@ async def test_contacts_are_matched_case_insensitively_by_their_blind_index(
     who = await _member(runtime)
     await commit_saying_yes(runtime, who, "Anna Schmidt anrufen bis Freitag")
     await met_saying_yes(runtime, who, "anna schmidt beim Kaffee")
-    await contacts.set_cadence(runtime, who, "ANNA SCHMIDT alle 2 Wochen")
+    await contacts.set_cadence(runtime, who, "ANNA SCHMIDT alle 2 Wochen")  # known: no question
     async with runtime.sessions() as session:
         (contact,) = (await session.execute(select(Contact))).scalars()
     assert contact.name == "Anna Schmidt"
@@ -111,7 +111,7 @@ async def test_a_check_in_comes_twice_at_most_and_the_next_round_a_cadence_later
     runtime: Runtime, clock: ShiftableClock
 ) -> None:
     who = await _member(runtime)
-    await contacts.set_cadence(runtime, who, "Anna every 1 week")
+    await cadence_saying_yes(runtime, who, "Anna every 1 week")
     clock.advance(timedelta(weeks=1))
     await schedule_due_followups(runtime)
     (first,) = await _send_all(runtime)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
-from bot.domain import contacts, onboarding
+from bot.domain import onboarding
 from bot.domain.commitment_actions import mark_done, release
 from bot.domain.members import Identity
 from bot.domain.privacy import RetentionReport, apply_retention, member_rows
@@ -38,7 +38,7 @@ from storage.models import (
     User,
 )
 from storage.rotation import asked_questions
-from tests.support.contacts import commit_saying_yes, met_saying_yes
+from tests.support.contacts import cadence_saying_yes, commit_saying_yes, met_saying_yes
 from tests.support.harness import chat
 
 PERIOD = 30
@@ -152,7 +152,7 @@ async def test_a_contact_no_longer_followed_goes_with_its_history_after_the_peri
 ) -> None:
     who = await _member(runtime, 1)
     await met_saying_yes(runtime, who, "Bea auf der Messe, erzählte von ihrer Scheidung")
-    await contacts.set_cadence(runtime, who, "Carl alle 4 Wochen")
+    await cadence_saying_yes(runtime, who, "Carl alle 4 Wochen")
     await commit_saying_yes(runtime, who, "Dora anrufen in 10 Wochen")
     _clock(runtime).advance(timedelta(days=PERIOD + 1))
     await met_saying_yes(runtime, who, "Emil beim Essen")

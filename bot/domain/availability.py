@@ -23,6 +23,7 @@ class PauseOutcome:
     """The result of `/pause`; `bad_duration` or `limit` mean nothing changed."""
 
     member: Member
+    now: datetime  # when paused: an end in another year shows it
     until: datetime | None = None
     bad_duration: bool = False
     limit: LimitReached | None = None
@@ -38,16 +39,16 @@ async def pause(runtime: Runtime, who: Identity, duration_text: str | None) -> P
         if user is None:
             return None
         if too_long is not None:
-            return PauseOutcome(member_from_row(user), limit=too_long)
+            return PauseOutcome(member_from_row(user), now, limit=too_long)
         if duration_text and duration is None:
-            return PauseOutcome(member_from_row(user), bad_duration=True)
+            return PauseOutcome(member_from_row(user), now, bad_duration=True)
         until = now + duration if duration else None
         user.status = UserStatus.PAUSED
         user.paused_until = until
         # The dispatcher's due query also wakes paused members when their pause ends.
         user.next_prompt_at = until
         user.updated_at = now
-        return PauseOutcome(member_from_row(user), until=until)
+        return PauseOutcome(member_from_row(user), now, until=until)
 
 
 async def resume(runtime: Runtime, who: Identity) -> Member | None:

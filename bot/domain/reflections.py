@@ -77,6 +77,7 @@ class JournalPage:
     """A page of the journal, newest first."""
 
     member: Member
+    now: datetime  # when shown: a date in another year shows it
     entries: tuple[JournalEntry, ...]
     page: int
     total: int
@@ -251,6 +252,7 @@ async def skip_prompt(runtime: Runtime, who: Identity, delivery_id: int) -> Prom
 
 async def journal_page(runtime: Runtime, who: Identity, page: int = 0) -> JournalPage | None:
     """One page of the member's reflections, newest first."""
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
@@ -266,4 +268,4 @@ async def journal_page(runtime: Runtime, who: Identity, page: int = 0) -> Journa
             card = runtime.curriculum.get(row.card_key)
             title = card.text(user.language).title if card else row.card_key
             entries.append(JournalEntry(row.created_at, title, row.text, row.id))
-        return JournalPage(member_from_row(user), tuple(entries), page, total)
+        return JournalPage(member_from_row(user), now, tuple(entries), page, total)

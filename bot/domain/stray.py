@@ -161,20 +161,20 @@ async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> M
         member = member_from_row(user)
         refused = over_text_limit(Limit.NOTE, text)
         if refused is not None:
-            return MetResult(member, limit=refused)
+            return MetResult(member, now, limit=refused)
         note = text.strip()
         contact = await _known_contact(session, user.id, text)
         if contact is not None:
             if await just_logged(session, contact, now, note or None):
                 return None
             interaction = await log_interaction(session, contact, now, note=note or None)
-            return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+            return MetResult(member, now, contact.name, interaction.id, contact.next_checkin_at)
         name = new_name_in(text)
         if name is None:
-            return MetResult(member)
+            return MetResult(member, now)
         refused = await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
-            return MetResult(member, limit=refused)
+            return MetResult(member, now, limit=refused)
         return await ask_new_contact(session, member, user.id, name, note, now)
 
 

@@ -8,6 +8,7 @@ from bot.domain.followups import CheckIn, FollowUp
 from bot.domain.members import Member
 from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.commitments import commitment_text, due_buttons, followup_buttons, when
 from bot.screens.memory import contact_note_line, made_line
 from bot.screens.spans import cadence_phrase, times_phrase
@@ -58,7 +59,9 @@ def checkin_screen(item: CheckIn) -> Screen:
     """Stay in touch: the cadence has passed since the last interaction."""
     t = catalog(item.language)
     if item.last_interaction_at is not None:
-        last = format_local_datetime(item.last_interaction_at, item.timezone, item.language)
+        last = format_local_datetime(
+            item.last_interaction_at, item.timezone, item.language, now=item.slot_at
+        )
         text = t("checkin.ask", contact=item.contact, last=last)
     else:
         cadence = cadence_phrase(t, item.cadence_days)
@@ -96,7 +99,7 @@ def done_screen(result: ActionResult) -> Screen:
     member = result.member
     t = catalog(member.language)
     praise = t("followup.done") if result.on_time else t("followup.done_late")
-    text = Markup(commitment_text(member, result.commitment) + "\n\n" + praise)
+    text = Markup(commitment_text(member, result.commitment, result.now) + "\n\n" + praise)
     if result.interaction_id is None or not result.commitment.contact:
         return Screen(text)
     text = Markup(text + "\n" + t("followup.ledger_ask", contact=result.commitment.contact))
@@ -107,7 +110,11 @@ def released_screen(result: ActionResult) -> Screen:
     """The follow-up after Release: closed, without blame."""
     t = catalog(result.member.language)
     return Screen(
-        Markup(commitment_text(result.member, result.commitment) + "\n\n" + t("followup.released"))
+        Markup(
+            commitment_text(result.member, result.commitment, result.now)
+            + "\n\n"
+            + t("followup.released")
+        )
     )
 
 
@@ -115,10 +122,12 @@ def snoozed_screen(result: ActionResult) -> Screen:
     """The follow-up after Snooze: when it will ask again."""
     member = result.member
     t = catalog(member.language)
-    until = when(member, result.snoozed_until or result.commitment.due_at)
+    until = when(member, result.snoozed_until or result.commitment.due_at, result.now)
     return Screen(
         Markup(
-            commitment_text(member, result.commitment) + "\n\n" + t("followup.snoozed", when=until)
+            commitment_text(member, result.commitment, result.now)
+            + "\n\n"
+            + t("followup.snoozed", when=until)
         )
     )
 
@@ -132,9 +141,8 @@ def renegotiate_screens(result: ActionResult) -> list[Screen]:
     if item.contact:
         screens.append(Screen(t("renegotiate.intro", contact=item.contact)))
         screens.append(Screen(t("renegotiate.message", contact=item.contact)))
-    screens.append(
-        Screen(t("followup.ask_new_date"), buttons=due_buttons(member.language, item.id))
-    )
+    rows = (*due_buttons(member.language, item.id), cancel_row(member.language))
+    screens.append(Screen(t("followup.ask_new_date"), buttons=rows))
     return screens
 
 
@@ -162,7 +170,7 @@ def checkin_result_screen(result: CheckInResult) -> Screen:
     if result.stopped:
         return Screen(t("checkin.stopped", contact=result.contact))
     if result.snoozed_until is not None:
-        return Screen(t("followup.snoozed", when=when(member, result.snoozed_until)))
+        return Screen(t("followup.snoozed", when=when(member, result.snoozed_until, result.now)))
     text = Markup(
         t("checkin.in_touch", contact=result.contact)
         + "\n"

@@ -57,7 +57,10 @@ def prompt_screen(prompt: Prompt) -> Screen:
     if prompt.review is not None and review_fits_inline(prompt):
         body = Markup(review_section(prompt.review, prompt.language) + "\n\n" + body)
     if prompt.catch_up:
-        when = format_local_datetime(prompt.slot_at, prompt.timezone, prompt.language)
+        # A catch-up comes days after its slot at most: the slot is the year to compare with.
+        when = format_local_datetime(
+            prompt.slot_at, prompt.timezone, prompt.language, now=prompt.slot_at
+        )
         body = Markup(t("prompt.catch_up", when=when) + "\n\n" + body)
     if prompt.skipped:
         body = Markup(body + "\n\n" + t("prompt.skipped"))
