@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot.domain import commitment_actions as actions
 from bot.domain import commitments, contact_page, contacts
@@ -19,8 +19,9 @@ from bot.screens import followups as followup_screens
 from bot.screens.callbacks import Callback, number, parse
 from bot.screens.prompt import COMMIT
 from bot.screens.undo import with_undo
-from bot.telegram_out import edit_screen, send_screen, send_screens
+from bot.telegram_out import send_screen, send_screens
 from handlers.context import Context, identity_of
+from handlers.digest import show_answer
 from handlers.fallback import unknown_button
 
 __all__ = [
@@ -290,6 +291,6 @@ async def commitment_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     replacement, to_send = answer
-    if replacement is not None and isinstance(query.message, Message):
-        await edit_screen(query.message, replacement)
+    if replacement is not None:
+        await show_answer(query, callback, replacement, context)
     await send_screens(context.bot, who.chat_id, to_send)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     UniqueConstraint,
     false,
@@ -289,6 +290,8 @@ class Reflection(Base):
     # The member's own message (None for `/reflect` answers kept before 0.2 and imports):
     # editing it in Telegram edits the reflection.
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Which receipt answered it (`bot.domain.reflection_answers`): the next one differs.
+    receipt: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Contact(Base):

@@ -110,11 +110,12 @@ async def test_a_member_reflects_with_the_button_and_finds_it_in_the_journal(
     ask = await cara.next_message()
     assert new_question in (ask.text or "")
     (saved,) = await chat(cara, "I owe Priya a thank-you for the intro <b>last week</b>.")
-    assert "Noted" in (saved.text or "") and "(1 so far)" in (saved.text or "")
+    assert "Your first note is in /journal." in (saved.text or "")
 
     # Replying to a prompt message is a reflection too.
     await cara.reply_to(first, "Asked Tom how his launch went.")
-    assert "(2 so far)" in ((await cara.next_message()).text or "")
+    second = (await cara.next_message()).text or ""
+    assert "✓" in second and "/journal" in second and "first note" not in second
 
     (journal,) = await chat(cara, "/journal")
     assert journal.text is not None
@@ -145,9 +146,9 @@ async def test_reflect_command_and_a_restart_mid_reflection_lose_nothing(
     await dana.send("Ich habe Lena endlich zurückgerufen.")
     async with bot_against(sim, runtime):
         saved = await dana.next_message(timeout=10)
-        assert "Festgehalten" in (saved.text or "")
+        assert "Deine erste Notiz steht in /journal." in (saved.text or "")
         (direct,) = await chat(dana, "/reflect Heute zwei Kontakte gepflegt.")
-        assert "(2 bisher)" in (direct.text or "")
+        assert "✓" in (direct.text or "") and "erste Notiz" not in (direct.text or "")
 
 
 async def test_the_journal_pages_through_many_reflections(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.clock import ShiftableClock
 from bot.domain import commitment_actions, commitments, contacts
 from bot.domain.contacts import parse_cadence
+from bot.domain.digest import Digest
 from bot.domain.followups import CheckIn, FollowUp, schedule_due_followups
 from bot.domain.members import Identity
 from bot.domain.prompts import Outcome, Outgoing, SendOutcome, claim_deliveries, record_outcomes
@@ -30,8 +31,9 @@ async def _member(runtime: Runtime, telegram_id: int = 1, language: str = "de") 
 
 
 async def _send_all(runtime: Runtime) -> list[Outgoing]:
-    """Claim what is due and record it as sent, as the dispatcher would."""
-    items = await claim_deliveries(runtime, 10, LEASE)
+    """Claim what is due and record it as sent, as the dispatcher would (digests unpacked)."""
+    sends = await claim_deliveries(runtime, 10, LEASE)
+    items = [i for send in sends for i in (send.items if isinstance(send, Digest) else (send,))]
     await record_outcomes(runtime, [SendOutcome(i.delivery_id, Outcome.SENT, 1) for i in items])
     return items
 
@@ -49,10 +51,10 @@ async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each(
     await commit_saying_yes(runtime, who, "Ben schreiben in 2 Minuten")
     clock.advance(timedelta(minutes=2))
     assert await schedule_due_followups(runtime) == 2
-    # One after the other: a member has one send in flight at a time (their chat's pace).
-    first = await _send_all(runtime)
-    assert len(first) == 1
-    items = [*first, *await _send_all(runtime)]
+    # One send for the member: both in one digest (their chat takes one message at a time).
+    (digest,) = await claim_deliveries(runtime, 10, LEASE)
+    assert isinstance(digest, Digest)
+    items = list(digest.items)
     assert sorted(i.contact for i in items if isinstance(i, FollowUp)) == ["Anna", "Ben"]
     # Both are keyed by their commitment and the moment they fell due.
     assert len({(d.commitment_id, d.slot_at) for d in await _deliveries(runtime)}) == 2

@@ -32,10 +32,12 @@ from bot.domain.runtime import Runtime
 from bot.runner import running_bot
 from bot.screens import admin as admin_screens
 from bot.screens import contact_page as contact_page_screens
+from bot.screens import digest as digest_screens
 from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
+from bot.screens import reflection_answers as reflection_answer_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from bot.screens import stray as stray_screens
@@ -71,9 +73,11 @@ BUTTON_KINDS = sorted(
         *contact_page_screens.BUTTON_KINDS,
         undo_screens.UNDO,
         *stray_screens.BUTTON_KINDS,
+        *reflection_answer_screens.BUTTON_KINDS,
         privacy_screens.DELETE,
         admin_screens.BROADCAST,
         review_screens.REVIEW_PLACEMENT,
+        digest_screens.OPEN_ITEM,
         *commitments.BUTTON_KINDS,
     }
 )
@@ -535,7 +539,10 @@ async def test_forged_buttons_with_huge_or_exotic_numbers_get_the_neutral_answer
     member = await _member_with_a_message(sim, runtime)
     stale = catalog("en").raw("fallback.stale_button")
     # Twenty digits overflowed the database driver; "²" passes isdigit but not int().
-    for data in ("sk:99999999999999999999", "rf:2147483648", "cd:99999999999999999999-1"):
+    forged = ("sk:99999999999999999999", "rf:2147483648", "cd:99999999999999999999-1")
+    # A digest's marks (`~N`), broken, and an item of nobody's digest.
+    in_digest = ("sk:1~0", "cd:1~999", "dg:2147483648~1", "dg:1~1", "kt:1~x", "dg:~1")
+    for data in (*forged, *in_digest):
         answer = await member.wait_callback_answer(await member.press_forged(1, data))
         assert answer.text == stale
     for data in ("wd:²", "tm:¹²", "jr:99999999999999999999"):

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.durations import parse_duration
+from bot.domain.followups import FOLLOWUP_KINDS
 from bot.domain.limits import Limit, LimitReached, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row, reschedule
 from bot.domain.prompts import mark_blocked
 from bot.domain.runtime import Runtime
 from storage.commitments import release_held_followups
 from storage.contacts import release_held_checkins
+from storage.deliveries import release_held_deliveries
 from storage.models import UserStatus
 from storage.users import get_user_by_telegram_id
 
@@ -62,6 +64,8 @@ async def resume(runtime: Runtime, who: Identity) -> Member | None:
             await release_held_followups(session, user.id, user.paused_until, now)
             if user.paused_until is not None:
                 await release_held_checkins(session, user.id, user.paused_until, now)
+            # Follow-ups and check-ins made before the pause began wait for its end too.
+            await release_held_deliveries(session, user.id, FOLLOWUP_KINDS, now)
         user.status = UserStatus.ACTIVE
         user.paused_until = None
         user.updated_at = now

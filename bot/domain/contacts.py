@@ -16,13 +16,24 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.contact_names import name_candidates
+from bot.domain.contact_names import (
+    Word,
+    WordRun,
+    name_candidates,
+    name_runs,
+    sentence_words,
+)
 from bot.domain.limits import TEXT_LIMITS, Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
-from storage.contact_history import interactions_of
+from storage.contact_history import (
+    NamedContact,
+    contacts_named_in,
+    interactions_of,
+    member_contact,
+)
 from storage.contacts import (
     add_interaction,
     contact_by_name,
@@ -54,8 +65,11 @@ __all__ = [
     "balance_note",
     "confirm_cadence",
     "confirm_met",
+    "contacts_named_in_text",
+    "in_text_order",
     "just_logged",
     "known_contact_in",
+    "known_contact_in_text",
     "list_contacts",
     "log_interaction",
     "met",
@@ -301,6 +315,32 @@ async def known_contact_in(session: AsyncSession, user_id: int, text: str) -> Co
         if not is_unreadable(contact.name)
     }
     return next((found[run.casefold()] for run in candidates if run.casefold() in found), None)
+
+
+async def contacts_named_in_text(
+    session: AsyncSession, user_id: int, words: list[Word], limit: int
+) -> list[NamedContact]:
+    """The member's contacts a free text names, in the order the text names them (the
+    longest name first where two start together): one read, bounded by the words read."""
+    runs = name_runs(words)
+    # Every run finds one contact at most (a name is unique per member): all are read,
+    # so the first named is not lost to a later one with a smaller id.
+    named = await contacts_named_in(
+        await session.connection(), user_id, [run.text for run in runs], len(runs)
+    )
+    return in_text_order(named, runs)[:limit]
+
+
+def in_text_order(named: list[NamedContact], runs: list[WordRun]) -> list[NamedContact]:
+    """Contacts found by `runs`, in the order the text names them (the longest name
+    first where two start together: "Tom Becker" before "Tom")."""
+    return sorted(named, key=lambda found: (runs[found.run].start, -runs[found.run].size))
+
+
+async def known_contact_in_text(session: AsyncSession, user_id: int, text: str) -> Contact | None:
+    """The first of the member's contacts a free text names, however it is written."""
+    named = await contacts_named_in_text(session, user_id, sentence_words(text), 1)
+    return await member_contact(session, user_id, named[0].id) if named else None
 
 
 async def new_contact_refused(

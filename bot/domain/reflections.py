@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.prompts import Prompt, prompt_from_rows, remembered_prompt
+from bot.domain.reflection_answers import ReflectionAnswer, keep_and_answer
 from bot.domain.rotation import asked_by_card
 from bot.domain.runtime import Runtime
 from content import rotation
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Delivery, User
-from storage.reflections import add_reflection, count_reflections, reflections_page
+from storage.reflections import count_reflections, reflections_page
 from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id
 
@@ -54,12 +55,13 @@ class ReflectionAsked:
 
 @dataclass(frozen=True, slots=True)
 class ReflectionSaved:
-    """A reflection was kept (or refused as too long: `too_long`)."""
+    """A reflection was kept, with its answer (or refused as too long: `too_long`)."""
 
     member: Member
     card_title: str
     total: int
     too_long: bool = False
+    answer: ReflectionAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,20 +169,19 @@ async def save_reflection(
         if len(text) > MAX_REFLECTION_LENGTH:
             total = await count_reflections(session, user.id)
             return ReflectionSaved(member_from_row(user), title, total, too_long=True)
-        await add_reflection(
+        answer = await keep_and_answer(
             session,
-            user_id=user.id,
-            delivery_id=delivery.id,
-            card_key=card.key,
-            question_index=question_index,
-            text=text.strip(),
+            user,
+            who,
+            card,
+            text,
             now=now,
-            telegram_message_id=message_id,
+            delivery_id=delivery.id,
+            question_index=question_index,
+            message_id=message_id,
         )
         await clear_state(session, user.id)
-        return ReflectionSaved(
-            member_from_row(user), title, await count_reflections(session, user.id)
-        )
+        return ReflectionSaved(member_from_row(user), title, answer.count, answer=answer)
 
 
 async def _reflection_target(

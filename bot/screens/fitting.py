@@ -7,11 +7,14 @@ that show members' texts cut each to a budget in those units.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Final
 
-__all__ = ["shorten", "split_to_fit", "utf16_length"]
+__all__ = ["shorten", "split_to_fit", "telegram_length", "utf16_length"]
 
 _ELLIPSIS: Final = "…"
+_TAG: Final = re.compile(r"<[^>]*>")
 
 
 def utf16_length(text: str) -> int:
@@ -20,6 +23,11 @@ def utf16_length(text: str) -> int:
         return len(text)
     # Encoding runs in C: ten times quicker than counting wide characters in Python.
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def telegram_length(markup: str) -> int:
+    """Length of an HTML message's text as Telegram counts it: tags out, entities read."""
+    return utf16_length(html.unescape(_TAG.sub("", markup)).strip())
 
 
 def shorten(text: str, units: int) -> str:

@@ -37,8 +37,12 @@ CHECKIN_SNOOZE = "ks"
 CHECKIN_STOP = "kx"
 
 
-def followup_screen(item: FollowUp) -> Screen:
-    """The follow-up at the due moment: contact and action in the text, four answers."""
+def followup_screen(item: FollowUp, *, heading: bool = True) -> Screen:
+    """The follow-up at the due moment: contact and action in the text, four answers.
+
+    On its own it opens with a heading (the first line, shown by a notification, holds
+    no member text); a digest's section heading says it instead (`heading` False).
+    """
     t = catalog(item.language)
     # The ask goes out at its slot: a due moment in another year than that shows its year.
     due = format_local_datetime(item.due_at, item.timezone, item.language, now=item.slot_at)
@@ -50,13 +54,18 @@ def followup_screen(item: FollowUp) -> Screen:
         made = made_line(item.made_at, item.card, item.language, item.timezone, item.slot_at)
         text = Markup(text + "\n" + made)
     text = Markup(text + "\n" + t("followup.how"))
+    if heading:
+        text = Markup(t("followup.heading") + "\n" + text)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     return Screen(text, buttons=followup_buttons(item.language, item.commitment_id))
 
 
-def checkin_screen(item: CheckIn) -> Screen:
-    """Stay in touch: the cadence has passed since the last interaction."""
+def checkin_screen(item: CheckIn, *, heading: bool = True) -> Screen:
+    """Stay in touch: the cadence has passed since the last interaction.
+
+    A heading opens it on its own, as a follow-up's does (see `followup_screen`).
+    """
     t = catalog(item.language)
     if item.last_interaction_at is not None:
         last = format_local_datetime(
@@ -69,6 +78,8 @@ def checkin_screen(item: CheckIn) -> Screen:
     if item.note is not None:
         note = contact_note_line(item.note, item.language, item.timezone, item.slot_at)
         text = Markup(text + "\n\n" + note)
+    if heading:
+        text = Markup(t("checkin.heading") + "\n" + text)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     contact = item.contact_id

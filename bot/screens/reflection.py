@@ -12,6 +12,7 @@ from bot.screens.callbacks import encode
 from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
+from bot.screens.reflection_answers import answer_screen
 from bot.screens.setup import missing_setup_screen
 from content.i18n import catalog, format_local_datetime
 from storage.unreadable import is_unreadable
@@ -54,11 +55,10 @@ def reflection_asked(asked: ReflectionAsked) -> Screen:
 
 
 def reflection_saved(saved: ReflectionSaved) -> Screen:
-    """Confirm in one line (or ask to shorten a text that is too long)."""
-    t = catalog(saved.member.language)
-    if saved.too_long:
-        return Screen(t("reflection.too_long"))
-    return Screen(t("reflection.saved", count=saved.total, title=saved.card_title))
+    """The answer to a kept reflection (or ask to shorten a text that is too long)."""
+    if saved.too_long or saved.answer is None:
+        return Screen(catalog(saved.member.language)("reflection.too_long"))
+    return answer_screen(saved.member, saved.answer)
 
 
 def journal_screen(page: JournalPage) -> Screen:

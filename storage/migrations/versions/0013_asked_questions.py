@@ -4,8 +4,8 @@ One row per member, card and question. Filled from the prompts sent so far (a qu
 counts as asked when its prompt was not cancelled or given up), so no member is asked
 again what they were asked before the upgrade.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
