@@ -445,5 +445,9 @@ async def test_with_encryption_on_cards_and_check_ins_still_quote_and_list_in_cl
     start = listed.index(story.open_title)
     assert listed[start + 1].startswith("• call Anna – by ")
     assert listed[start + 4] == story.two_more
-    (checkin,) = [text for text in texts if text.startswith(story.checkin_title)]
-    assert checkin.split("\n")[-1].endswith(f": “{_TOM_NOTE['en']}”")
+    # Due with the follow-ups, the check-in comes in their digest, its note below it.
+    (digest,) = [text for text in texts if "Your last contact with Tom" in text]
+    after = digest[digest.index("Your last contact with Tom") :].split("\n")
+    assert after[2].startswith("📓 Your last note on this (")
+    assert after[2].endswith(f"): “{_TOM_NOTE['en']}”")
+    assert "Tom" not in digest.split("\n")[0]

@@ -41,7 +41,8 @@ def followup_screen(item: FollowUp, *, heading: bool = True) -> Screen:
     """The follow-up at the due moment: contact and action in the text, four answers.
 
     On its own it opens with a heading (the first line, shown by a notification, holds
-    no member text); a digest's section heading says it instead (`heading` False).
+    no member text); in a digest the section's heading says it (`heading` False), and
+    the item starts with the heading's mark.
     """
     t = catalog(item.language)
     # The ask goes out at its slot: a due moment in another year than that shows its year.
@@ -54,8 +55,8 @@ def followup_screen(item: FollowUp, *, heading: bool = True) -> Screen:
         made = made_line(item.made_at, item.card, item.language, item.timezone, item.slot_at)
         text = Markup(text + "\n" + made)
     text = Markup(text + "\n" + t("followup.how"))
-    if heading:
-        text = Markup(t("followup.heading") + "\n" + text)
+    first = t("followup.heading") + "\n" if heading else t("followup.mark") + " "
+    text = Markup(first + text)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     return Screen(text, buttons=followup_buttons(item.language, item.commitment_id))
@@ -78,8 +79,8 @@ def checkin_screen(item: CheckIn, *, heading: bool = True) -> Screen:
     if item.note is not None:
         note = contact_note_line(item.note, item.language, item.timezone, item.slot_at)
         text = Markup(text + "\n\n" + note)
-    if heading:
-        text = Markup(t("checkin.heading") + "\n" + text)
+    first = t("checkin.heading") + "\n" if heading else t("checkin.mark") + " "
+    text = Markup(first + text)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     contact = item.contact_id
