@@ -60,15 +60,17 @@ async def open_commitments_page(
     session: AsyncSession, user_id: int, *, offset: int, limit: int
 ) -> list[tuple[Commitment, str | None]]:
     """One page of the member's open commitments, soonest due first, with the contact's name."""
+    # The contact is loaded whole: a name selected as a column alone stays encrypted.
     query = (
-        select(Commitment, Contact.name)
+        select(Commitment, Contact)
         .outerjoin(Contact, Contact.id == Commitment.contact_id)
         .where(Commitment.user_id == user_id, Commitment.status == CommitmentStatus.OPEN)
         .order_by(Commitment.due_at, Commitment.id)
         .offset(offset)
         .limit(limit)
     )
-    return [(commitment, name) for commitment, name in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    return [(commitment, contact.name if contact else None) for commitment, contact in rows]
 
 
 async def on_time_counts(session: AsyncSession, user_id: int) -> tuple[int, int]:

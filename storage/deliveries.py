@@ -32,7 +32,6 @@ __all__ = [
     "DeliveryAbout",
     "add_deliveries_about",
     "add_delivery",
-    "asked_questions",
     "cancel_prompts_ahead",
     "card_history",
     "claim_companions",
@@ -342,20 +341,6 @@ async def card_history(
         (key, last_shown.get(key), last_reflected.get(key), last_committed.get(key))
         for key in dict.fromkeys([*last_shown, *last_reflected, *last_committed])
     ]
-
-
-async def asked_questions(session: AsyncSession, user_id: int, card_key: str) -> list[int]:
-    """Question indexes this member was asked on this card, oldest first."""
-    rows = await session.execute(
-        select(Delivery.question_index)
-        .where(
-            Delivery.user_id == user_id,
-            Delivery.card_key == card_key,
-            Delivery.question_index.is_not(None),
-        )
-        .order_by(Delivery.slot_at)
-    )
-    return [index for index in rows.scalars() if index is not None]
 
 
 async def latest_sent_prompt(session: AsyncSession, user_id: int) -> Delivery | None:

@@ -28,6 +28,7 @@ __all__ = [
     "COMMITMENT_ROWS",
     "CONTACT_ROWS",
     "MEMBER_ROWS",
+    "AskedQuestion",
     "Base",
     "Broadcast",
     "Commitment",
@@ -233,6 +234,25 @@ class Delivery(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
     )
+
+
+class AskedQuestion(Base):
+    """When a member was last asked one question of one card: the rotation's memory.
+
+    One row per member, card and question, so it never grows beyond the curriculum's
+    questions, however many prompts and "another question" presses a year brings; it
+    outlives the delivery rows retention deletes. No member's words: a card key, a
+    question's number and a moment.
+    """
+
+    __tablename__ = "asked_questions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    card_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_index: Mapped[int] = mapped_column(primary_key=True)
+    asked_at: Mapped[utc_datetime]
 
 
 class Broadcast(Base):

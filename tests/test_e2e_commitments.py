@@ -116,10 +116,10 @@ async def test_the_prompts_commit_button_guides_with_the_cards_suggested_actions
     what = await chat_saying_yes(dora, "Jana")  # new contact: Jana? – yes
     assert "What will you do for Jana?" in (what.text or "")
     suggestions = _labels(what)
-    # Every action of the card is a button; a person slot reads "someone" for now.
+    # Every action of the card is a button; a person slot names the contact chosen.
     assert suggestions.pop() == "✖ Cancel"
-    assert suggestions == list(runtime.curriculum.intro.text("en").action_labels())
-    assert "Check in with someone" in suggestions
+    assert suggestions == list(runtime.curriculum.intro.text("en").action_labels("Jana"))
+    assert "Check in with Jana" in suggestions
     await dora.press(what, suggestions[0])
     when = await dora.next_message()
     await dora.press(when, "Next week")
@@ -149,7 +149,12 @@ async def test_a_commitment_due_in_two_minutes_is_followed_up_within_one_tick_an
     clock.advance(timedelta(minutes=1, seconds=5))
     await _tick(bot)
     followup = await eli.next_message()
-    assert "email Tom (Tom) was due Thu, 26 Nov, 08:02. How did it go?" in (followup.text or "")
+    assert (followup.text or "").split("\n") == [
+        "⏰ A commitment is due.",  # what a notification shows: nothing of the member's
+        "email Tom (Tom) was due Thu, 26 Nov, 08:02.",
+        "Made on 26 Nov.",
+        "How did it go?",
+    ]
     assert _labels(followup) == [
         "✓ Done", "🗓 Renegotiate", "🕊 Release", "💤 1 day", "💤 3 days", "💤 1 week",
     ]  # fmt: skip

@@ -189,12 +189,15 @@ async def _card_key(session: AsyncSession, user: User, delivery_id: int | None) 
     return latest.card_key if latest is not None else None
 
 
-def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[str, ...]:
+def _suggestions(
+    runtime: Runtime, user: User, card_key: str | None, contact: object
+) -> tuple[str, ...]:
+    """The card's actions, `{contact}` filled with the contact the draft names ("Tom
+    anrufen"), else with "jemanden"/"someone" (the member chose nobody in particular)."""
     card = runtime.curriculum.get(card_key or "") if card_key else None
     card = card or runtime.curriculum.intro
-    # {contact} reads "jemanden"/"someone" until suggestions are personalised, even when
-    # the draft already names a contact.
-    return card.text(user.language).action_labels()
+    name = contact if isinstance(contact, str) and contact.strip() else None
+    return card.text(user.language).action_labels(name)
 
 
 async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
@@ -258,7 +261,7 @@ async def _advance(
             limit=limit,
             contact=contact,
             action=action,
-            suggestions=_suggestions(runtime, user, draft.get("card_key"))
+            suggestions=_suggestions(runtime, user, draft.get("card_key"), contact)
             if ask is Ask.WHAT
             else (),
             contacts=await _contact_choices(session, user) if ask is Ask.WHO else (),
@@ -475,7 +478,7 @@ async def choose_action(runtime: Runtime, who: Identity, index: int) -> CommitSt
         if found is None:
             return None
         user, draft, _ = found
-        actions = _suggestions(runtime, user, draft.get("card_key"))
+        actions = _suggestions(runtime, user, draft.get("card_key"), draft.get("contact"))
         if not 0 <= index < len(actions):
             return None
         draft["action"] = actions[index]

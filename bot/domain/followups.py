@@ -26,9 +26,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.memory import Note
 from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
+from content.cards import Card, Curriculum
 from storage.commitments import claim_due_followups, postpone_followup
 from storage.contacts import claim_due_checkins, postpone_checkin
 from storage.deliveries import DeliveryAbout, add_deliveries_about, latest_pending_due
@@ -85,6 +87,9 @@ class FollowUp:
     slot_at: datetime
     # An earlier send may have reached the member (it timed out): one more try at most.
     maybe_sent: bool = False
+    # When the member made the commitment, and the card they made it from (if any).
+    made_at: datetime | None = None
+    card: Card | None = None
 
     @property
     def kind(self) -> DeliveryKind:
@@ -109,6 +114,8 @@ class CheckIn:
     slot_at: datetime
     # An earlier send may have reached the member (it timed out): one more try at most.
     maybe_sent: bool = False
+    # The last note the member wrote about the contact (see `bot.domain.memory`).
+    note: Note | None = None
 
     @property
     def kind(self) -> DeliveryKind:
@@ -268,7 +275,7 @@ async def _users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
 
 
 async def outgoing_for(
-    session: AsyncSession, delivery: Delivery, user: User
+    session: AsyncSession, delivery: Delivery, user: User, curriculum: Curriculum
 ) -> FollowUp | CheckIn | None:
     """What a leased follow-up or check-in row shows; None when it should not be sent."""
     if delivery.contact_id is not None:
@@ -306,4 +313,6 @@ async def outgoing_for(
         due_at=commitment.due_at,
         reminder=delivery.kind is DeliveryKind.REMINDER,
         slot_at=delivery.slot_at,
+        made_at=commitment.created_at,
+        card=curriculum.get(commitment.card_key) if commitment.card_key else None,
     )

@@ -29,16 +29,15 @@ from bot.domain.followups import (
     pause_holds_until,
 )
 from bot.domain.members import Identity, reschedule
+from bot.domain.memory import CardMemory, CardWanted, card_memories, contact_notes, may_quote
 from bot.domain.review import WeeklyReview, build_review
+from bot.domain.rotation import next_card
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
 from content.cards import Card, Curriculum
-from content.rotation import CardHistory, choose_next_card, choose_next_question
 from storage.deliveries import (
     PROMPT_KINDS,
     add_delivery,
-    asked_questions,
-    card_history,
     claim_companions,
     claim_due_deliveries,
     claim_due_users,
@@ -51,6 +50,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id, postpone_prompt
 
 __all__ = [
@@ -70,6 +70,8 @@ __all__ = [
     "outage_backoff",
     "prompt_from_rows",
     "record_outcomes",
+    "remembered",
+    "remembered_prompt",
     "schedule_due_prompts",
 ]
 
@@ -108,6 +110,10 @@ class Prompt:
     review_separate: bool = False
     # An earlier send may have reached the member (it timed out): one more try at most.
     maybe_sent: bool = False
+    # "Another question" found none the member was not asked within a year.
+    all_questions_shown: bool = False
+    # What the card recalls from the member's own data (None: nothing, or not here).
+    memory: CardMemory | None = None
 
 
 # What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
@@ -169,16 +175,6 @@ def outage_backoff(retries: int) -> timedelta:
     return min(_OUTAGE_BACKOFF * (1 << min(retries, 10)), _OUTAGE_BACKOFF_MAX)
 
 
-async def _choose(session: AsyncSession, curriculum: Curriculum, user: User) -> tuple[Card, int]:
-    """The next card for this member and the question on it they were asked least lately."""
-    history = [CardHistory(*row) for row in await card_history(session, user.id)]
-    card = choose_next_card(curriculum, history)
-    asked = await asked_questions(session, user.id, card.key)
-    text = card.text(user.language)
-    # Cards can lose questions in an edit; forget indexes that no longer exist.
-    return card, choose_next_question(text, [i for i in asked if i < len(text.questions)])
-
-
 async def schedule_due_prompts(
     runtime: Runtime, limit: int = 500, on_fault: Callable[[ScheduleFault], object] | None = None
 ) -> int:
@@ -195,9 +191,13 @@ async def schedule_due_prompts(
 
     async def batch(session: AsyncSession, guard: RowGuard) -> int:
         users = await claim_due_users(session, now, limit, ahead=now + ahead)
+        asked: list[Asked] = []
         for user in users:
             step = _schedule_prompt(session, runtime.curriculum, user, now)
-            await guard.row("member", user, postpone_prompt, step)
+            question = await guard.row("member", user, postpone_prompt, step)
+            if question is not None:
+                asked.append(question)
+        await note_asked(session, asked)
         return len(users)
 
     return await schedule_isolated(runtime, batch, on_fault, ahead=ahead)
@@ -205,18 +205,21 @@ async def schedule_due_prompts(
 
 async def _schedule_prompt(
     session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
-) -> None:
-    """One due member: their prompt for the slot that came and the next slot, or resumed."""
+) -> Asked | None:
+    """One due member: their prompt for the slot that came and the next slot, or resumed.
+
+    Returns the question the prompt asks, to be recorded with the batch's others.
+    """
     if user.status is UserStatus.PAUSED:
         user.status = UserStatus.ACTIVE
         user.paused_until = None
         user.updated_at = now
         reschedule(user, now)
-        return
+        return None
     slot = user.next_prompt_at
     assert slot is not None  # claimed by next_prompt_at <= now
-    card, question = await _choose(session, curriculum, user)
-    await add_delivery(
+    card, question = await next_card(session, curriculum, user, now)
+    added = await add_delivery(
         session,
         user_id=user.id,
         kind=DeliveryKind.PROMPT,
@@ -229,6 +232,7 @@ async def _schedule_prompt(
     )
     # A slot still ahead (within the digest window) is booked: the next one comes after it.
     reschedule(user, max(now, slot))
+    return Asked(user.id, card.key, question, now) if added is not None else None
 
 
 def prompt_from_rows(
@@ -317,7 +321,8 @@ async def _lease(
 ) -> list[tuple[int, Outgoing]]:
     """Lease the claimed rows that are to be sent; cancel, fail or put off the others.
 
-    Returns each leased row's member and what it shows, in the order of `deliveries`.
+    Returns each leased row's member and what it shows (with what it recalls, see
+    `remembered`), in the order of `deliveries`.
     """
     prompts: list[tuple[int, Outgoing]] = []
     users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
@@ -357,7 +362,48 @@ async def _lease(
         delivery.attempts += 1
         delivery.due_at = now + lease
         prompts.append((user.id, item))
-    return prompts
+    shown = await remembered(
+        session, curriculum, [(item, users[uid]) for uid, item in prompts], now
+    )
+    return [(uid, item) for (uid, _), item in zip(prompts, shown, strict=True)]
+
+
+async def remembered(
+    session: AsyncSession,
+    curriculum: Curriculum,
+    items: Sequence[tuple[Outgoing, User]],
+    now: datetime,
+) -> list[Outgoing]:
+    """The items, each with what it recalls for its member (see `bot.domain.memory`).
+
+    Cards get the member's last note on their theme and the lists they ask for,
+    check-ins the last note on their contact: one statement per need for all of them.
+    """
+    wanted = [
+        CardWanted(item.delivery_id, user, item.card)
+        for item, user in items
+        if isinstance(item, Prompt)
+    ]
+    memories = await card_memories(session, curriculum, wanted, now) if wanted else {}
+    checkins = {item.contact_id: user for item, user in items if isinstance(item, CheckIn)}
+    notes = await contact_notes(session, checkins) if checkins else {}
+    shown: list[Outgoing] = []
+    for item, _ in items:
+        if isinstance(item, Prompt) and item.delivery_id in memories:
+            item = replace(item, memory=memories[item.delivery_id])
+        elif isinstance(item, CheckIn) and item.contact_id in notes:
+            item = replace(item, note=notes[item.contact_id])
+        shown.append(item)
+    return shown
+
+
+async def remembered_prompt(
+    session: AsyncSession, curriculum: Curriculum, prompt: Prompt, user: User, now: datetime
+) -> Prompt:
+    """One prompt with what its card recalls (as when it is shown again after a press)."""
+    (shown,) = await remembered(session, curriculum, [(prompt, user)], now)
+    assert isinstance(shown, Prompt)
+    return shown
 
 
 async def _outgoing(
@@ -378,10 +424,11 @@ async def _outgoing(
     elif delivery.kind is DeliveryKind.BROADCAST:
         item = await broadcast_for(session, delivery, user)
     else:
-        item = await outgoing_for(session, delivery, user)
-    # A review that went as its own message in an earlier lease is not shown again.
+        item = await outgoing_for(session, delivery, user, curriculum)
+    # A review that went as its own message in an earlier lease is not shown again; one
+    # never goes where others read along (it names the member's contacts).
     weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
-    if isinstance(item, Prompt) and weekly:
+    if isinstance(item, Prompt) and weekly and may_quote(user):
         item = await _with_review(session, curriculum, user, item, now, asked)
     if item is not None and delivery.maybe_sent:
         item = replace(item, maybe_sent=True)
@@ -496,7 +543,7 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None or user.onboarded_at is None:
             return None
-        card, question = await _choose(session, runtime.curriculum, user)
+        card, question = await next_card(session, runtime.curriculum, user, now)
         delivery_id = await add_delivery(
             session,
             user_id=user.id,
@@ -511,9 +558,11 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         )
         if delivery_id is None:  # the same instant twice: nothing new to send
             return None
+        await note_asked(session, [Asked(user.id, card.key, question, now)])
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None
-        return prompt_from_rows(delivery, user, runtime.curriculum, now)
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)
 
 
 async def delivery_on_its_own(runtime: Runtime, who: Identity, delivery_id: int) -> Outgoing | None:
@@ -528,9 +577,15 @@ async def delivery_on_its_own(runtime: Runtime, who: Identity, delivery_id: int)
         delivery = await session.get(Delivery, delivery_id)
         if user is None or delivery is None or delivery.user_id != user.id:
             return None
+        item: Outgoing | None
         if delivery.kind in PROMPT_KINDS:
             prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
-            return replace(prompt, catch_up=False)
-        if delivery.kind is DeliveryKind.BROADCAST:
+            item = replace(prompt, catch_up=False)
+        elif delivery.kind is DeliveryKind.BROADCAST:
             return None
-        return await outgoing_for(session, delivery, user)
+        else:
+            item = await outgoing_for(session, delivery, user, runtime.curriculum)
+        if item is None:
+            return None
+        (shown,) = await remembered(session, runtime.curriculum, [(item, user)], now)
+        return shown

@@ -6,20 +6,23 @@ member who pressed it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import Identity, Member, member_from_row
-from bot.domain.prompts import Prompt, prompt_from_rows
+from bot.domain.prompts import Prompt, prompt_from_rows, remembered_prompt
 from bot.domain.reflection_answers import ReflectionAnswer, keep_and_answer
+from bot.domain.rotation import asked_by_card
 from bot.domain.runtime import Runtime
+from content import rotation
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Delivery, User
 from storage.reflections import count_reflections, reflections_page
+from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -203,20 +206,33 @@ async def _reflection_target(
 
 
 async def another_question(runtime: Runtime, who: Identity, delivery_id: int) -> Prompt | None:
-    """Move the prompt on to the card's next question; None if the prompt is not the member's."""
+    """Move the prompt on to a question of its card the member was not asked for a year.
+
+    When there is none left the prompt stays on its question and says that the member
+    has seen them all (`Prompt.all_questions_shown`). None if the prompt is not theirs.
+    """
+    now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await _owned_delivery(session, who, delivery_id)
         if owned is None:
             return None
         user, delivery = owned
         card = runtime.curriculum.get(delivery.card_key or "") or runtime.curriculum.intro
-        count = len(card.text(user.language).questions)
-        delivery.question_index = ((delivery.question_index or 0) + 1) % count
-        state = await get_state(session, user.id)
-        answering_this = state is not None and state.flow == REFLECTION_FLOW
-        if state is not None and answering_this and state.data.get("delivery_id") == delivery.id:
-            state.data = {**state.data, "question_index": delivery.question_index}
-        return prompt_from_rows(delivery, user, runtime.curriculum, runtime.clock.now())
+        text = card.text(user.language)
+        asked = (await asked_by_card(session, user.id)).get(card.key, {})
+        current = (delivery.question_index or 0) % len(text.questions)
+        chosen = rotation.another_question(text, asked, now, current)
+        if chosen is not None:
+            delivery.question_index = chosen
+            await note_asked(session, [Asked(user.id, card.key, chosen, now)])
+            state = await get_state(session, user.id)
+            answering = state is not None and state.flow == REFLECTION_FLOW
+            if state is not None and answering and state.data.get("delivery_id") == delivery.id:
+                state.data = {**state.data, "question_index": delivery.question_index}
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        if chosen is None:
+            prompt = replace(prompt, all_questions_shown=True)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)
 
 
 async def skip_prompt(runtime: Runtime, who: Identity, delivery_id: int) -> Prompt | None:
@@ -231,7 +247,8 @@ async def skip_prompt(runtime: Runtime, who: Identity, delivery_id: int) -> Prom
         state = await get_state(session, user.id)
         if state is not None and state.flow == REFLECTION_FLOW:
             await clear_state(session, user.id)
-        return prompt_from_rows(delivery, user, runtime.curriculum, now)
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)
 
 
 async def journal_page(runtime: Runtime, who: Identity, page: int = 0) -> JournalPage | None:

@@ -59,6 +59,7 @@ _DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
 _ACTION_UNITS = 200
 _NAME_UNITS = 128
 _BUTTON_UNITS = 28
+_SUGGESTION_UNITS = 64
 
 
 def when(member: Member, moment: datetime, now: datetime) -> str:
@@ -128,7 +129,11 @@ def _question_only(step: CommitStep) -> Screen:
         rows.append((Button(t("button.nobody"), encode(CONTACT, 0)),))
         return Screen(t("commit.ask_who"), buttons=tuple(rows))
     if step.ask is Ask.WHAT:
-        rows = [(Button(action, encode(ACTION, i)),) for i, action in enumerate(step.suggestions)]
+        # A suggestion names the chosen contact in full: a long name is cut on the button.
+        rows = [
+            (Button(shorten(action, _SUGGESTION_UNITS), encode(ACTION, i)),)
+            for i, action in enumerate(step.suggestions)
+        ]
         text = (
             t("commit.ask_what", contact=step.contact)
             if step.contact

@@ -121,11 +121,11 @@ def _blocks(item: Outgoing) -> list[_Block]:
     """An item drawn by its own screen, under its section; a prompt's review comes apart."""
     if isinstance(item, FollowUp):
         # The nudges' heading says it once for all of them.
-        screen = followup_screen(replace(item, reminder=False))
+        screen = followup_screen(replace(item, reminder=False), heading=False)
         section = Section.NUDGES if item.reminder else Section.FOLLOWUPS
         return [_Block(item, section, screen.text, screen.buttons)]
     if isinstance(item, CheckIn):
-        screen = checkin_screen(replace(item, reminder=False))
+        screen = checkin_screen(replace(item, reminder=False), heading=False)
         section = Section.NUDGES if item.reminder else Section.CHECKINS
         return [_Block(item, section, screen.text, screen.buttons)]
     if isinstance(item, Prompt):

@@ -10,6 +10,7 @@ from bot.screens.base import Button, Screen
 from bot.screens.callbacks import encode
 from bot.screens.cancelling import cancel_row
 from bot.screens.commitments import commitment_text, due_buttons, followup_buttons, when
+from bot.screens.memory import contact_note_line, made_line
 from bot.screens.spans import cadence_phrase, times_phrase
 from content.i18n import Markup, catalog, format_local_datetime
 
@@ -36,8 +37,13 @@ CHECKIN_SNOOZE = "ks"
 CHECKIN_STOP = "kx"
 
 
-def followup_screen(item: FollowUp) -> Screen:
-    """The follow-up at the due moment: contact and action in the text, four answers."""
+def followup_screen(item: FollowUp, *, heading: bool = True) -> Screen:
+    """The follow-up at the due moment: contact and action in the text, four answers.
+
+    On its own it opens with a heading (the first line, shown by a notification, holds
+    no member text); in a digest the section's heading says it (`heading` False), and
+    the item starts with the heading's mark.
+    """
     t = catalog(item.language)
     # The ask goes out at its slot: a due moment in another year than that shows its year.
     due = format_local_datetime(item.due_at, item.timezone, item.language, now=item.slot_at)
@@ -45,13 +51,22 @@ def followup_screen(item: FollowUp) -> Screen:
         text = t("followup.ask", action=item.action, contact=item.contact, when=due)
     else:
         text = t("followup.ask_nobody", action=item.action, when=due)
+    if item.made_at is not None:
+        made = made_line(item.made_at, item.card, item.language, item.timezone, item.slot_at)
+        text = Markup(text + "\n" + made)
+    text = Markup(text + "\n" + t("followup.how"))
+    first = t("followup.heading") + "\n" if heading else t("followup.mark") + " "
+    text = Markup(first + text)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     return Screen(text, buttons=followup_buttons(item.language, item.commitment_id))
 
 
-def checkin_screen(item: CheckIn) -> Screen:
-    """Stay in touch: the cadence has passed since the last interaction."""
+def checkin_screen(item: CheckIn, *, heading: bool = True) -> Screen:
+    """Stay in touch: the cadence has passed since the last interaction.
+
+    A heading opens it on its own, as a follow-up's does (see `followup_screen`).
+    """
     t = catalog(item.language)
     if item.last_interaction_at is not None:
         last = format_local_datetime(
@@ -61,6 +76,11 @@ def checkin_screen(item: CheckIn) -> Screen:
     else:
         cadence = cadence_phrase(t, item.cadence_days)
         text = t("checkin.ask_never", contact=item.contact, cadence=cadence)
+    if item.note is not None:
+        note = contact_note_line(item.note, item.language, item.timezone, item.slot_at)
+        text = Markup(text + "\n\n" + note)
+    first = t("checkin.heading") + "\n" if heading else t("checkin.mark") + " "
+    text = Markup(first + text)
     if item.reminder:
         text = Markup(t("followup.reminder") + "\n\n" + text)
     contact = item.contact_id
