@@ -51,7 +51,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# One pytest worker per core (PYTEST_WORKERS=0 runs everything in this process).
+# Two pytest workers per core: most tests wait rather than compute (tests/conftest.py;
+# PYTEST_WORKERS=0 runs everything in this process).
 PYTEST_WORKERS ?= auto
 
 unit: $(STAMP)

@@ -1,10 +1,15 @@
 """Benchmark: 10,000 members due in the same minute, sent under the simulator's ceiling.
 
     .venv/bin/python -m benchmarks.dispatch [--members 10000] [--rate 30] [--database sqlite|URL]
+                                            [--history]
 
 The simulator runs in a child process (so its CPU is not the bot's); the bot is the real
 dispatcher (`netcoach run --dispatch-only` assembly) in this process. Prints the achieved
 rate as a share of the ceiling, 429s, and the bot's CPU milliseconds per delivered prompt.
+
+With `--history` every member has nine weeks behind them (each card shown once, notes on
+them, open commitments, contacts overdue for a check-in), so each prompt's card has a
+review to build, a note to recall or commitments to list, as in a member's third month.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -66,7 +71,82 @@ def _simulator(rate: float, conn: Connection) -> None:
     asyncio.run(serve())
 
 
-async def _run(members: int, rate: float, database: str) -> dict[str, Any]:
+async def _add_history(runtime: Any, telegram_ids: list[int], now: datetime) -> None:
+    """Nine weeks behind every member (see the module's docstring), in one transaction.
+
+    Odd members wrote nothing on reliability and contact care, so reliability comes next
+    and lists their open commitments; even members get the intro again, recalling the
+    note they wrote on it nine weeks ago.
+    """
+    from sqlalchemy import select
+
+    from storage.crypto import blind_index
+    from storage.models import (
+        Commitment,
+        CommitmentStatus,
+        Contact,
+        Delivery,
+        DeliveryKind,
+        DeliveryStatus,
+        Reflection,
+        User,
+    )
+
+    week = timedelta(weeks=1)
+    silent = {"principle-reliability", "rule-contact-care"}
+    async with runtime.sessions.begin() as session:
+        users = await session.execute(select(User).where(User.telegram_id.in_(telegram_ids)))
+        for number, user in enumerate(users.scalars()):
+            for back, card in zip(range(9, 0, -1), runtime.curriculum, strict=True):
+                shown = now - back * week
+                session.add(
+                    Delivery(
+                        user_id=user.id,
+                        kind=DeliveryKind.PROMPT,
+                        slot_at=shown,
+                        status=DeliveryStatus.SENT,
+                        due_at=shown,
+                        card_key=card.key,
+                        question_index=0,
+                        sent_at=shown,
+                        created_at=shown,
+                    )
+                )
+                if not (number % 2 and card.key in silent):
+                    text = f"Gedanken zu {card.key}: was ich mir vornehme, und mit wem. " * 3
+                    session.add(
+                        Reflection(user_id=user.id, card_key=card.key, text=text, created_at=shown)
+                    )
+            contacts = []
+            for name in ("Anna", "Ben", "Cem"):
+                contact = Contact(
+                    user_id=user.id,
+                    name=name,
+                    name_key=blind_index(name.lower(), user.id),
+                    cadence_days=14,
+                    last_interaction_at=now - 4 * week,
+                    checkin_pings=0,
+                    created_at=now - 9 * week,
+                )
+                contacts.append(contact)
+                session.add(contact)
+            await session.flush()
+            for days, contact in zip((-1, 2, 5, 9), (*contacts, None), strict=True):
+                session.add(
+                    Commitment(
+                        user_id=user.id,
+                        contact_id=contact.id if contact is not None else None,
+                        action=f"Vorhaben in {days} Tagen",
+                        status=CommitmentStatus.OPEN,
+                        due_at=now + timedelta(days=days),
+                        pings=0,
+                        renegotiations=0,
+                        created_at=now - 2 * week,
+                    )
+                )
+
+
+async def _run(members: int, rate: float, database: str, history: bool) -> dict[str, Any]:
     from bot.clock import SystemClock
     from bot.runner import running_bot
     from bot.settings import Settings
@@ -95,6 +175,8 @@ async def _run(members: int, rate: float, database: str) -> dict[str, Any]:
             async with open_runtime(settings, SystemClock()) as runtime:
                 ids = [1_000_000 + n for n in range(members)]
                 await add_members(runtime, ids, next_prompt_at=datetime.now(UTC))
+                if history:
+                    await _add_history(runtime, ids, datetime.now(UTC))
                 quiet = replace(
                     runtime, settings=settings.model_copy(update={"tick_seconds": 3600})
                 )
@@ -121,6 +203,7 @@ async def _run(members: int, rate: float, database: str) -> dict[str, Any]:
     sending = stats["last_send"] - stats["first_send"]
     return {
         "members": members,
+        "history": "nine weeks each" if history else "none",
         "ceiling": rate,
         "database": "sqlite" if database == "sqlite" else "postgresql",
         "delivered": stats["sent"],
@@ -146,12 +229,17 @@ def main(argv: list[str] | None = None) -> int:
         default="sqlite",
         help="sqlite, or a PostgreSQL server URL (a scratch database is created and dropped)",
     )
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="give every member nine weeks of cards, notes, commitments and contacts",
+    )
     args = parser.parse_args(argv)
     if args.database == "postgres":
         args.database = os.environ.get("NETCOACH_TEST_POSTGRES_URL", "")
         if not args.database:
             parser.error("--database postgres needs NETCOACH_TEST_POSTGRES_URL")
-    result = asyncio.run(_run(args.members, args.rate, args.database))
+    result = asyncio.run(_run(args.members, args.rate, args.database, args.history))
     for key, value in result.items():
         print(f"{key:>22}: {value}")
     print("reproduce:", " ".join([".venv/bin/python -m benchmarks.dispatch", *sys.argv[1:]]))

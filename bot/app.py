@@ -21,7 +21,7 @@ from bot.domain.undo import forget_old_taps
 from bot.health import HealthMonitor
 from bot.logs import protect_logs
 from bot.metrics import Metrics
-from bot.pacing import paced_for
+from bot.pacing import CHAT_GAP_SECONDS, paced_for
 from bot.rate_limit import PacedRateLimiter
 from bot.telegram_bot import NetcoachBot
 from bot.update_order import PerChatUpdateProcessor
@@ -36,10 +36,16 @@ DRAFTS_INTERVAL = timedelta(hours=1)
 log = logging.getLogger("netcoach")
 
 
-def build_application(runtime: Runtime, *, token: str, base_url: str) -> NetcoachApplication:
-    """Build the application with every handler registered and the runtime attached."""
+def build_application(
+    runtime: Runtime, *, token: str, base_url: str, chat_gap: float = CHAT_GAP_SECONDS
+) -> NetcoachApplication:
+    """Build the application with every handler registered and the runtime attached.
+
+    `chat_gap` is the pace the bot keeps in one chat: Telegram's, unless the Bot API is a
+    simulator that holds chats to no pace (tests whose story is not the pace).
+    """
     protect_logs(token)
-    pacer = paced_for(runtime.settings)
+    pacer = paced_for(runtime.settings, chat_gap=chat_gap)
     # The application's own registry: two bots in one process never share a count.
     metrics = Metrics()
     tls = httpx.create_ssl_context()

@@ -4,7 +4,8 @@ There is no job per member. Each tick (every `NETCOACH_TICK_SECONDS`, counted on
 event loop's monotonic clock, so a wall clock stepped back or forward never stops it)
 wakes one background run that schedules due prompts, follow-ups and check-ins, leases
 deliveries, sends them under the pacer and records the outcomes as they come, until
-nothing is due.
+nothing is due. A member's deliveries leased together go as one digest (one message,
+a few when Telegram's limits ask for it), and their outcomes are recorded together.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from bot.domain.digest import Digest
 from bot.domain.followups import schedule_due_followups
 from bot.domain.members import Identity
 from bot.domain.prompts import (
@@ -29,6 +31,7 @@ from bot.domain.prompts import (
     Outgoing,
     Prompt,
     RowFault,
+    Sendable,
     SendOutcome,
     claim_deliveries,
     next_prompt_now,
@@ -38,9 +41,10 @@ from bot.domain.prompts import (
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import ScheduleFault
 from bot.logs import without_quotes
-from bot.metrics import Metrics
+from bot.metrics import DIGEST, Metrics
 from bot.pacing import SendPacer, paced_for
 from bot.screens import Screen
+from bot.screens.digest import DigestPart, digest_layout
 from bot.screens.outgoing import lead_in_screens, outgoing_screen
 from bot.telegram_out import send_screen
 from storage.models import DeliveryKind
@@ -65,9 +69,54 @@ _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
 _WAIT_WITHIN_LEASE = 5.0
 
 
-def _outcomes(done: set[asyncio.Task[SendOutcome]]) -> list[SendOutcome]:
+def _outcomes(done: set[asyncio.Task[list[SendOutcome]]]) -> list[SendOutcome]:
     """Outcomes of finished sends; a send cancelled on the way is retried when its lease ends."""
-    return [task.result() for task in done if not task.cancelled()]
+    return [outcome for task in done if not task.cancelled() for outcome in task.result()]
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What one message goes out as: a delivery, or a part of a digest (several rows).
+
+    `delivery_id` names it in logs and outcomes (a digest part: its first row's).
+    """
+
+    delivery_id: int
+    chat_id: int
+    kind: str
+    slot_at: datetime
+    # One of its rows may already have reached the member: one more try at most.
+    maybe_sent: bool
+    # It carries what goes to every member at once (`PAID_KINDS`).
+    to_everyone: bool
+
+
+def _target(item: Outgoing) -> _Target:
+    return _Target(
+        item.delivery_id,
+        item.chat_id,
+        item.kind.value,
+        item.slot_at,
+        item.maybe_sent,
+        item.kind in PAID_KINDS,
+    )
+
+
+def _part_target(part: DigestPart) -> _Target:
+    rows = (*part.items, *part.reviews)
+    return _Target(
+        rows[0].delivery_id,
+        rows[0].chat_id,
+        DIGEST,
+        min(row.slot_at for row in rows),
+        any(row.maybe_sent for row in rows),
+        any(row.kind in PAID_KINDS for row in rows),
+    )
+
+
+def _went(outcome: SendOutcome) -> bool:
+    """Telegram took the message, or may have."""
+    return outcome.outcome in (Outcome.SENT, Outcome.UNCONFIRMED) or outcome.maybe_sent
 
 
 def may_have_arrived(problem: NetworkError) -> bool:
@@ -83,7 +132,7 @@ def may_have_arrived(problem: NetworkError) -> bool:
     return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
-def _refused(prompt: Outgoing, refused: Forbidden | BadRequest) -> SendOutcome:
+def _refused(prompt: _Target, refused: Forbidden | BadRequest) -> SendOutcome:
     """Telegram refused the send: the member blocked the bot, or the request was bad."""
     if isinstance(refused, Forbidden) or "chat not found" in refused.message.lower():
         return SendOutcome(prompt.delivery_id, Outcome.BLOCKED)
@@ -218,7 +267,7 @@ class Dispatcher:
         outcomes are recorded every `RECORD_EVERY` seconds, so a crash can repeat only
         the sends in flight (at most `max_in_flight`).
         """
-        in_flight: set[asyncio.Task[SendOutcome]] = set()
+        in_flight: set[asyncio.Task[list[SendOutcome]]] = set()
         try:
             while not self._stopping:
                 scheduled = await self._schedule()
@@ -262,7 +311,7 @@ class Dispatcher:
         went = False
         for screen in lead_in_screens(item):
             try:
-                await self._send(item, screen)
+                await self._send(_target(item), screen)
             except RetryAfter as flood:
                 self.pacer.rate_limited(item.chat_id, _seconds(flood.retry_after))
             except TelegramError as problem:
@@ -284,12 +333,65 @@ class Dispatcher:
         )
         return SendOutcome(fault.delivery_id, Outcome.FAULT, reason=fault.reason)
 
-    async def _send_isolated(self, item: Outgoing) -> SendOutcome:
-        """`send_prompt`, where anything going wrong is this row's fault, not the run's."""
+    async def _send_isolated(self, item: Sendable) -> list[SendOutcome]:
+        """`send_prompt` or `send_digest`, where anything going wrong is these rows' fault."""
         try:
-            return await self.send_prompt(item)
+            if isinstance(item, Digest):
+                return await self.send_digest(item)
+            return [await self.send_prompt(item)]
         except Exception as problem:
-            return self._on_fault(RowFault(item.delivery_id, "send", problem))
+            rows = item.items if isinstance(item, Digest) else (item,)
+            return [self._on_fault(RowFault(row.delivery_id, "send", problem)) for row in rows]
+
+    async def send_digest(self, digest: Digest) -> list[SendOutcome]:
+        """Send a member's digest: its messages in order, each row's outcome its message's.
+
+        An item that cannot be drawn is this row's fault, and the rest go without it; one
+        left goes as it would alone. A message Telegram refuses goes again item by item,
+        so one bad item holds up no other. Once Telegram cannot take a message (it is
+        away, or asks the chat to wait) or the member blocked the bot, the later ones wait
+        with it. What did not fit goes back to the queue, due now: the next digest.
+        """
+        try:
+            layout = digest_layout(digest)
+        except Exception as problem:
+            return [
+                self._on_fault(RowFault(i.delivery_id, "render", problem)) for i in digest.items
+            ]
+        outcomes = [
+            self._on_fault(RowFault(item.delivery_id, "render", problem))
+            for item, problem in layout.faults
+        ]
+        outcomes += [
+            SendOutcome(
+                item.delivery_id, Outcome.RETRY, reason="digest: next", retry_in=timedelta()
+            )
+            for item in layout.later
+        ]
+        reviewed: set[int] = set()
+        stop: SendOutcome | None = None
+        for part in layout.parts:
+            if stop is not None:
+                outcomes += [replace(stop, delivery_id=item.delivery_id) for item in part.items]
+                continue
+            outcome = await self._send_with_tries(_part_target(part), part.screen)
+            if outcome.outcome is Outcome.FAILED and len(part.items) > 1:
+                outcomes += [await self.send_prompt(item) for item in part.items]
+                continue
+            if _went(outcome):
+                reviewed.update(prompt.delivery_id for prompt in part.reviews)
+            outcomes += [replace(outcome, delivery_id=item.delivery_id) for item in part.items]
+            if outcome.outcome in (Outcome.RETRY, Outcome.BLOCKED):
+                # Not sent at all, those after it: none of them may have reached the member.
+                stop = replace(outcome, message_id=None, maybe_sent=False)
+        for item in layout.alone:
+            alone = replace(stop, delivery_id=item.delivery_id) if stop else None
+            outcomes.append(alone or await self.send_prompt(item))
+        # A review that went (or may have) is not shown again with its card's next try.
+        return [
+            replace(outcome, lead_in_sent=True) if outcome.delivery_id in reviewed else outcome
+            for outcome in outcomes
+        ]
 
     async def send_prompt(self, prompt: Outgoing) -> SendOutcome:
         """Send one prompt, follow-up or check-in under the pacer, handling Telegram's answers.
@@ -304,11 +406,11 @@ class Dispatcher:
         except Exception as problem:
             return self._on_fault(RowFault(prompt.delivery_id, "render", problem))
         lead_in_sent = await self._send_lead_in(prompt)
-        outcome = await self._send_with_tries(prompt, screen)
+        outcome = await self._send_with_tries(_target(prompt), screen)
         return replace(outcome, lead_in_sent=True) if lead_in_sent else outcome
 
-    async def _send_with_tries(self, prompt: Outgoing, screen: Screen) -> SendOutcome:
-        """Send one delivery's message, trying again within the lease where that may help."""
+    async def _send_with_tries(self, prompt: _Target, screen: Screen) -> SendOutcome:
+        """Send one message, trying again within the lease where that may help."""
         maybe_sent = prompt.maybe_sent
         probing = False
         reason = "send: Telegram unreachable"
@@ -366,21 +468,22 @@ class Dispatcher:
             return SendOutcome(prompt.delivery_id, Outcome.SENT, message.message_id)
         return SendOutcome(prompt.delivery_id, Outcome.RETRY, reason=reason, maybe_sent=maybe_sent)
 
-    async def _send(self, item: Outgoing, screen: Screen) -> Message:
+    async def _send(self, item: _Target, screen: Screen) -> Message:
         """One HTTP send under the pacer, counted by its delivery's kind and its outcome.
 
         With paid broadcasts on, weekly prompts and broadcasts (with what goes right
-        before them) go as paid ones; everything else stays under the free ceiling.
+        before them, and a digest that carries one) go as paid ones; everything else
+        stays under the free ceiling.
         """
-        paid = self.pacer.paid_broadcasts and item.kind in PAID_KINDS
+        paid = self.pacer.paid_broadcasts and item.to_everyone
         try:
             async with self.pacer.sending(item.chat_id, paid=paid):
                 message = await send_screen(
                     self.bot, item.chat_id, screen, paced_by_caller=True, paid=paid
                 )
         except Exception as problem:
-            self.metrics.count_send(item.kind.value, problem)
+            self.metrics.count_send(item.kind, problem)
             raise
-        self.metrics.count_send(item.kind.value, None)
+        self.metrics.count_send(item.kind, None)
         self._telegram_away = False
         return message

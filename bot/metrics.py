@@ -27,6 +27,7 @@ from storage.models import DeliveryKind, UserStatus
 from storage.unreadable import UnreadableReport
 
 __all__ = [
+    "DIGEST",
     "METRICS_CONTENT_TYPE",
     "REPLY",
     "SEND_KINDS",
@@ -39,7 +40,9 @@ __all__ = [
 METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 # The kind label of messages sent in answer to a member (not a delivery row).
 REPLY = "reply"
-SEND_KINDS = (*(kind.value for kind in DeliveryKind), REPLY)
+# The kind label of a member's digest: several deliveries in one message.
+DIGEST = "digest"
+SEND_KINDS = (*(kind.value for kind in DeliveryKind), DIGEST, REPLY)
 
 # Seconds; a weekly slot missed while the bot was down lands in the top buckets.
 _LAG_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 6 * 3600, 24 * 3600)

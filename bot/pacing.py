@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 __all__ = [
+    "CHAT_GAP_SECONDS",
     "GLOBAL_AFTER_CHATS",
     "PAID_BROADCAST_CEILING",
     "REPLY_BURST",
@@ -78,6 +79,8 @@ ROUND_TRIP_SAMPLES = 64
 # (within a second plus the time that many sends take; then everyone is held). A chat
 # held for long (a group's hour) does not count once its 429 is no longer recent.
 GLOBAL_AFTER_CHATS = 3
+# Telegram's pace in one chat: about one message a second.
+CHAT_GAP_SECONDS = 1.0
 # Replies may go this many at once to a chat that was quiet (a member clicking through a
 # flow does not wait); after that they keep the chat's gap like every other send.
 REPLY_BURST = 5
@@ -210,7 +213,7 @@ class SendPacer:
         rate_per_second: float,
         *,
         paid_rate: float | None = None,
-        per_chat_interval: float = 1.0,
+        per_chat_interval: float = CHAT_GAP_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_per_second <= 0 or (paid_rate is not None and paid_rate <= 0):
@@ -490,11 +493,12 @@ class SendPacer:
             await asyncio.sleep(delay if rise is None else min(delay, rise))
 
 
-def paced_for(settings: Settings) -> SendPacer:
+def paced_for(settings: Settings, *, chat_gap: float = CHAT_GAP_SECONDS) -> SendPacer:
     """The pacer for the configured ceilings (the paid one only with paid broadcasts on)."""
     return SendPacer(
         settings.max_messages_per_second,
         paid_rate=PAID_BROADCAST_CEILING if settings.paid_broadcast else None,
+        per_chat_interval=chat_gap,
     )
 
 

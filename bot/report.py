@@ -54,7 +54,7 @@ def render_report(
         f"<td>{week.active_members}</td><td>{week.kept}</td></tr>"
         for week in weeks
     )
-    generated = format_local_datetime(generated_at, "UTC", language)
+    generated = format_local_datetime(generated_at, "UTC", language, now=None)
     return f"""<!DOCTYPE html>
 <html lang="{language}">
 <head>

@@ -37,6 +37,7 @@ from bot.domain.runtime import Runtime
 from bot.dressing import FIRST_RETRY_SECONDS, Dresser
 from bot.health import REFRESH_SECONDS
 from bot.logs import redact
+from bot.pacing import CHAT_GAP_SECONDS
 from content.i18n import load_date_names
 from handlers.registry import ALLOWED_UPDATES, DRESSING
 
@@ -198,14 +199,17 @@ async def running_bot(
     poll_timeout: float = 10.0,
     mode: RunMode = "polling",
     dressing_first_retry: float = FIRST_RETRY_SECONDS,
+    chat_gap: float = CHAT_GAP_SECONDS,
 ) -> AsyncIterator[NetcoachApplication]:
     """Start the application in `mode` until the block ends (with the health port if set).
+
+    `chat_gap` is the pace kept in one chat (see `build_application`).
 
     Raises:
         StartUpRefused: the Bot API refused the token or cannot be reached, a port is
             taken, or the webhook was refused.
     """
-    application = build_application(runtime, token=token, base_url=base_url)
+    application = build_application(runtime, token=token, base_url=base_url, chat_gap=chat_gap)
     use_cache_dir(runtime.settings.cache_dir)
     warm_up: asyncio.Task[None] | None = None
     health_port = runtime.settings.health_port

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, ge=1, le=86_400)
     # Local hours in which follow-ups and check-ins wait (until the end of the window).
     quiet_hours: str = "22:00-07:00"
+    # What falls due for a member within this many minutes goes out as one digest (0: off,
+    # each delivery its own message). Rows are made this far ahead; four hours at most.
+    digest_window_minutes: int = Field(default=30, ge=0, le=240)
     # Members whose language and open flow this process keeps at hand (0: none). Only
     # when it polls: behind a webhook several processes may share one member's messages.
     member_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)

@@ -28,6 +28,7 @@ __all__ = [
     "SLOW_ANSWER_SECONDS",
     "Markup",
     "chat_action_while_slow",
+    "edit_buttons",
     "edit_screen",
     "reply_markup",
     "send_file",
@@ -138,6 +139,19 @@ async def edit_screen(message: Message, screen: Screen) -> None:
         )
     except BadRequest as refused:
         # A button pressed twice (or forged) asks for what is already shown: nothing to do.
+        if "message is not modified" not in refused.message.lower():
+            raise
+
+
+async def edit_buttons(message: Message, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Replace a message's inline buttons (None: take them all away), keeping its text.
+
+    Through editMessageText with the message's own text: with a default parse mode set,
+    python-telegram-bot sends it with editMessageReplyMarkup too, which has no such field.
+    """
+    try:
+        await message.edit_text(message.text_html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    except BadRequest as refused:
         if "message is not modified" not in refused.message.lower():
             raise
 

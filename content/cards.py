@@ -7,6 +7,9 @@ A card file looks like this (every language block has the same four fields)::
     order: 20                     # position in the first round (intro comes first anyway)
     theme: trust                  # concept tag, for counting coverage
     source: "Pluspunkte – Networking ist Beziehungsarbeit"
+    memory: commitments           # optional: the card lists the member's open commitments
+                                  # ("commitments") or contacts overdue for a check-in
+                                  # ("check-ins") under its question
     de:
       title: "..."                # at most 64 characters
       explanation: "..."          # 2-4 sentences in our own words
@@ -56,6 +59,9 @@ __all__ = [
     "MAX_QUESTIONS",
     "MAX_QUESTION_LENGTH",
     "MAX_TITLE_LENGTH",
+    "MEMORY_CHECKINS",
+    "MEMORY_COMMITMENTS",
+    "MEMORY_KINDS",
     "MIN_ACTIONS",
     "MIN_QUESTIONS",
     "PROMPT_RESERVED_CHARACTERS",
@@ -86,13 +92,17 @@ MIN_ACTIONS: Final = 6
 # All actions are offered at once as one button per row; more than eight crowd the screen.
 MAX_ACTIONS: Final = 8
 CONTACT_PLACEHOLDER: Final = "{contact}"
+# What a card may list from the member's own data under its question (the `memory` field).
+MEMORY_COMMITMENTS: Final = "commitments"
+MEMORY_CHECKINS: Final = "check-ins"
+MEMORY_KINDS: Final = (MEMORY_COMMITMENTS, MEMORY_CHECKINS)
 # A contact's name as filled into an action: with it the label must still fit a button.
 CONTACT_NAME_LENGTH: Final = 20
 TELEGRAM_MESSAGE_LIMIT: Final = 4096
 # Room for what the renderer adds around a prompt: headings, progress, hints.
 PROMPT_RESERVED_CHARACTERS: Final = 200
 
-_CARD_FIELDS: Final = ("key", "kind", "order", "theme", "source")
+_CARD_FIELDS: Final = ("key", "kind", "order", "theme", "source", "memory")
 _TEXT_FIELDS: Final = ("title", "explanation", "questions", "actions")
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Any two-letter top-level field is a language block, so a card may carry extra languages.
@@ -147,6 +157,8 @@ class Card:
     theme: str
     source: str
     texts: Mapping[str, CardText] = field(hash=False)
+    # What the card lists from the member's data under its question (`MEMORY_KINDS`).
+    memory: str | None = None
 
     def text(self, language: str | None) -> CardText:
         """The text in `language` ("en", "en-GB"), else German, else any language it has."""
@@ -462,6 +474,9 @@ def _read_card(path: Path, languages: Sequence[str]) -> tuple[Card | None, list[
     if theme is not None and not _SLUG.fullmatch(theme):
         report.add("theme", f"must be a slug (a-z, 0-9, single hyphens), got {theme!r}")
     source = _read_text(report, "source", data.get("source", _MISSING))
+    memory = data.get("memory")
+    if memory is not None and memory not in MEMORY_KINDS:
+        report.add("memory", f"must be one of {', '.join(MEMORY_KINDS)}, got {memory!r}")
 
     texts: dict[str, CardText] = {}
     for name, block in data.items():
@@ -474,7 +489,7 @@ def _read_card(path: Path, languages: Sequence[str]) -> tuple[Card | None, list[
         return None, report.problems
     assert key is not None and theme is not None and source is not None
     assert isinstance(kind, str) and isinstance(order, int)
-    card = Card(key, kind, order, theme, source, MappingProxyType(texts))
+    card = Card(key, kind, order, theme, source, MappingProxyType(texts), memory)
     return card, []
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import html
 import string
 from collections.abc import Mapping
-from datetime import datetime
-from functools import cache
+from datetime import date, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ __all__ = [
     "check_catalogs",
     "format_local_date",
     "format_local_datetime",
+    "format_local_day",
     "format_local_time",
     "language_for",
     "load_date_names",
@@ -241,25 +242,50 @@ def load_date_names() -> None:
 
 
 def format_local_datetime(
-    moment: datetime, timezone: str, language: str, *, now: datetime | None = None
+    moment: datetime, timezone: str, language: str, *, now: datetime | None
 ) -> str:
     """A moment as the member reads it: their zone, their language (e.g. "Mo., 30. Nov., 09:00").
 
-    Given `now`, a moment outside the member's current year shows its year
-    ("Mi., 1. Dez. 2027, 09:00").
+    A moment outside the year of `now` (in the member's zone) shows its year
+    ("Mi., 1. Dez. 2027, 09:00"). `now` is required; None is for a document read at any
+    time later (an export, a report): there every moment shows its year.
     """
     zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
-    year = "" if now is None or now.astimezone(zone).year == local.year else " yyyy"
+    same_year = now is not None and now.astimezone(zone).year == local.year
+    year = "" if same_year else " yyyy"
     pattern = f"EEE, d. MMM{year}, HH:mm" if language == "de" else f"EEE, d MMM{year}, HH:mm"
     return str(format_datetime(local, pattern, locale=language))
 
 
-def format_local_date(moment: datetime, timezone: str, language: str) -> str:
-    """The day of a moment in the member's zone and language (e.g. "Mi., 25. Nov.")."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    pattern = "EEE, d. MMM" if language == "de" else "EEE, d MMM"
+def format_local_date(moment: datetime, timezone: str, language: str, *, now: datetime) -> str:
+    """The day of a moment in the member's zone and language (e.g. "Mi., 25. Nov."), with
+    its year when that is not the year of `now` ("Do., 31. Dez. 2026")."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    year = "" if now.astimezone(zone).year == local.year else " yyyy"
+    pattern = f"EEE, d. MMM{year}" if language == "de" else f"EEE, d MMM{year}"
     return str(format_date(local.date(), pattern, locale=language))
+
+
+def format_local_day(
+    moment: datetime, timezone: str, language: str, *, now: datetime | None = None
+) -> str:
+    """The day of a moment, short, as a sentence names it ("3. Nov.", "3 Nov").
+
+    Given `now`, a day outside the member's current year shows its year ("3. Nov. 2025").
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone).date()
+    return _day_text(local, language, now is not None and now.astimezone(zone).year != local.year)
+
+
+@lru_cache(maxsize=1024)
+def _day_text(day: date, language: str, with_year: bool) -> str:
+    # Babel takes ~50 µs a date; a card lists a few, and members share their days.
+    year = " yyyy" if with_year else ""
+    pattern = f"d. MMM{year}" if language == "de" else f"d MMM{year}"
+    return str(format_date(day, pattern, locale=language))
 
 
 def format_local_time(moment: datetime, timezone: str, language: str) -> str:

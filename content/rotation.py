@@ -5,13 +5,25 @@ Pure functions over what the caller already knows; no database, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from content.cards import Card, CardText, Curriculum
 
-__all__ = ["CardHistory", "choose_next_card", "choose_next_question"]
+__all__ = [
+    "QUESTION_REST",
+    "CardHistory",
+    "another_question",
+    "choose_next_card",
+    "choose_next_question",
+    "exhausted_cards",
+    "fresh_questions",
+]
+
+# A question asked is not asked again for this long: 52 weekly prompts and the "another
+# question" presses between them never meet one twice (the nine cards hold 63).
+QUESTION_REST = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,9 @@ def _merge(curriculum: Curriculum, history: Iterable[CardHistory]) -> dict[str, 
     return merged
 
 
-def choose_next_card(curriculum: Curriculum, history: Iterable[CardHistory]) -> Card:
+def choose_next_card(
+    curriculum: Curriculum, history: Iterable[CardHistory], exhausted: Collection[str] = ()
+) -> Card:
     """The card to send a member next.
 
     Cards never shown come first, in curriculum order, so a new member starts with the
@@ -67,7 +81,8 @@ def choose_next_card(curriculum: Curriculum, history: Iterable[CardHistory]) -> 
     on any of its cards or a commitment made from one, never first. Within a theme the
     card with the least recent evidence wins, ties going to the card shown least recently,
     then to curriculum order. The card shown last time is skipped whenever there is
-    another one. History for cards no longer in the curriculum is ignored.
+    another one, and so are `exhausted` cards (every question asked within a year, see
+    `exhausted_cards`). History for cards no longer in the curriculum is ignored.
     """
     seen = {
         key: entry
@@ -75,14 +90,20 @@ def choose_next_card(curriculum: Curriculum, history: Iterable[CardHistory]) -> 
         if entry.last_shown_at is not None or entry.last_reflected_at is not None
     }
     for card in curriculum:
-        if card.key not in seen:
+        if card.key not in seen and card.key not in exhausted:
             return card
 
     shown = [entry for entry in seen.values() if entry.last_shown_at is not None]
     last_key = max(shown, key=lambda entry: _recency(entry.last_shown_at)).card_key if shown else ""
-    candidates = [card for card in curriculum if card.key != last_key] or list(curriculum)
+    candidates = (
+        [card for card in curriculum if card.key != last_key and card.key not in exhausted]
+        or [card for card in curriculum if card.key != last_key]
+        or list(curriculum)
+    )
     position = {card.key: index for index, card in enumerate(curriculum)}
     theme_evidence: dict[str, datetime | None] = {}
+    # An exhausted card may have no history left (its prompts deleted by retention).
+    seen = {card.key: seen.get(card.key, CardHistory(card.key)) for card in curriculum}
     for card in curriculum:
         evidence = seen[card.key].last_evidence_at
         theme_evidence[card.theme] = _latest(theme_evidence.get(card.theme), evidence)
@@ -101,23 +122,69 @@ def choose_next_card(curriculum: Curriculum, history: Iterable[CardHistory]) -> 
     return min(candidates, key=priority)
 
 
-def choose_next_question(card_text: CardText, asked_indexes: Sequence[int]) -> int:
-    """Index of the question to ask next, given the indexes asked so far, oldest first.
+def _asked_lately(asked: Mapping[int, datetime], count: int, now: datetime) -> dict[int, datetime]:
+    """The card's questions asked within `QUESTION_REST` before `now`; others are dropped."""
+    return {
+        index: at for index, at in asked.items() if 0 <= index < count and now - at < QUESTION_REST
+    }
 
-    Questions come in order and none repeats until all were asked; a new round then
-    starts without repeating the question just asked. Out-of-range indexes (say, from a
-    language with more questions) are ignored.
+
+def fresh_questions(card_text: CardText, asked: Mapping[int, datetime], now: datetime) -> list[int]:
+    """The card's questions not asked within a year, in the order they are to be asked.
+
+    Never-asked questions come first, in the card's order, then those asked more than a
+    year ago, longest ago first. `asked` maps a question's index to when it was last
+    asked; indexes the card (in this language) does not have are ignored.
+    """
+    count = len(card_text.questions)
+    lately = _asked_lately(asked, count, now)
+    never = [index for index in range(count) if index not in asked]
+    long_ago = sorted(
+        (index for index in range(count) if index in asked and index not in lately),
+        key=lambda index: (asked[index], index),
+    )
+    return never + long_ago
+
+
+def choose_next_question(card_text: CardText, asked: Mapping[int, datetime], now: datetime) -> int:
+    """Index of the question to ask next on this card.
+
+    The first of `fresh_questions`: no question is asked twice within a year while the
+    card has one that was not. Only when every question was asked within the year (a
+    member who pressed "another question" through all of them) does one come again:
+    the one asked longest ago.
     """
     count = len(card_text.questions)
     if count == 0:
         raise ValueError("the card has no questions")
-    asked = [index for index in asked_indexes if 0 <= index < count]
-    this_round: set[int] = set()
-    for index in asked:
-        this_round.add(index)
-        if len(this_round) == count:
-            this_round = set()
-    remaining = [index for index in range(count) if index not in this_round]
-    if not this_round and asked and count > 1:
-        remaining.remove(asked[-1])
-    return remaining[0]
+    fresh = fresh_questions(card_text, asked, now)
+    if fresh:
+        return fresh[0]
+    lately = _asked_lately(asked, count, now)
+    return min(lately, key=lambda index: (lately[index], index))
+
+
+def another_question(
+    card_text: CardText, asked: Mapping[int, datetime], now: datetime, current: int
+) -> int | None:
+    """The question "another question" moves on to; None when the card has none left.
+
+    None means every question of the card but `current` was asked within a year: the
+    member has seen them all, and is told so rather than sent round again.
+    """
+    fresh = [index for index in fresh_questions(card_text, asked, now) if index != current]
+    return fresh[0] if fresh else None
+
+
+def exhausted_cards(
+    curriculum: Curriculum,
+    language: str,
+    asked: Mapping[str, Mapping[int, datetime]],
+    now: datetime,
+) -> set[str]:
+    """Keys of the cards whose every question (in `language`) was asked within a year."""
+    return {
+        card.key
+        for card in curriculum
+        if card.key in asked and not fresh_questions(card.text(language), asked[card.key], now)
+    }

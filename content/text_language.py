@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
+    "FUNCTION_WORDS",
     "JUDGED_LANGUAGES",
     "MIN_OWN_SHARE",
     "MIN_WORDS_FOR_SHARE",
@@ -73,6 +74,8 @@ _ENGLISH_MARKERS: Final = _word_set(
     """
 )
 _MARKERS: Final = {"de": _GERMAN_MARKERS, "en": _ENGLISH_MARKERS}
+# The marker words of both languages: no one's name ("und", "the", "ich", "with").
+FUNCTION_WORDS: Final = _GERMAN_MARKERS | _ENGLISH_MARKERS
 _NAMES: Final = {"de": "German", "en": "English"}
 JUDGED_LANGUAGES: Final = tuple(_MARKERS)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot.domain import commitment_actions as actions
 from bot.domain import commitments, contact_page, contacts
@@ -19,8 +19,9 @@ from bot.screens import followups as followup_screens
 from bot.screens.callbacks import Callback, number, parse
 from bot.screens.prompt import COMMIT
 from bot.screens.undo import with_undo
-from bot.telegram_out import edit_screen, send_screen, send_screens
+from bot.telegram_out import send_screen, send_screens
 from handlers.context import Context, identity_of
+from handlers.digest import show_answer
 from handlers.fallback import unknown_button
 
 __all__ = [
@@ -147,6 +148,11 @@ async def _met_new(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | N
     return None if result is None else (contact_screens.met_screen(result), [])
 
 
+async def _cadence_new(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
+    result = await contacts.confirm_cadence(runtime, who) if cb.argument == "yes" else None
+    return None if result is None else (contact_screens.cadence_screen(result), [])
+
+
 async def _new_contact(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
     step = await commitments.confirm_contact(runtime, who, cb.argument)
     return None if step is None else (None, screens.commit_step_screens(step))
@@ -168,7 +174,7 @@ async def _open_commitment(runtime: Runtime, who: Identity, cb: Callback) -> _An
     result = await actions.show_commitment(runtime, who, parsed[0]) if parsed else None
     if result is None:
         return None
-    return None, [screens.commitment_screen(result.member, result.commitment)]
+    return None, [screens.commitment_screen(result.member, result.commitment, result.now)]
 
 
 async def _contacts_page(runtime: Runtime, who: Identity, cb: Callback) -> _Answer | None:
@@ -262,6 +268,7 @@ _BUTTONS: dict[str, _ButtonAction] = {
     screens.OPEN: _open_commitment,
     contact_screens.PAGE: _contacts_page,
     contact_screens.MET_NEW: _met_new,
+    contact_screens.CADENCE_NEW: _cadence_new,
     followup_screens.LEDGER: _ledger,
     followup_screens.IN_TOUCH: _in_touch,
     followup_screens.CHECKIN_SNOOZE: _checkin_snooze,
@@ -284,6 +291,6 @@ async def commitment_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     replacement, to_send = answer
-    if replacement is not None and isinstance(query.message, Message):
-        await edit_screen(query.message, replacement)
+    if replacement is not None:
+        await show_answer(query, callback, replacement, context)
     await send_screens(context.bot, who.chat_id, to_send)

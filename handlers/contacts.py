@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot.domain import commitments, contact_page
 from bot.domain.contact_page import ContactQuestion
@@ -15,8 +15,9 @@ from bot.screens import contact_page as screens
 from bot.screens.callbacks import number, parse
 from bot.screens.commitments import commit_step_screens
 from bot.screens.contacts import cadence_screen, met_screen
-from bot.telegram_out import edit_screen, send_screens
+from bot.telegram_out import send_screens
 from handlers.context import Context, identity_of
+from handlers.digest import show_answer
 from handlers.fallback import unknown_button
 
 __all__ = ["contact_button"]
@@ -116,6 +117,6 @@ async def contact_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     replacement, to_send = answer
-    if replacement is not None and isinstance(query.message, Message):
-        await edit_screen(query.message, replacement)
+    if replacement is not None:
+        await show_answer(query, callback, replacement, context)
     await send_screens(context.bot, who.chat_id, to_send)

@@ -13,6 +13,7 @@ from bot.screens.callbacks import number, parse
 from bot.screens.prompt import ANOTHER_QUESTION, REFLECT, SKIP, prompt_screen
 from bot.telegram_out import edit_screen, send_screen
 from handlers.context import Context, identity_of
+from handlers.digest import show_answer
 from handlers.fallback import answer_press
 
 __all__ = [
@@ -81,7 +82,9 @@ async def resume_command(update: Update, context: Context) -> None:
     await ensure_member(runtime, who)
     member = await availability.resume(runtime, who)
     if member is not None:
-        await send_screen(context.bot, who.chat_id, screens.resume_screen(member))
+        await send_screen(
+            context.bot, who.chat_id, screens.resume_screen(member, runtime.clock.now())
+        )
 
 
 async def prompt_button(update: Update, context: Context) -> None:
@@ -104,8 +107,8 @@ async def prompt_button(update: Update, context: Context) -> None:
     change = _PROMPT_CHANGES.get(callback.kind)
     prompt = await change(runtime, who, delivery_id) if change else None
     await answer_press(update, context, accepted=prompt is not None)
-    if prompt is not None and isinstance(query.message, Message):
-        await edit_screen(query.message, prompt_screen(prompt))
+    if prompt is not None:
+        await show_answer(query, callback, prompt_screen(prompt), context)
 
 
 _PROMPT_CHANGES = {ANOTHER_QUESTION: reflections.another_question, SKIP: reflections.skip_prompt}

@@ -19,10 +19,12 @@ from bot.dressing import Dressing
 from bot.screens import admin as admin_screens
 from bot.screens import cancelling as cancelling_screens
 from bot.screens import contact_page as contact_page_screens
+from bot.screens import digest as digest_screens
 from bot.screens import journal as journal_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import prompt as prompt_screens
 from bot.screens import reflection as reflection_screens
+from bot.screens import reflection_answers as reflection_answer_screens
 from bot.screens import review as review_screens
 from bot.screens import setup as setup_screens
 from bot.screens import stray as stray_screens
@@ -33,11 +35,13 @@ from handlers import (
     cancelling,
     commitments,
     contacts,
+    digest,
     fallback,
     info,
     journal,
     privacy,
     prompts,
+    reflection_answers,
     review,
     setup,
     stray,
@@ -127,6 +131,8 @@ _COMMAND_CALLBACKS = {
 _PROMPT_BUTTONS = "|".join(
     (prompt_screens.REFLECT, prompt_screens.ANOTHER_QUESTION, prompt_screens.SKIP)
 )
+# A button of a digest's item carries its number there (`bot.screens.callbacks.in_digest`).
+_IN_DIGEST = r"(?:~\d+)?"
 _SETUP_BUTTONS = "|".join(
     (
         setup_screens.LANGUAGE,
@@ -169,7 +175,14 @@ def register_handlers(application: NetcoachApplication) -> None:
         CallbackQueryHandler(setup.setup_button, pattern=rf"^(?:{_SETUP_BUTTONS}):")
     )
     application.add_handler(
-        CallbackQueryHandler(prompts.prompt_button, pattern=rf"^(?:{_PROMPT_BUTTONS}):\d+$")
+        CallbackQueryHandler(
+            prompts.prompt_button, pattern=rf"^(?:{_PROMPT_BUTTONS}):\d+{_IN_DIGEST}$"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            digest.open_item_button, pattern=rf"^{digest_screens.OPEN_ITEM}:\d+{_IN_DIGEST}$"
+        )
     )
     application.add_handler(
         CallbackQueryHandler(prompts.journal_button, pattern=rf"^{reflection_screens.JOURNAL}:\d+$")
@@ -185,6 +198,12 @@ def register_handlers(application: NetcoachApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(
             stray.stray_button, pattern=rf"^(?:{'|'.join(stray_screens.BUTTON_KINDS)}):"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            reflection_answers.new_contact_button,
+            pattern=rf"^(?:{'|'.join(reflection_answer_screens.BUTTON_KINDS)}):",
         )
     )
     application.add_handler(

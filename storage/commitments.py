@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
@@ -19,6 +19,7 @@ __all__ = [
     "count_open_commitments",
     "on_time_counts",
     "open_commitments_page",
+    "overdue_commitments",
     "postpone_followup",
     "release_held_followups",
 ]
@@ -59,15 +60,17 @@ async def open_commitments_page(
     session: AsyncSession, user_id: int, *, offset: int, limit: int
 ) -> list[tuple[Commitment, str | None]]:
     """One page of the member's open commitments, soonest due first, with the contact's name."""
+    # The contact is loaded whole: a name selected as a column alone stays encrypted.
     query = (
-        select(Commitment, Contact.name)
+        select(Commitment, Contact)
         .outerjoin(Contact, Contact.id == Commitment.contact_id)
         .where(Commitment.user_id == user_id, Commitment.status == CommitmentStatus.OPEN)
         .order_by(Commitment.due_at, Commitment.id)
         .offset(offset)
         .limit(limit)
     )
-    return [(commitment, name) for commitment, name in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    return [(commitment, contact.name if contact else None) for commitment, contact in rows]
 
 
 async def on_time_counts(session: AsyncSession, user_id: int) -> tuple[int, int]:
@@ -97,3 +100,34 @@ async def release_held_followups(
         )
         .values(followup_at=now)
     )
+
+
+async def overdue_commitments(
+    session: AsyncSession,
+    user_id: int,
+    now: datetime,
+    limit: int,
+    *,
+    leaving_out: Collection[int] = (),
+) -> tuple[list[tuple[int, str, str | None, datetime]], int]:
+    """The member's open commitments past due (but those in `leaving_out`), longest overdue
+    first: up to `limit` as (id, action, contact's name, due), and how many in all."""
+    overdue = [
+        Commitment.user_id == user_id,
+        Commitment.status == CommitmentStatus.OPEN,
+        Commitment.due_at < now,
+    ]
+    if leaving_out:
+        overdue.append(Commitment.id.not_in(list(leaving_out)))
+    rows = await session.execute(
+        select(Commitment.id, Commitment.action, Contact.name, Commitment.due_at)
+        .outerjoin(Contact, Contact.id == Commitment.contact_id)
+        .where(*overdue)
+        .order_by(Commitment.due_at, Commitment.id)
+        .limit(limit)
+    )
+    total = await session.execute(select(func.count()).select_from(Commitment).where(*overdue))
+    found: list[tuple[int, str, str | None, datetime]] = [
+        (row_id, action, name, due) for row_id, action, name, due in rows.all()
+    ]
+    return found, int(total.scalar_one())

@@ -5,20 +5,36 @@ Never commit. Every function takes a contact already checked to be the member's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.crypto import blind_index, blind_index_candidates
+from storage.crypto import blind_index, blind_index_candidates_of
 from storage.encrypted import open_row
 from storage.models import Base, Commitment, CommitmentStatus, Contact, Interaction
 from storage.owned import member_row
+from storage.plain_reads import plain_read
+from storage.types import UTCDateTime
 from storage.unreadable import is_unreadable
 
 __all__ = [
+    "NameKeys",
+    "NamedContact",
     "commitments_of",
     "contacts_named_in",
     "count_commitments_of",
@@ -26,6 +42,10 @@ __all__ = [
     "interactions_of",
     "member_contact",
     "move_history",
+    "name_keys",
+    "named_contact_columns",
+    "named_contacts_condition",
+    "read_named_contacts",
     "rename_contact",
 ]
 
@@ -104,43 +124,124 @@ async def move_history(session: AsyncSession, source: Contact, target: Contact) 
     )
 
 
-# `contacts_named_in`'s statement per database kind and number of keys, compiled once and
-# sent as it is (as `storage.users.get_member_brief` does: half the cost).
-_NAMED_IN_SQL: dict[tuple[str, int], str] = {}
 _CONTACTS: Table = Base.metadata.tables["contacts"]
+_DATETIME_READERS: dict[str, Callable[[Any], datetime | None]] = {}
 
 
-def _named_in_sql(dialect: Dialect, keys: int) -> str:
-    cached = _NAMED_IN_SQL.get((dialect.name, keys))
-    if cached is None:
-        query = (
-            select(Contact.id, Contact.name_key, Contact.name)
-            .where(
-                Contact.user_id == bindparam("user_id"),
-                Contact.name_key.in_([bindparam(f"key{n}") for n in range(keys)]),
-            )
-            .order_by(Contact.id)
+@dataclass(frozen=True, slots=True)
+class NamedContact:
+    """A contact a text names: which of the names looked for found it (`run`, an index
+    into them), and what an answer may say about it."""
+
+    id: int
+    name: str
+    run: int
+    last_interaction_at: datetime | None
+    open_commitments: int
+
+
+@dataclass(frozen=True, slots=True)
+class NameKeys:
+    """The blind indexes of names looked for (runs of words from a text), each with the
+    first of the names it comes from."""
+
+    user_id: int
+    names: Sequence[str]
+    run_of: dict[str, int]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The keys as a statement's parameters (`key0`, `key1`, …; see `named_contacts_join`)."""
+        return {f"key{n}": key for n, key in enumerate(self.run_of)}
+
+
+def name_keys(user_id: int, names: Sequence[str]) -> NameKeys:
+    """Every blind index each of `names` may be stored under, the first name's winning."""
+    run_of: dict[str, int] = {}
+    candidates = blind_index_candidates_of(names, user_id)
+    for index in range(len(names) - 1, -1, -1):
+        for key in candidates[index]:
+            run_of[key] = index
+    return NameKeys(user_id, names, run_of)
+
+
+def named_contact_columns() -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
+    """What a read of named contacts selects, in the order `read_named_contacts` takes."""
+    open_commitments = (
+        select(func.count())
+        .where(
+            Commitment.contact_id == Contact.id,
+            # Written into the statement: its only parameters are the member and keys.
+            Commitment.status == literal_column(f"'{CommitmentStatus.OPEN.value}'"),
         )
-        cached = _NAMED_IN_SQL[(dialect.name, keys)] = str(query.compile(dialect=dialect))
-    return cached
+        .scalar_subquery()
+    )
+    return (
+        Contact.id,
+        Contact.name_key,
+        Contact.name,
+        Contact.last_interaction_at,
+        open_commitments.label("open_commitments"),
+    )
+
+
+def named_contacts_condition(keys: int) -> ColumnElement[bool]:
+    """The member's (`user_id`) contacts whose name is stored under one of `keys` keys."""
+    return (Contact.user_id == bindparam("user_id")) & Contact.name_key.in_(
+        [bindparam(f"key{n}") for n in range(keys)]
+    )
+
+
+def _datetime_reader(dialect: Dialect) -> Callable[[Any], datetime | None]:
+    """What turns a raw datetime value of this database into an aware UTC one."""
+    reader = _DATETIME_READERS.get(dialect.name)
+    if reader is None:
+        processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+        reader = _DATETIME_READERS[dialect.name] = processor or (lambda value: value)
+    return reader
+
+
+def read_named_contacts(
+    dialect: Dialect, keys: NameKeys, rows: Sequence[Sequence[Any]]
+) -> list[NamedContact]:
+    """Rows of `named_contact_columns` as named contacts (rows without a contact are
+    skipped); a name that cannot be read is shown as the text writes it."""
+    read_datetime = _datetime_reader(dialect)
+    named = []
+    for contact_id, key, stored, last_at, open_count in rows:
+        if contact_id is None:
+            continue
+        name = open_row(_CONTACTS, {"id": contact_id, "user_id": keys.user_id, "name": stored})
+        readable = name["name"] and not is_unreadable(name["name"])
+        run = keys.run_of[str(key)]
+        named.append(
+            NamedContact(
+                int(contact_id),
+                str(name["name"]) if readable else keys.names[run],
+                run,
+                read_datetime(last_at),
+                int(open_count or 0),
+            )
+        )
+    return named
 
 
 async def contacts_named_in(
     connection: AsyncConnection, user_id: int, names: Sequence[str], limit: int
-) -> list[tuple[int, str]]:
-    """The member's contacts called by any of `names` (runs of words from a text), as
-    (contact id, name): one plain read over the blind indexes of them all; a name that
-    cannot be read is shown as the text writes it."""
-    written = {
-        key: name for name in reversed(names) for key in blind_index_candidates(name, user_id)
-    }
-    if not written:
+) -> list[NamedContact]:
+    """The member's contacts called by any of `names` (runs of words from a text), with
+    their last interaction and open commitments: one plain read over the blind indexes
+    of them all. `run` is the first of `names` that found the contact."""
+    keys = name_keys(user_id, names)
+    if not keys.run_of:
         return []
-    sql = _named_in_sql(connection.dialect, len(written))
-    rows: Sequence[Any] = (await connection.exec_driver_sql(sql, (user_id, *written))).all()
-    named = []
-    for contact_id, key, stored in rows[:limit]:
-        name = open_row(_CONTACTS, {"id": contact_id, "user_id": user_id, "name": stored})
-        readable = name["name"] and not is_unreadable(name["name"])
-        named.append((int(contact_id), str(name["name"]) if readable else written[str(key)]))
-    return named
+    count = len(keys.run_of)
+
+    def build() -> Select[Any]:
+        columns = named_contact_columns()
+        return select(*columns).where(named_contacts_condition(count)).order_by(Contact.id)
+
+    read = plain_read(connection.dialect, ("contacts_named_in", count), build)
+    parameters = read.parameters({"user_id": user_id, **keys.values})
+    rows: Sequence[Any] = (await connection.exec_driver_sql(read.sql, parameters)).all()
+    return read_named_contacts(connection.dialect, keys, rows[:limit])

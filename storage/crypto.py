@@ -30,7 +30,7 @@ import hmac
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -48,6 +48,7 @@ __all__ = [
     "FieldCipher",
     "blind_index",
     "blind_index_candidates",
+    "blind_index_candidates_of",
     "configure_cipher",
     "current_cipher",
     "from_stored",
@@ -418,3 +419,32 @@ def blind_index_candidates(value: str, owner: int) -> tuple[str, ...]:
         _legacy_index(_UNKEYED_INDEX_KEY, value),
     )
     return tuple(dict.fromkeys((*keyed, *unkeyed)))
+
+
+def blind_index_candidates_of(values: Sequence[str], owner: int) -> list[tuple[str, ...]]:
+    """`blind_index_candidates` of many names of one member, each in the same order.
+
+    For the runs of words of a whole text: each name is normalised once, and each key's
+    HMAC state is prepared once and copied per name (a fresh HMAC hashes its key again).
+    """
+    cipher = current_cipher()
+    keys = list(cipher._keys.values()) if cipher is not None else []
+    # The order of `blind_index_candidates`: keyed member forms, keyed earlier forms, then
+    # the unkeyed member form and the unkeyed earlier form.
+    prototypes = [
+        *((hmac.new(key.index_key, digestmod=hashlib.sha256), True) for key in keys),
+        *((hmac.new(key.legacy_index_key, digestmod=hashlib.sha256), False) for key in keys),
+        (hmac.new(_UNKEYED_MEMBER_INDEX_KEY, digestmod=hashlib.sha256), True),
+        (hmac.new(_UNKEYED_INDEX_KEY, digestmod=hashlib.sha256), False),
+    ]
+    member_prefix = f"{owner}{_SEPARATOR}".encode()
+    found = []
+    for value in values:
+        name = normalise_for_index(value).encode("utf-8")
+        digests = []
+        for prototype, with_member in prototypes:
+            state = prototype.copy()
+            state.update(member_prefix + name if with_member else name)
+            digests.append(state.hexdigest())
+        found.append(tuple(dict.fromkeys(digests)))
+    return found

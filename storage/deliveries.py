@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -32,22 +32,37 @@ __all__ = [
     "DeliveryAbout",
     "add_deliveries_about",
     "add_delivery",
-    "asked_questions",
+    "cancel_prompts_ahead",
     "card_history",
+    "claim_companions",
     "claim_due_deliveries",
     "claim_due_users",
     "latest_pending_due",
     "latest_sent_prompt",
+    "release_held_deliveries",
 ]
 
 PROMPT_KINDS = (DeliveryKind.PROMPT, DeliveryKind.EXTRA)
 
 
-async def claim_due_users(session: AsyncSession, now: datetime, limit: int) -> Sequence[User]:
-    """Members whose next prompt (or end of pause) is due, oldest first, locked for this session."""
+async def claim_due_users(
+    session: AsyncSession, now: datetime, limit: int, *, ahead: datetime | None = None
+) -> Sequence[User]:
+    """Members whose next prompt (or end of pause) is due, oldest first, locked for this session.
+
+    With `ahead`, active members whose prompt falls due by then come too (a pause still
+    ends at its moment): their prompt's row is made early, to go out with what else is due.
+    """
+    due = User.next_prompt_at <= now
+    if ahead is not None and ahead > now:
+        # The index's range is the wider one; the rest is a filter on the rows it finds.
+        due = and_(
+            User.next_prompt_at <= ahead,
+            or_(User.next_prompt_at <= now, User.status == UserStatus.ACTIVE),
+        )
     query = (
         select(User)
-        .where(User.next_prompt_at <= now)
+        .where(due)
         .order_by(User.next_prompt_at)
         .limit(limit)
         # SQLite ignores FOR UPDATE; its write transaction already excludes other writers.
@@ -95,19 +110,23 @@ async def add_delivery(
 
 @dataclass(frozen=True, slots=True)
 class DeliveryAbout:
-    """A pending follow-up or check-in to add: whose, which kind, about what, when it may go."""
+    """A pending follow-up or check-in to add: whose, which kind, about what, when it may go.
+
+    `slot_at` is the moment it fell due (None: `due_at`), which keys it with its subject.
+    """
 
     user_id: int
     kind: DeliveryKind
     due_at: datetime
     commitment_id: int | None = None
     contact_id: int | None = None
+    slot_at: datetime | None = None
 
 
 async def add_deliveries_about(
-    session: AsyncSession, items: Sequence[DeliveryAbout], *, slot_at: datetime, now: datetime
+    session: AsyncSession, items: Sequence[DeliveryAbout], *, now: datetime
 ) -> None:
-    """Add pending deliveries keyed by their commitment or contact and `slot_at`.
+    """Add pending deliveries keyed by their commitment or contact and their slot.
 
     One statement for all follow-ups and one for all check-ins, however many there are;
     one that exists already (same subject, kind and slot) is left as it is.
@@ -118,7 +137,7 @@ async def add_deliveries_about(
             {
                 "user_id": item.user_id,
                 "kind": item.kind,
-                "slot_at": slot_at,
+                "slot_at": item.slot_at or item.due_at,
                 "status": DeliveryStatus.PENDING,
                 "due_at": item.due_at,
                 "attempts": 0,
@@ -140,13 +159,20 @@ async def add_deliveries_about(
             await session.execute(statement)
 
 
-async def latest_pending_due(session: AsyncSession, user_ids: set[int]) -> dict[int, datetime]:
-    """Per member (of those given): when their last pending delivery may go."""
+async def latest_pending_due(
+    session: AsyncSession, user_ids: set[int], now: datetime
+) -> dict[int, datetime]:
+    """Per member (of those given): when the last of their pending deliveries that fell
+    due by `now` may go (rows made ahead of their moment do not count)."""
     if not user_ids:
         return {}
     rows = await session.execute(
         select(Delivery.user_id, func.max(Delivery.due_at))
-        .where(Delivery.user_id.in_(user_ids), Delivery.status == DeliveryStatus.PENDING)
+        .where(
+            Delivery.user_id.in_(user_ids),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.slot_at <= now,
+        )
         .group_by(Delivery.user_id)
     )
     return {user_id: due for user_id, due in rows.all()}
@@ -198,6 +224,92 @@ async def claim_due_deliveries(
     return (await session.execute(query)).scalars().all()
 
 
+async def cancel_prompts_ahead(
+    session: AsyncSession, user_id: int, now: datetime, keep: datetime | None
+) -> None:
+    """Cancel the member's weekly prompts made ahead of a slot other than `keep`.
+
+    A prompt's row is made a little before its slot (to go with what else is due then);
+    a member who moved their weekly time meanwhile gets the new slot instead.
+    """
+    query = (
+        update(Delivery)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.kind == DeliveryKind.PROMPT,
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.slot_at > now,
+        )
+        .values(status=DeliveryStatus.CANCELLED)
+    )
+    if keep is not None:
+        query = query.where(Delivery.slot_at != keep)
+    await session.execute(query)
+
+
+async def release_held_deliveries(
+    session: AsyncSession, user_id: int, kinds: Collection[DeliveryKind], now: datetime
+) -> None:
+    """The member's pending deliveries of `kinds` waiting for a later moment are due now."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.kind.in_(kinds),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.due_at > now,
+        )
+        .values(due_at=now)
+    )
+
+
+async def claim_companions(
+    session: AsyncSession,
+    anchors: Sequence[Delivery],
+    now: datetime,
+    until: datetime,
+    per_member: int,
+) -> Sequence[Delivery]:
+    """The anchors' members' other rows due by `until`, to go with them as one digest; locked.
+
+    Pending rows, or sends whose lease ran out; never broadcasts (they go on their own);
+    at most `per_member` a member, soonest first.
+    """
+    members = {anchor.user_id for anchor in anchors}
+    if not members or per_member < 1:
+        return []
+    waiting = (
+        or_(
+            Delivery.status == DeliveryStatus.PENDING,
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.due_at <= now),
+        ),
+        Delivery.due_at <= until,
+        Delivery.kind != DeliveryKind.BROADCAST,
+    )
+    ranked = (
+        select(
+            Delivery.id,
+            func.row_number()
+            .over(partition_by=Delivery.user_id, order_by=(Delivery.due_at, Delivery.id))
+            .label("place"),
+        )
+        .where(
+            Delivery.user_id.in_(members),
+            Delivery.id.not_in([anchor.id for anchor in anchors]),
+            *waiting,
+        )
+        .subquery()
+    )
+    query = (
+        # `waiting` again: PostgreSQL checks it anew on a row another process changed.
+        select(Delivery)
+        .where(Delivery.id.in_(select(ranked.c.id).where(ranked.c.place <= per_member)), *waiting)
+        .order_by(Delivery.due_at, Delivery.id)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
 async def card_history(
     session: AsyncSession, user_id: int
 ) -> list[tuple[str, datetime | None, datetime | None, datetime | None]]:
@@ -229,20 +341,6 @@ async def card_history(
         (key, last_shown.get(key), last_reflected.get(key), last_committed.get(key))
         for key in dict.fromkeys([*last_shown, *last_reflected, *last_committed])
     ]
-
-
-async def asked_questions(session: AsyncSession, user_id: int, card_key: str) -> list[int]:
-    """Question indexes this member was asked on this card, oldest first."""
-    rows = await session.execute(
-        select(Delivery.question_index)
-        .where(
-            Delivery.user_id == user_id,
-            Delivery.card_key == card_key,
-            Delivery.question_index.is_not(None),
-        )
-        .order_by(Delivery.slot_at)
-    )
-    return [index for index in rows.scalars() if index is not None]
 
 
 async def latest_sent_prompt(session: AsyncSession, user_id: int) -> Delivery | None:

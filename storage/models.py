@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     UniqueConstraint,
     false,
@@ -27,6 +28,7 @@ __all__ = [
     "COMMITMENT_ROWS",
     "CONTACT_ROWS",
     "MEMBER_ROWS",
+    "AskedQuestion",
     "Base",
     "Broadcast",
     "CeilingShare",
@@ -235,6 +237,25 @@ class Delivery(Base):
     )
 
 
+class AskedQuestion(Base):
+    """When a member was last asked one question of one card: the rotation's memory.
+
+    One row per member, card and question, so it never grows beyond the curriculum's
+    questions, however many prompts and "another question" presses a year brings; it
+    outlives the delivery rows retention deletes. No member's words: a card key, a
+    question's number and a moment.
+    """
+
+    __tablename__ = "asked_questions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    card_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_index: Mapped[int] = mapped_column(primary_key=True)
+    asked_at: Mapped[utc_datetime]
+
+
 class Broadcast(Base):
     """A message an admin sent to every active member (operator content, not member data)."""
 
@@ -270,6 +291,8 @@ class Reflection(Base):
     # The member's own message (None for `/reflect` answers kept before 0.2 and imports):
     # editing it in Telegram edits the reflection.
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Which receipt answered it (`bot.domain.reflection_answers`): the next one differs.
+    receipt: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Contact(Base):

@@ -109,12 +109,12 @@ async def delete_stale_drafts(session: AsyncSession, cutoff: datetime) -> int:
 async def delete_delivery_history(session: AsyncSession, cutoff: datetime) -> int:
     """Finished deliveries slotted before the cutoff, but for what the rotation needs.
 
-    The card rotation (`content.rotation`) reads which questions of a card a member was
-    asked (`storage.deliveries.asked_questions`, any status) and when a card was last
-    shown (`card_history`, sent or blocked): for each member, card and question the
-    latest prompt is kept, and the latest shown one if that is another, however old.
-    Such a row holds no member's words: card key, question number, status and moments.
-    The order of questions within a round may then restart earlier than it would have.
+    The card rotation (`content.rotation`) reads when a card was last shown
+    (`storage.deliveries.card_history`, sent or blocked): for each member, card and
+    question the latest prompt is kept, and the latest shown one if that is another,
+    however old. Such a row holds no member's words: card key, question number, status
+    and moments. Which questions were asked lives in `asked_questions`, which retention
+    leaves alone: it holds no words either, and is bounded by the curriculum.
     """
     newer = aliased(Delivery)
     same_question_later = and_(

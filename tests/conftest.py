@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +26,21 @@ from tests.support.databases import (
     postgres_url,
     truncate_all,
 )
-from tests.support.harness import bot_against
+from tests.support.harness import UNPACED_CHAT_RATE, bot_against
+
+# `-n auto` (what `make test` runs): workers per core. Most tests wait on loopback HTTP,
+# timers and child processes, not on the CPU (measured in BENCHMARKS.md, "Test suite").
+WORKERS_PER_CORE = 2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` starts `WORKERS_PER_CORE` workers per core (xdist's variable still rules)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return WORKERS_PER_CORE * (cores or 1)
+
 
 # Thursday 26 November 2026, 08:00 UTC: a fixed "now" for stories that need one.
 STORY_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -51,13 +67,27 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(drop_postgres_database(server, url))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the newest revision, for the run (tests get copies)."""
+    path = tmp_path_factory.mktemp("migrated") / "netcoach.db"
+    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path}"))
+    # Every connection is closed: nothing of the database is left in a -wal file.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: a new SQLite file, or the emptied PostgreSQL test database."""
+    """A migrated, empty database: a new SQLite file, or the emptied PostgreSQL test database.
+
+    The new SQLite file is a copy of one migrated once per run (the migrations' own tests
+    run them on files of their own).
+    """
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'netcoach.db'}"
-        asyncio.run(upgrade_database(url))
-        return url
+        path = tmp_path / "netcoach.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
     asyncio.run(truncate_all(url))
     return url
@@ -80,8 +110,6 @@ async def runtime(settings: Settings, clock: ShiftableClock) -> AsyncIterator[Ru
 @pytest.fixture(autouse=True)
 def _no_netcoach_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never pick up an operator's NETCOACH_* variables (except the test database)."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("NETCOACH_") and not name.startswith("NETCOACH_TEST_"):
             monkeypatch.delenv(name)
@@ -89,9 +117,15 @@ def _no_netcoach_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[TelegramSimulator]:
-    """A simulator enforcing Telegram's limits; every request it saw must match the official API."""
-    async with TelegramSimulator() as simulator:
+async def sim(request: pytest.FixtureRequest) -> AsyncIterator[TelegramSimulator]:
+    """A simulator enforcing Telegram's limits; every request it saw must match the official API.
+
+    Telegram's pace in one chat (about a message a second, after a short burst) holds in
+    tests marked `telegram_pace` only: elsewhere it is not the story, and a bot keeping it
+    (`bot_against` keeps the simulator's) only makes a long conversation wait.
+    """
+    paced = request.node.get_closest_marker("telegram_pace") is not None
+    async with TelegramSimulator(per_chat_rate=1.0 if paced else UNPACED_CHAT_RATE) as simulator:
         yield simulator
     assert_requests_conform(simulator)
 

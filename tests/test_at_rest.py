@@ -198,7 +198,9 @@ async def test_no_word_a_member_typed_is_in_any_database_byte_but_all_are_in_the
     await press(lotte, when, "Morgen", replies=1)
 
     # Contacts, /met with a note, and the ledger tap.
-    await say(lotte, f"/contact {marks.new()} alle 2 Wochen")
+    (new,) = await say(lotte, f"/contact {marks.new()} alle 2 Wochen")
+    await nowhere_yet()  # the new name waits for her yes, sealed
+    await press(lotte, new, "✓ Ja, neuer Kontakt")
     await lotte.send(f"/met {marks.new()} {marks.new()} erzählte vom Umzug")
     new = await with_button(lotte, "✓ Ja, neuer Kontakt")
     await press(lotte, new, "✓ Ja, neuer Kontakt")

@@ -20,6 +20,8 @@ from content.cards import (
     MAX_ACTIONS,
     MAX_QUESTION_LENGTH,
     MAX_QUESTIONS,
+    MEMORY_CHECKINS,
+    MEMORY_COMMITMENTS,
     MIN_ACTIONS,
     MIN_QUESTIONS,
     TELEGRAM_MESSAGE_LIMIT,
@@ -123,6 +125,14 @@ def test_a_weekly_member_has_more_than_a_year_of_questions_in_either_language() 
         assert len(questions) >= 54, language
         assert len(set(questions)) == len(questions), language
         assert all(question.endswith("?") for question in questions), language
+
+
+def test_the_reliability_and_contact_care_cards_list_what_the_member_holds_on_them() -> None:
+    memory = {card.theme: card.memory for card in load_cards()}
+
+    assert memory.pop("reliability") == MEMORY_COMMITMENTS
+    assert memory.pop("contact-care") == MEMORY_CHECKINS
+    assert set(memory.values()) == {None}
 
 
 def test_every_card_suggests_at_least_two_actions_about_a_person_in_each_language() -> None:
@@ -310,6 +320,7 @@ BROKEN_FIELDS = [
     ("unknown field", _set_top("colour", "blue"), "colour is not a known field"),
     ("unknown text field", _set("de", "hint", "x"), "de.hint is not a known field"),
     ("bad kind", _set_top("kind", "tip"), "kind must be one of intro, principle, rule"),
+    ("bad memory", _set_top("memory", "diary"), "memory must be one of commitments, check-ins"),
     ("key not a slug", _set_top("key", "Principle Trust"), "key must be a slug"),
     ("order not a number", _set_top("order", "second"), "order must be a whole number"),
     ("empty source", _set_top("source", ""), "source is empty"),

@@ -103,6 +103,30 @@ CASES = {
         "lunch with Tom next week", "en", "Tom", "lunch with Tom",
         "Mon 2026-11-30 08:45", "next week", False,
     ),
+    "'nächste Woche Dienstag' is Tuesday of next week, and the words leave the action": Case(
+        "/commit Ben nächste Woche Dienstag treffen", "de", "Ben", "Ben treffen",
+        "Tue 2026-12-01 08:45", "nächste Woche Dienstag", False,
+    ),
+    "'Dienstag nächster Woche um 10' is that Tuesday at ten": Case(
+        "Ben Dienstag nächster Woche um 10 anrufen", "de", "Ben", "Ben anrufen",
+        "Tue 2026-12-01 10:00", "Dienstag nächster Woche um 10", True,
+    ),
+    "'übernächste Woche Freitag' is Friday of the week after next": Case(
+        "Lea übernächste Woche am Freitag schreiben", "de", "Lea", "Lea schreiben",
+        "Fri 2026-12-11 08:45", "übernächste Woche am Freitag", False,
+    ),
+    "'next week Tuesday' in English": Case(
+        "meet Ben next week Tuesday", "en", "Ben", "meet Ben",
+        "Tue 2026-12-01 08:45", "next week Tuesday", False,
+    ),
+    "'Thursday next week' is not today's Thursday nor tomorrow's week": Case(
+        "call Anna Thursday next week", "en", "Anna", "call Anna",
+        "Thu 2026-12-03 08:45", "Thursday next week", False,
+    ),
+    "'next Tuesday' leaves 'call Anna'": Case(
+        "call Anna next Tuesday", "en", "Anna", "call Anna",
+        "Tue 2026-12-01 08:45", "next Tuesday", False,
+    ),
     "'in 3 Tagen' is Sunday at the current wall time": Case(
         "Dank an Tom in 3 Tagen", "de", "Tom", "Dank an Tom",
         "Sun 2026-11-29 11:17", "in 3 Tagen", True,

@@ -21,6 +21,7 @@ from storage.crypto import (
     FieldCipher,
     blind_index,
     blind_index_candidates,
+    blind_index_candidates_of,
     current_cipher,
     from_stored,
     generate_key,
@@ -516,6 +517,14 @@ def test_a_blind_index_matches_a_name_however_it_is_typed() -> None:
     unkeyed = blind_index("Anna", ALICE)
     assert unkeyed == blind_index(" ANNA", ALICE) and unkeyed not in {anna, blind_index("Anne", 1)}
     assert len(anna) == 64 and "anna" not in anna
+
+
+def test_the_names_of_a_whole_text_get_the_same_indexes_as_one_by_one() -> None:
+    names = ["Anna", " anna  Müller ", "ANNA von Berg", "\ufb01ona", "@tom"]
+    for cipher in (None, FieldCipher(NEW_KEY), FieldCipher(NEW_KEY, OLD_KEY)):
+        with using_cipher(cipher):
+            one_by_one = [blind_index_candidates(name, ALICE) for name in names]
+            assert blind_index_candidates_of(names, ALICE) == one_by_one
 
 
 def test_the_same_name_of_two_members_gives_two_different_index_values() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import dispatcher as dispatcher_module
 from bot.clock import ShiftableClock
+from bot.domain.digest import MAX_DIGEST_ITEMS
 from bot.domain.followups import AT_ONCE, SPACING, schedule_due_followups
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import SCHEDULE_FAULT_PAUSE
@@ -59,6 +60,8 @@ async def test_a_thousand_follow_ups_due_at_one_moment_go_in_with_one_statement_
     ]
 
 
+# A busy chat waits for its pace (about one a second) without holding up the others.
+@pytest.mark.telegram_pace
 async def test_a_member_with_hundreds_due_does_not_hold_up_the_others(
     sim: TelegramSimulator, runtime: Runtime, clock: ShiftableClock
 ) -> None:
@@ -70,13 +73,20 @@ async def test_a_member_with_hundreds_due_does_not_hold_up_the_others(
         dispatcher = app.bot_data.dispatcher
         dispatcher.kick()
         await dispatcher.idle()
-        # Everyone due now got their prompt; the busy member's pings wait their turn.
+        # Everyone due now got their prompt; the busy member's pings wait their turn, a
+        # digest of the first few at a time.
         assert [len(m.messages) for m in others] == [1] * len(others)
-        assert len(busy.messages) == AT_ONCE
-        clock.advance(2 * SPACING)
+        assert len(busy.messages) == 1
+        assert f"{MAX_DIGEST_ITEMS} Punkte" in (busy.messages[0].text or "")
+        # Its next rows fall due a second apart (after the first few): the next digest.
+        clock.advance((MAX_DIGEST_ITEMS - AT_ONCE + 1) * SPACING)
         dispatcher.kick()
         await dispatcher.idle()
-        assert len(busy.messages) == AT_ONCE + 2
+        assert len(busy.messages) == 2
+        sent = [
+            r for r in await _deliveries_of(runtime, busy.id) if r.status is DeliveryStatus.SENT
+        ]
+        assert len(sent) == 2 * MAX_DIGEST_ITEMS
 
 
 async def _poisoned_member(runtime: Runtime, telegram_id: int) -> None:
@@ -165,10 +175,11 @@ async def test_a_row_that_cannot_be_shown_waits_while_everyone_else_gets_theirs(
         clock.advance(timedelta(minutes=2))
         dispatcher.kick()
         await dispatcher.idle()
-        assert len(poisoned.messages) == 2
-        assert [r.status for r in await _deliveries_of(runtime, poisoned.id)] == [
-            DeliveryStatus.SENT
-        ] * 2
+        # Both in one digest, recorded together.
+        assert len(poisoned.messages) == 1
+        rows = await _deliveries_of(runtime, poisoned.id)
+        assert [r.status for r in rows] == [DeliveryStatus.SENT] * 2
+        assert {r.telegram_message_id for r in rows} == {poisoned.messages[0].message_id}
         assert [len(m.messages) for m in others] == [1] * len(others)
 
 
@@ -204,7 +215,8 @@ async def test_a_member_whose_stored_zone_or_slot_is_broken_does_not_stop_the_ot
         dispatcher.kick()
         await dispatcher.idle()
         assert [len(m.messages) for m in others] == [1] * len(others)
-        assert len(keen.messages) == 2  # a follow-up and a check-in
+        assert len(keen.messages) == 1  # a follow-up and a check-in, in one digest
+        assert "2 Punkte" in (keen.messages[0].text or "")
         assert lost.messages == [] and odd.messages == []
         faults = dispatcher.metrics.delivery_faults
         # Lost's prompt, follow-up and check-in; Odd's prompt.
@@ -221,13 +233,19 @@ async def test_a_member_whose_stored_zone_or_slot_is_broken_does_not_stop_the_ot
         await dispatcher.idle()
         assert faults.labels("schedule", "ZoneInfoNotFoundError")._value.get() == 3
 
-        # Mended: at the end of the pause they get what was due.
+        # Mended: the pause over, they are scheduled again; rows are made a digest window
+        # ahead, so what was set aside waits the pause beyond that window.
         await _break(runtime, lost.id, timezone="Europe/Berlin")
         await _break(runtime, odd.id, slot_minute=9 * 60)
         clock.advance(SCHEDULE_FAULT_PAUSE / 2)
         dispatcher.kick()
         await dispatcher.idle()
-        assert len(lost.messages) == 3 and len(odd.messages) == 1
+        assert lost.messages == [] and odd.messages == []
+        clock.advance(timedelta(minutes=runtime.settings.digest_window_minutes))
+        dispatcher.kick()
+        await dispatcher.idle()
+        assert len(lost.messages) == 1 and len(odd.messages) == 1
+        assert "3 Punkte" in (lost.messages[0].text or "")
         assert [len(m.messages) for m in others] == [1] * len(others)
 
 
@@ -292,6 +310,7 @@ def _sent_to(sim: TelegramSimulator) -> list[int]:
     return [int(r.params["chat_id"]) for r in sim.requests_for("sendMessage") if r.ok]
 
 
+@pytest.mark.telegram_pace
 async def test_a_member_with_a_backlog_does_not_take_the_places_of_the_members_due_after(
     sim: TelegramSimulator, runtime: Runtime
 ) -> None:
@@ -307,7 +326,8 @@ async def test_a_member_with_a_backlog_does_not_take_the_places_of_the_members_d
     # And nothing went twice: what the busy member got is what the queue marked sent.
     rows = await _deliveries_of(runtime, busy.id)
     assert DeliveryStatus.SENDING not in {r.status for r in rows}
-    assert len(busy.messages) == sum(r.status is DeliveryStatus.SENT for r in rows)
+    sent = [r for r in rows if r.status is DeliveryStatus.SENT]
+    assert {r.telegram_message_id for r in sent} == {m.message_id for m in busy.messages}
 
 
 async def test_a_chat_telegram_holds_keeps_its_backlog_in_the_queue_not_in_flight(
@@ -327,7 +347,8 @@ async def test_a_chat_telegram_holds_keeps_its_backlog_in_the_queue_not_in_fligh
         assert sim.stats.too_many_requests == 1 and group.messages == []
         rows = await _deliveries_of(runtime, group.id)
         assert {r.status for r in rows} == {DeliveryStatus.PENDING}
-        assert sum(r.last_error == "send: RetryAfter" for r in rows) == 1
+        # The one digest that met the 429 (its rows together), the rest not tried.
+        assert sum(r.last_error == "send: RetryAfter" for r in rows) == MAX_DIGEST_ITEMS
 
 
 async def _rows_of(runtime: Runtime, telegram_id: int) -> Delivery:

@@ -70,6 +70,7 @@ async def test_a_refused_menu_is_tried_again_with_growing_pauses(
         await wait_until(lambda: _menu_calls(sim, 404) >= 4, timeout=10)
     attempts = [call.at for call in sim.requests_for("setMyCommands")]
     pauses = [later - earlier for earlier, later in pairwise(attempts)]
-    # 0.1 s, then 0.2 s, then 0.4 s: doubling (up to an hour in production).
-    assert pauses[0] >= 0.1
-    assert all(later > 1.5 * earlier for earlier, later in pairwise(pauses))
+    # At least 0.1 s, then 0.2 s, then 0.4 s: doubling (up to an hour in production). A
+    # busy machine only makes a pause longer, so each is held to its least.
+    assert len(pauses) >= 3
+    assert all(pause >= 0.1 * 2**n for n, pause in enumerate(pauses))

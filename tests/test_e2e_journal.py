@@ -45,7 +45,7 @@ async def test_editing_the_message_edits_the_note_and_it_stays_sealed(
 ) -> None:
     anna = await _member(sim, runtime, "Anna", "de")
     mine, saved = await _reflect(anna, "Mit Lena war es schwierig")
-    assert "Festgehalten ✓" in (saved.text or "")
+    assert "Deine erste Notiz steht in /journal." in (saved.text or "")
 
     await anna.edit(mine, "Mit Lena war es schwierig, aber ehrlich")
     edited = await anna.next_message()
@@ -70,7 +70,7 @@ async def test_a_reflect_line_edited_keeps_only_the_thoughts(
 ) -> None:
     ben = await _member(sim, runtime, "Ben", "en")
     line = await ben.send("/reflect Trust grows slowly")
-    assert "Noted ✓" in ((await ben.next_message()).text or "")
+    assert "Your first note is in /journal." in ((await ben.next_message()).text or "")
     await ben.edit(line, "/reflect Trust grows slowly, and it shows")
     edited = await ben.next_message()
     assert "Updated ✓" in (edited.text or "")
@@ -110,7 +110,7 @@ async def test_a_journal_entry_opens_in_full_and_is_deleted_only_after_a_confirm
     assert "Gelöscht ✓" in (done.text or "")
     assert await _notes(runtime) == ["Kurz notiert"]
     back = await press_and_see_edit(cora, done, "◀ Zum Journal")
-    assert "Kurz notiert" in (back.text or "") and "Notiz 1 bis 1 von 1" in (back.text or "")
+    assert "Kurz notiert" in (back.text or "") and "Notiz 1 von 1" in (back.text or "")
 
     # The old "open" button of the deleted note is answered kindly and shows nothing.
     answer = await cora.wait_callback_answer(await cora.press(journal, "📖 2"))

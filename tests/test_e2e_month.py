@@ -47,7 +47,7 @@ async def test_resume_releases_the_follow_ups_and_check_ins_the_pause_held(
 ) -> None:
     ivy = await _member(sim, runtime, "Ivy", "en")
     await chat_saying_yes(ivy, "/commit call Priya in 2 days")
-    await chat(ivy, "/contact Tom every 1 week")
+    await chat_saying_yes(ivy, "/contact Tom every 1 week")
     (paused,) = await chat(ivy, "/pause 3w")
     assert "Paused until Thu, 17 Dec" in (paused.text or "")
     clock.advance(timedelta(days=8))  # the follow-up and the check-in fall due, and wait
@@ -56,9 +56,10 @@ async def test_resume_releases_the_follow_ups_and_check_ins_the_pause_held(
     clock.advance(timedelta(days=1))
     await chat(ivy, "/resume")
     await _tick(bot)
-    texts = await texts_until_quiet(ivy)
-    assert any("call Priya (Priya) was due Sat, 28 Nov" in text for text in texts), texts
-    assert any("Tom" in text and "call Priya" not in text for text in texts), texts
+    # Both fell due while paused: they come together, as one digest.
+    (text,) = await texts_until_quiet(ivy)
+    assert "call Priya (Priya) was due Sat, 28 Nov" in text
+    assert "stay in touch with Tom every week" in text
 
 
 async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_again(
@@ -66,10 +67,10 @@ async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_
 ) -> None:
     clock.advance(timedelta(days=10))  # Sunday 6 Dec 2026
     jo = await _member(sim, runtime, "Jo", "de")
-    refused, new = await chat(jo, "/commit Anna anrufen am 1.12.", replies=2)
-    assert "schon hinter dir" in (refused.text or "") and "Jahreszahl" in (refused.text or "")
+    (new,) = await chat(jo, "/commit Anna anrufen am 1.12.")
     await jo.press(new, "✓ Ja, neuer Kontakt")
     ask = await jo.next_message()
+    assert "schon hinter dir" in (ask.text or "") and "Jahreszahl" in (ask.text or "")
     assert "Bis wann?" in (ask.text or "")
     (made,) = await chat(jo, "1.12.2027")
     assert "fällig Mi., 1. Dez. 2027, 09:00" in (made.text or "")
@@ -79,10 +80,11 @@ async def test_a_date_in_another_year_shows_the_year_and_one_just_past_is_asked_
     assert "1. Dez. 2027" in (listing.text or "") and "15. Dez., 09:00" in (listing.text or "")
 
     max_ = await _member(sim, runtime, "Max", "en")
-    refused, new = await chat(max_, "/commit call Anna on 1 December", replies=2)
-    assert "already passed" in (refused.text or "") and "with the year" in (refused.text or "")
+    (new,) = await chat(max_, "/commit call Anna on 1 December")
     await max_.press(new, "✓ Yes, new contact")
-    assert "By when?" in ((await max_.next_message()).text or "")
+    ask = await max_.next_message()
+    assert "already passed" in (ask.text or "") and "with the year" in (ask.text or "")
+    assert "By when?" in (ask.text or "")
     (made,) = await chat(max_, "3 January")
     assert "due Sun, 3 Jan 2027, 09:00" in (made.text or "")
 
@@ -135,6 +137,46 @@ async def test_every_flow_can_be_left_with_nothing_saved_in_german_and_english(
     await lou.press(who, "✖ Cancel")
     assert "Cancelled ✓" in ((await edited(lou, who)).text or "")
     assert await _stored(runtime) == (0, 0, 0)
+
+
+async def test_the_new_date_and_the_schedule_questions_can_be_left_too(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    gus = await _member(sim, runtime, "Gus", "de")
+    await chat_saying_yes(gus, "/commit Tom anrufen morgen")
+    (listing,) = await chat(gus, "/commitments")
+    await gus.press(listing, "1. Tom anrufen")
+    item = await gus.next_message()
+    await gus.press(item, "🗓 Neu vereinbaren")
+    *_, ask = [await gus.next_message() for _ in range(3)]  # the message for Tom, the question
+    assert "neue Datum" in (ask.text or "") and _labels(ask)[-1] == "✖ Abbrechen"
+    await gus.press(ask, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(gus, ask)).text or "")
+    async with runtime.sessions() as session:
+        (commitment,) = (await session.execute(select(Commitment))).scalars()
+    assert (commitment.renegotiations, commitment.due_at) == (
+        0,
+        datetime(2026, 11, 27, 8, 0, tzinfo=UTC),
+    )
+    assert await _stored(runtime) == (1, 1, 0)
+
+    (settings,) = await chat(gus, "/settings")
+    await gus.press(settings, "Wochentag und Uhrzeit")
+    weekday = await gus.next_message()
+    assert _labels(weekday)[-1] == "✖ Abbrechen"
+    await gus.press(weekday, "Fr.")
+    time = await gus.next_message()
+    assert _labels(time)[-1] == "✖ Abbrechen"
+    await gus.press(time, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(gus, time)).text or "")
+    (settings,) = await chat(gus, "/settings")
+    assert "jeden Donnerstag um 09:00 Uhr" in (settings.text or "")
+
+    hal = sim.user("Hal", language_code="en")
+    _, language = await chat(hal, "/start", replies=2)
+    assert _labels(language) == ["Deutsch", "English", "✖ Cancel"]
+    await hal.press(language, "✖ Cancel")
+    assert "/start" in ((await edited(hal, language)).text or "")  # set-up waits for /start
 
 
 async def test_a_new_commit_while_one_waits_for_its_date_asks_which_to_keep(
@@ -197,17 +239,15 @@ async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_one
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
 ) -> None:
     quinn = await _member(sim, runtime, "Quinn", "de")
-    unclear, new = await chat(quinn, "/commit Ben nächste Woche Dienstag treffen", replies=2)
-    assert "welches Datum" in (unclear.text or "")
+    (new,) = await chat(quinn, "/commit Ben nächste Woche Dienstag treffen")  # one question
     assert (new.text or "").startswith("Neuer Kontakt: Ben?")
     assert _labels(new) == [
         "✓ Ja, neuer Kontakt", "Jemand anderes", "Niemand Bestimmtes", "✖ Abbrechen",
     ]  # fmt: skip
     assert await _stored(runtime) == (0, 0, 1)
     await quinn.press(new, "✓ Ja, neuer Kontakt")
-    assert "Bis wann?" in ((await quinn.next_message()).text or "")
-    (made,) = await chat(quinn, "15.12.")
-    assert "Ben · fällig Di., 15. Dez., 09:00" in (made.text or "")
+    made = await quinn.next_message()  # the date was understood, and left the action
+    assert "Abgemacht ✓\nBen treffen\nBen · fällig Di., 1. Dez., 09:00" in (made.text or "")
 
     (new,) = await chat(quinn, "/met Niemand")
     assert (new.text or "").startswith("Neuer Kontakt: Niemand?")
@@ -226,6 +266,74 @@ async def test_a_new_name_is_confirmed_before_it_becomes_a_contact_and_known_one
     assert "You were in touch with Priya." in ((await edited(rae, new)).text or "")
     (met,) = await chat(rae, "/met priya")
     assert "You were in touch with Priya." in (met.text or "")
+
+
+async def test_a_cadence_for_a_new_name_asks_first_and_a_known_name_is_set_at_once(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    tia = await _member(sim, runtime, "Tia", "de")
+    (new,) = await chat(tia, "/contact Tim alle 4 Wochen")
+    assert (new.text or "").startswith("Neuer Kontakt: Tim?")
+    assert "4 Wochen lang" in (new.text or "")
+    assert _labels(new) == ["✓ Ja, neuer Kontakt", "✖ Abbrechen"]
+    assert await _stored(runtime) == (0, 0, 1)  # nothing but the waiting question
+    await tia.press(new, "✖ Abbrechen")
+    assert "Abgebrochen ✓" in ((await edited(tia, new)).text or "")
+    assert await _stored(runtime) == (0, 0, 0)
+
+    (new,) = await chat(tia, "/contact Tim alle 4 Wochen")
+    await tia.press(new, "✓ Ja, neuer Kontakt")
+    done = await edited(tia, new)
+    assert "Wenn du 4 Wochen lang keinen Kontakt mit Tim hattest" in (done.text or "")
+    assert _labels(done) == []
+    (again,) = await chat(tia, "/contact tim alle 2 Wochen")  # known now: no question
+    assert "Wenn du 2 Wochen lang keinen Kontakt mit Tim hattest" in (again.text or "")
+    (unknown,) = await chat(tia, "/contact Tom aus")  # nobody to stop reminding of
+    assert "Einen Kontakt „Tom“ habe ich nicht" in (unknown.text or "")
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(Contact.name, Contact.cadence_days))).all()
+    assert [tuple(row) for row in rows] == [("Tim", 14)]
+
+    eli = await _member(sim, runtime, "Eli", "en")
+    (new,) = await chat(eli, "/contact Sam every 2 weeks")
+    assert (new.text or "").startswith("New contact: Sam?") and "2 weeks" in (new.text or "")
+    await eli.press(new, "✓ Yes, new contact")
+    done = await edited(eli, new)
+    assert "If you haven't been in touch with Sam for 2 weeks" in (done.text or "")
+
+
+async def test_an_unclear_date_is_said_with_the_date_question_after_the_new_name_is_confirmed(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    ugo = await _member(sim, runtime, "Ugo", "de")
+    (new,) = await chat(ugo, "/commit Ben bis 15 treffen")  # the 15th, or 15:00?
+    assert (new.text or "").startswith("Neuer Kontakt: Ben?") and "Datum" not in (new.text or "")
+    await ugo.press(new, "✓ Ja, neuer Kontakt")
+    ask = await ugo.next_message()  # the date's trouble, the question and its buttons: one
+    unsure = "Ich bin nicht sicher, welches Datum du meinst.\n\nBis wann?"
+    assert (ask.text or "").startswith(unsure)
+    assert _labels(ask) == [
+        "Morgen", "In 3 Tagen", "Nächste Woche", "Anderes Datum", "✖ Abbrechen",
+    ]  # fmt: skip
+    (made,) = await chat(ugo, "15.12.")  # the next message answers this: nothing came between
+    assert "Abgemacht ✓\nBen treffen\nBen · fällig Di., 15. Dez., 09:00" in (made.text or "")
+
+    (ask,) = await chat(ugo, "/commit Ben anrufen gestern")  # Ben is known now: no question
+    assert (ask.text or "").startswith("Dieser Zeitpunkt liegt schon hinter dir.")
+    assert "Bis wann?" in (ask.text or "") and _labels(ask)[0] == "Morgen"
+
+    ivo = await _member(sim, runtime, "Ivo", "en")
+    (new,) = await chat(ivo, "/commit call Priya by 3/4")
+    assert (new.text or "").startswith("New contact: Priya?") and "date" not in (new.text or "")
+    await ivo.press(new, "✓ Yes, new contact")
+    ask = await ivo.next_message()
+    assert (ask.text or "").startswith("I'm not sure which date you mean.\n\nBy when?")
+    assert _labels(ask) == ["Tomorrow", "In 3 days", "Next week", "Another date", "✖ Cancel"]
+    await ivo.press(ask, "In 3 days")
+    made = await ivo.next_message()
+    assert "Got it ✓\ncall Priya\nPriya · due Sun, 29 Nov, 09:00" in (made.text or "")
+    (made,) = await chat(ivo, "/commit call Priya next Tuesday")
+    assert "Got it ✓\ncall Priya\nPriya · due Tue, 1 Dec, 09:00" in (made.text or "")
 
 
 async def test_before_set_up_is_done_each_answer_names_what_is_missing_with_its_button(
@@ -297,7 +405,7 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
 ) -> None:
     wim = await _member(sim, runtime, "Wim", "de")
-    (cadence,) = await chat(wim, "/contact Tom alle 4 Wochen")
+    cadence = await chat_saying_yes(wim, "/contact Tom alle 4 Wochen")
     assert "Wenn du 4 Wochen lang keinen Kontakt mit Tom hattest" in (cadence.text or "")
     assert "Nächste Nachfrage: Do., 24. Dez., 09:00" in (cadence.text or "")  # this year
     (cadence,) = await chat(wim, "/contact Tom alle 6 Wochen")
@@ -308,6 +416,7 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
     # Nobody asked meanwhile: the repeating tick must not send the follow-up (its first
     # tick may come after the clock moved, and would answer `/met Tom` below).
     bot.bot_data.dispatcher.stop_ticking()
+    await bot.bot_data.dispatcher.idle()  # a run the first tick began ends before the move
     clock.advance(timedelta(days=5))
     (listing,) = await chat(wim, "/commitments")
     await wim.press(listing, "1. Tom SMS schreiben")
@@ -325,8 +434,19 @@ async def test_praise_drafts_cadences_and_counts_read_right_in_german_and_englis
         tapped = await edited(wim, met)
     assert "2-mal etwas bekommen und nie gegeben" in (tapped.text or "")
 
+    (page,) = await chat(wim, "/contact Tom")
+    await wim.press(page, "⏰ Erinnerung")
+    ask = await edited(wim, page)
+    await wim.press(ask, "Alle 3 Monate")  # as the button says it, everywhere
+    assert "⏰ Erinnerung alle 3 Monate, die nächste am" in ((await edited(wim, ask)).text or "")
+    assert "Wenn du 3 Monate lang keinen Kontakt mit Tom hattest" in (
+        (await wim.next_message()).text or ""
+    )
+    (listing,) = await chat(wim, "/contacts")
+    assert "In Kontakt bleiben: alle 3 Monate" in (listing.text or "")
+
     xan = await _member(sim, runtime, "Xan", "en")
-    (cadence,) = await chat(xan, "/contact Lea every 1 day")
+    cadence = await chat_saying_yes(xan, "/contact Lea every 1 day")
     assert "for a day" in (cadence.text or "")
     (listing,) = await chat(xan, "/contacts")
     assert "Stay in touch: every day" in (listing.text or "")
@@ -376,6 +496,41 @@ async def test_a_weak_place_is_offered_never_applied_and_abbreviations_name_thei
     assert _labels(choice) == ["Portland, OR, US", "Portland, ME, US"]
     (confirmation, _) = await chat(bea, "/timezone CET", replies=2)
     assert "Time zone: Europe/Berlin" in (confirmation.text or "")
+
+
+async def test_snoozes_pauses_and_pages_across_the_new_year_say_which_year(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    clock.advance(timedelta(days=24))  # Sunday 20 Dec 2026
+    ria = await _member(sim, runtime, "Ria", "de")
+    await chat_saying_yes(ria, "/contact Tom jede Woche")
+    clock.advance(timedelta(days=7))  # Sunday 27 Dec: Tom's check-in is due
+    await _tick(bot)
+    checkin = await ria.next_message()
+    await ria.press(checkin, "💤 1 Woche")
+    snoozed = await edited(ria, checkin)
+    assert "ich frage am So., 3. Jan. 2027, 09:00 wieder nach" in (snoozed.text or "")
+    (page,) = await chat(ria, "/contact Tom")
+    assert "die nächste am So., 3. Jan. 2027, 09:00" in (page.text or "")
+    (paused,) = await chat(ria, "/pause 3w")
+    assert "Pausiert bis So., 17. Jan. 2027" in (paused.text or "")
+    await chat(ria, "/resume")
+
+    sol = await _member(sim, runtime, "Sol", "en")
+    await chat_saying_yes(sol, "/commit call Priya tomorrow")
+    (listing,) = await chat(sol, "/commitments")
+    await sol.press(listing, "1. call Priya")
+    item = await sol.next_message()
+    assert "due Mon, 28 Dec, 09:00" in (item.text or "")  # this year: no year
+    await sol.press(item, "💤 1 week")
+    snoozed = await edited(sol, item)
+    assert "due Mon, 28 Dec, 09:00" in (snoozed.text or "")
+    assert "I'll ask again on Sun, 3 Jan 2027, 08:00" in (snoozed.text or "")
+
+    await chat(ria, "/met Tom")
+    clock.advance(timedelta(days=10))  # Wednesday 6 Jan 2027
+    (listing,) = await chat(ria, "/contacts")
+    assert "Letzter Kontakt: So., 27. Dez. 2026, 09:00" in (listing.text or "")
 
 
 async def test_a_follow_up_asked_in_the_new_year_says_which_year_it_was_due(

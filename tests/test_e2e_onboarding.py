@@ -30,7 +30,7 @@ async def test_a_new_member_sets_up_everything_with_buttons(
     welcome, language_question = await chat(anna, "/start", replies=2)
     assert "Hallo Anna" in (welcome.text or "")
     assert "/privacy" in (welcome.text or "")
-    assert [b.text for b in language_question.buttons] == ["Deutsch", "English"]
+    assert [b.text for b in language_question.buttons] == ["Deutsch", "English", "✖ Abbrechen"]
 
     await anna.press(language_question, "Deutsch")
     zone_question = await anna.next_message()
@@ -162,6 +162,38 @@ async def test_settings_show_current_values_and_every_button_works(
     assert "jeden Freitag um 08:00 Uhr" in (saved.text or "")
 
 
+async def test_an_answer_not_taken_is_said_with_the_question_again_in_one_message(
+    sim: TelegramSimulator, bot: NetcoachApplication
+) -> None:
+    hedi = sim.user(first_name="Hedi", language_code="de")
+    _, language_question = await chat(hedi, "/start", replies=2)
+    await hedi.press(language_question, "Deutsch")
+    await hedi.next_message()  # which zone?
+    (again,) = await chat(hedi, "Entenhausen")
+    assert (again.text or "").startswith("Diesen Ort habe ich nicht gefunden.")
+    assert "In welcher Zeitzone lebst du?" in (again.text or "")
+    assert ["Berlin", "Wien", "Zürich"] in again.reply_keyboard
+    await chat(hedi, "Berlin", replies=2)  # the zone, then which weekday?
+    (again,) = await chat(hedi, "Blumentag")
+    assert (again.text or "").startswith("Das ist kein Wochentag, den ich kenne. Tippe auf")
+    assert "An welchem Wochentag" in (again.text or "")
+    assert [b.text for b in again.buttons][:2] == ["Mo.", "Di."]
+    await hedi.press(again, "Do.")
+    await hedi.next_message()  # at what time?
+    (again,) = await chat(hedi, "25 Uhr")
+    assert (again.text or "").startswith("Diese Uhrzeit verstehe ich nicht.")
+    assert "Und um wie viel Uhr am Donnerstag?" in (again.text or "")
+    await hedi.press(again, "09:00")
+    assert "Fertig eingerichtet" in ((await hedi.next_message()).text or "")
+
+    otto = sim.user(first_name="Otto", language_code="en")
+    await chat(otto, "/start", replies=2)
+    (again,) = await chat(otto, "/language klingon")
+    assert (again.text or "").startswith("I don't know that language.")
+    assert "Which language" in (again.text or "")
+    assert [b.text for b in again.buttons] == ["Deutsch", "English", "✖ Cancel"]
+
+
 async def test_an_ambiguous_place_is_offered_as_choices(
     sim: TelegramSimulator, bot: NetcoachApplication
 ) -> None:
@@ -170,7 +202,7 @@ async def test_an_ambiguous_place_is_offered_as_choices(
     await chat(eli, "/language en")
     (choices,) = await chat(eli, "Portland")
     labels = [b.text for b in choices.buttons]
-    assert len(labels) >= 2, labels
+    assert len(labels) >= 3 and labels[-1] == "✖ Cancel", labels  # set-up waits: it can be left
     await eli.press(choices, labels[0])
     confirmation = await eli.next_message()
     assert "America/" in (confirmation.text or "")
@@ -233,4 +265,4 @@ async def test_someone_who_writes_before_start_is_welcomed_not_corrected(
     ivy = sim.user("Ivy", language_code="en")
     welcome, language_question = await chat(ivy, "hello", replies=2)
     assert (welcome.text or "").startswith("Hi Ivy!")
-    assert [b.text for b in language_question.buttons] == ["Deutsch", "English"]
+    assert [b.text for b in language_question.buttons] == ["Deutsch", "English", "✖ Cancel"]

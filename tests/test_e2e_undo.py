@@ -98,9 +98,13 @@ async def test_only_the_last_tap_and_only_for_a_few_minutes(
     ida = await member_in_chat(sim, runtime, "Ida", "en")
     await chat_saying_yes(ida, "/commit call Ann in 2 minutes")
     await chat_saying_yes(ida, "/commit email Bo in 2 minutes")
-    first, second = await _followups(bot, clock, ida, count=2)
-    first = await press_and_see_edit(ida, first, "✓ Done")
-    second = await press_and_see_edit(ida, second, "🕊 Release")
+    # Due together: one digest; each answer comes as a message of its own, with its undo.
+    (digest,) = await _followups(bot, clock, ida)
+    await ida.press(digest, "① ✓ Done")
+    first = await ida.next_message()
+    await ida.press(digest, "② 🕊 Release")
+    second = await ida.next_message()
+    assert labels(first)[-1] == labels(second)[-1] == "↩️ Undo"
     answer = await ida.wait_callback_answer(await ida.press(first, "↩️ Undo"))
     assert "only the last tap" in (answer.text or "") and answer.show_alert
     assert [s for s, *_ in await _state(runtime)] == ["done", "released"]

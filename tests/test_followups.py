@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.clock import ShiftableClock
 from bot.domain import commitment_actions, commitments, contacts
 from bot.domain.contacts import parse_cadence
+from bot.domain.digest import Digest
 from bot.domain.followups import CheckIn, FollowUp, schedule_due_followups
 from bot.domain.members import Identity
 from bot.domain.prompts import Outcome, Outgoing, SendOutcome, claim_deliveries, record_outcomes
@@ -17,7 +18,7 @@ from bot.domain.quiet_hours import parse_quiet_hours
 from bot.domain.runtime import Runtime
 from storage.crypto import blind_index
 from storage.models import Contact, Delivery, DeliveryKind, DeliveryStatus
-from tests.support.contacts import commit_saying_yes, met_saying_yes
+from tests.support.contacts import cadence_saying_yes, commit_saying_yes, met_saying_yes
 from tests.support.members import add_members
 
 LEASE = timedelta(minutes=2)
@@ -30,8 +31,9 @@ async def _member(runtime: Runtime, telegram_id: int = 1, language: str = "de") 
 
 
 async def _send_all(runtime: Runtime) -> list[Outgoing]:
-    """Claim what is due and record it as sent, as the dispatcher would."""
-    items = await claim_deliveries(runtime, 10, LEASE)
+    """Claim what is due and record it as sent, as the dispatcher would (digests unpacked)."""
+    sends = await claim_deliveries(runtime, 10, LEASE)
+    items = [i for send in sends for i in (send.items if isinstance(send, Digest) else (send,))]
     await record_outcomes(runtime, [SendOutcome(i.delivery_id, Outcome.SENT, 1) for i in items])
     return items
 
@@ -49,10 +51,10 @@ async def test_two_commitments_due_at_the_same_moment_get_a_follow_up_each(
     await commit_saying_yes(runtime, who, "Ben schreiben in 2 Minuten")
     clock.advance(timedelta(minutes=2))
     assert await schedule_due_followups(runtime) == 2
-    # One after the other: a member has one send in flight at a time (their chat's pace).
-    first = await _send_all(runtime)
-    assert len(first) == 1
-    items = [*first, *await _send_all(runtime)]
+    # One send for the member: both in one digest (their chat takes one message at a time).
+    (digest,) = await claim_deliveries(runtime, 10, LEASE)
+    assert isinstance(digest, Digest)
+    items = list(digest.items)
     assert sorted(i.contact for i in items if isinstance(i, FollowUp)) == ["Anna", "Ben"]
     # Both are keyed by their commitment and the moment they fell due.
     assert len({(d.commitment_id, d.slot_at) for d in await _deliveries(runtime)}) == 2
@@ -95,7 +97,7 @@ async def test_contacts_are_matched_case_insensitively_by_their_blind_index(
     who = await _member(runtime)
     await commit_saying_yes(runtime, who, "Anna Schmidt anrufen bis Freitag")
     await met_saying_yes(runtime, who, "anna schmidt beim Kaffee")
-    await contacts.set_cadence(runtime, who, "ANNA SCHMIDT alle 2 Wochen")
+    await contacts.set_cadence(runtime, who, "ANNA SCHMIDT alle 2 Wochen")  # known: no question
     async with runtime.sessions() as session:
         (contact,) = (await session.execute(select(Contact))).scalars()
     assert contact.name == "Anna Schmidt"
@@ -111,7 +113,7 @@ async def test_a_check_in_comes_twice_at_most_and_the_next_round_a_cadence_later
     runtime: Runtime, clock: ShiftableClock
 ) -> None:
     who = await _member(runtime)
-    await contacts.set_cadence(runtime, who, "Anna every 1 week")
+    await cadence_saying_yes(runtime, who, "Anna every 1 week")
     clock.advance(timedelta(weeks=1))
     await schedule_due_followups(runtime)
     (first,) = await _send_all(runtime)

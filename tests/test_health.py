@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import runner
 from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
@@ -46,8 +47,10 @@ def _job(app: NetcoachApplication, name: str) -> Any:
 
 
 async def test_healthz_says_why_while_the_database_is_gone_and_recovers_when_it_is_back(
-    sim: TelegramSimulator, runtime: Runtime, tmp_path: Path
+    sim: TelegramSimulator, runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The job looks at the database every few seconds; the story is the same every 0.2 s.
+    monkeypatch.setattr(runner, "REFRESH_SECONDS", 0.2)
     # An engine on a file in a folder that does not exist: every connection fails.
     unreachable = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'gone' / 'netcoach.db'}")
     reachable = runtime.sessions.kw["bind"]

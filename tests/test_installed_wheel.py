@@ -8,7 +8,9 @@ directory of its own with a clean environment, and answers a member over the sim
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -38,18 +40,32 @@ def _clean_environment(**settings: str) -> dict[str, str]:
     return env | {f"NETCOACH_{name.upper()}": value for name, value in settings.items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A new virtual environment, outside the tree, with the wheel of this checkout in it."""
-    venv = tmp_path_factory.mktemp("installed") / "venv"
-    subprocess.run(
-        ["sh", str(INSTALL_STEP), str(REPOSITORY), str(venv)],
-        check=True,
-        cwd=venv.parent,
-        env=_clean_environment() | {"PYTHON": sys.executable},
-        capture_output=True,
-        timeout=600,
-    )
+    """A new virtual environment, outside the tree, with the wheel of this checkout in it.
+
+    Built once per run: pytest-xdist's workers share the run's temporary folder, and the
+    first to get here builds while the others wait for it.
+    """
+    run = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run = run.parent
+    folder = run / "installed"
+    folder.mkdir(exist_ok=True)
+    venv, built = folder / "venv", folder / "built"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            shutil.rmtree(venv, ignore_errors=True)  # what a failed build left
+            subprocess.run(
+                ["sh", str(INSTALL_STEP), str(REPOSITORY), str(venv)],
+                check=True,
+                cwd=folder,
+                env=_clean_environment() | {"PYTHON": sys.executable},
+                capture_output=True,
+                timeout=600,
+            )
+            built.touch()
     yield venv
 
 

@@ -114,6 +114,26 @@ async def test_at_the_open_commitments_limit_the_member_is_asked_to_close_or_rel
     assert await _contact_names(runtime) == ["Anna", "Cara", "Tom"]
 
 
+async def test_at_the_contacts_limit_a_new_name_is_refused_in_the_question_who_it_is(
+    sim: TelegramSimulator, runtime: Runtime
+) -> None:
+    async with bot_against(sim, _limited(runtime, max_contacts=2)):
+        eva = sim.user("Eva", language_code="de")
+        await add_members(runtime, [eva.id], language="de", next_prompt_at=LATER)
+        await chat_saying_yes(eva, "/met Anna")
+        await chat_saying_yes(eva, "/met Ben")
+        (who,) = await chat(eva, "/commit Cara anrufen bis Freitag")  # one message, its buttons
+        assert (who.text or "").startswith("Du hast schon 2 Kontakte")
+        assert "Um wen geht es?" in (who.text or "")
+        assert [b.text for b in who.buttons] == [
+            "Ben", "Anna", "Niemand Bestimmtes", "✖ Abbrechen",
+        ]  # fmt: skip
+        await eva.press(who, "Anna")
+        made = await eva.next_message()
+        assert "Cara anrufen\nAnna · fällig" in (made.text or "")
+    assert await _contact_names(runtime) == ["Anna", "Ben"]
+
+
 async def test_every_free_text_step_refuses_text_over_its_limit_and_keeps_the_question(
     runtime: Runtime,
 ) -> None:

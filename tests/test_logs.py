@@ -27,7 +27,7 @@ from bot.logs import (
 from bot.runner import StartUpRefused, running_bot
 from simulator import TelegramSimulator
 from storage.engine import create_engine
-from tests.support.harness import bot_against, chat
+from tests.support.harness import UNPACED_CHAT_RATE, bot_against, chat
 
 MARKER = "Zephyrine-7f3a confided her plans to Quillon"
 
@@ -39,6 +39,11 @@ def _everything_written(records: list[logging.LogRecord]) -> str:
         f"{text.format(record)}\n{json_lines.format(record)}\n{record.exc_text or ''}"
         for record in records
     )
+
+
+def _simulator(token: str) -> TelegramSimulator:
+    """A simulator with a token of the test's own; a chat's pace is not the story here."""
+    return TelegramSimulator(token, per_chat_rate=UNPACED_CHAT_RATE)
 
 
 def _assert_discreet(records: list[logging.LogRecord], *secrets: str) -> str:
@@ -56,7 +61,7 @@ async def test_a_debug_log_of_a_whole_session_holds_neither_token_nor_text(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     token = "987654:SECRET-token_value"
-    async with TelegramSimulator(token) as sim, bot_against(sim, runtime):
+    async with _simulator(token) as sim, bot_against(sim, runtime):
         zoe = sim.user("Zoe", language_code="en")
         await chat(zoe, "/start", replies=2)
         await chat(zoe, "/timezone Europe/Paris", replies=2)
@@ -102,7 +107,7 @@ async def test_a_reflection_the_database_refuses_leaves_no_trace_of_its_words_in
 ) -> None:
     caplog.set_level(logging.DEBUG)
     token = "987654:SECRET-token_value"
-    async with TelegramSimulator(token) as sim, bot_against(sim, runtime):
+    async with _simulator(token) as sim, bot_against(sim, runtime):
         zoe = sim.user("Zoe", language_code="en")
         await chat(zoe, "/start", replies=2)
         await chat(zoe, "/timezone Europe/Paris", replies=2)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.domain.runtime import Runtime
 from bot.pacing import (
     GLOBAL_AFTER_CHATS,
     REPLY_BURST,
@@ -25,7 +26,12 @@ from bot.pacing import (
     StartedSend,
 )
 from bot.rate_limit import PacedRateLimiter
+from content.i18n import catalog
+from handlers.context import NetcoachApplication
+from simulator import TelegramSimulator
+from simulator.html import parse_html
 from simulator.limits import RateLimiter
+from tests.support.members import add_members
 
 
 class FakeClock:
@@ -299,6 +305,22 @@ async def test_a_reply_goes_before_scheduled_sends_still_waiting_for_their_turn(
     await asyncio.gather(send(99, "reply", reply=True), *scheduled)
     assert order.index("reply") <= 2
     assert [name for name in order if name != "reply"] == [f"prompt {c}" for c in range(10)]
+
+
+# Telegram holds one chat to about a message a second after a burst of ten: twelve
+# answers in a row meet a refusal unless the bot keeps that pace itself.
+@pytest.mark.telegram_pace
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_member_typing_a_dozen_commands_gets_every_answer_and_telegram_refuses_none(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime
+) -> None:
+    mia = sim.user("Mia", language_code="en")
+    await add_members(runtime, [mia.id], language="en")
+    for _ in range(12):
+        await mia.send("/help")
+    answers = [await mia.next_message(timeout=30) for _ in range(12)]
+    assert [a.text for a in answers] == [parse_html(catalog("en")("help.text"))[0]] * 12
+    assert sim.stats.too_many_requests == 0
 
 
 def test_the_pacer_tells_when_its_sends_leave_the_window_and_keeps_to_a_smaller_share() -> None:

@@ -36,6 +36,7 @@ from storage.users import get_user_by_telegram_id
 from tests.support.contacts import chat_saying_yes
 from tests.support.harness import bot_against, chat
 from tests.support.members import add_members
+from tests.support.processes import wait_until
 from tests.support.statements import statements_run
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -50,7 +51,9 @@ def _quiet(runtime: Runtime) -> Runtime:
 
 async def _after_first_tick(app: NetcoachApplication) -> None:
     """Wait out the dispatcher's first tick: from now on every statement is the member's."""
-    await asyncio.sleep(0.6)
+    metrics = app.bot_data.metrics.registry
+    ticks = "netcoach_dispatch_ticks_total"
+    await wait_until(lambda: (metrics.get_sample_value(ticks) or 0) >= 1, timeout=10)
     await app.bot_data.dispatcher.idle()
 
 
@@ -93,8 +96,8 @@ async def test_a_thousand_contacts_are_paged_each_shown_once_at_a_constant_cost(
     user = await _user_row(runtime, ada.id)
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        for number in range(1000):
-            contact = Contact(
+        contacts = [
+            Contact(
                 user_id=user.id,
                 name=_fox_name(number),
                 name_key=blind_index(_fox_name(number), user.id),
@@ -103,15 +106,18 @@ async def test_a_thousand_contacts_are_paged_each_shown_once_at_a_constant_cost(
                 created_at=now - timedelta(days=30),
                 last_interaction_at=now - timedelta(minutes=number),
             )
-            session.add(contact)
-            await session.flush()
-            # Lopsided balances everywhere: every page has gentle notes to give.
-            session.add_all(
-                Interaction(
-                    user_id=user.id, contact_id=contact.id, exchange=Exchange.GAVE, created_at=now
-                )
-                for _ in range(3)
+            for number in range(1000)
+        ]
+        session.add_all(contacts)
+        await session.flush()
+        # Lopsided balances everywhere: every page has gentle notes to give.
+        session.add_all(
+            Interaction(
+                user_id=user.id, contact_id=contact.id, exchange=Exchange.GAVE, created_at=now
             )
+            for contact in contacts
+            for _ in range(3)
+        )
     async with bot_against(sim, runtime) as app:
         await _after_first_tick(app)
         with statements_run(runtime) as opening:

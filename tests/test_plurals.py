@@ -31,6 +31,15 @@ def test_whole_weeks_stay_weeks_and_one_is_not_every_1_days() -> None:
     assert span_phrase(de, 1) == "einen Tag" and span_phrase(en, 14) == "2 weeks"
 
 
+def test_whole_months_stay_months_as_the_three_months_button_sets_them() -> None:
+    from bot.screens.spans import cadence_phrase, span_phrase
+
+    de, en = catalog("de"), catalog("en")
+    assert cadence_phrase(de, 90) == "alle 3 Monate" and cadence_phrase(de, 30) == "jeden Monat"
+    assert cadence_phrase(en, 60) == "every 2 months" and span_phrase(en, 30) == "a month"
+    assert span_phrase(de, 90) == "3 Monate"
+
+
 def test_plural_forms_without_other_or_with_unknown_forms_are_refused(tmp_path: Path) -> None:
     (tmp_path / "de.yaml").write_text("times:\n  one: einmal\n", encoding="utf-8")
     (tmp_path / "en.yaml").write_text("times:\n  single: once\n  other: x\n", encoding="utf-8")

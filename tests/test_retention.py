@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
-from bot.domain import contacts, onboarding
+from bot.domain import onboarding
 from bot.domain.commitment_actions import mark_done, release
 from bot.domain.members import Identity
 from bot.domain.privacy import RetentionReport, apply_retention, member_rows
@@ -25,7 +25,7 @@ from bot.settings import Settings
 from content.rotation import CardHistory, choose_next_card
 from handlers.context import NetcoachApplication
 from simulator import TelegramSimulator
-from storage.deliveries import add_delivery, asked_questions, card_history
+from storage.deliveries import add_delivery, card_history
 from storage.models import (
     Commitment,
     Contact,
@@ -37,7 +37,8 @@ from storage.models import (
     Reflection,
     User,
 )
-from tests.support.contacts import commit_saying_yes, met_saying_yes
+from storage.rotation import asked_questions
+from tests.support.contacts import cadence_saying_yes, commit_saying_yes, met_saying_yes
 from tests.support.harness import chat
 
 PERIOD = 30
@@ -151,7 +152,7 @@ async def test_a_contact_no_longer_followed_goes_with_its_history_after_the_peri
 ) -> None:
     who = await _member(runtime, 1)
     await met_saying_yes(runtime, who, "Bea auf der Messe, erzählte von ihrer Scheidung")
-    await contacts.set_cadence(runtime, who, "Carl alle 4 Wochen")
+    await cadence_saying_yes(runtime, who, "Carl alle 4 Wochen")
     await commit_saying_yes(runtime, who, "Dora anrufen in 10 Wochen")
     _clock(runtime).advance(timedelta(days=PERIOD + 1))
     await met_saying_yes(runtime, who, "Emil beim Essen")
@@ -241,10 +242,10 @@ async def test_delivery_history_goes_after_the_period_and_the_rotation_goes_on_w
     async def rotation() -> tuple[object, ...]:
         async with runtime.sessions() as session:
             history = [CardHistory(*row) for row in await card_history(session, user_id)]
-            asked = {
-                entry.card_key: set(await asked_questions(session, user_id, entry.card_key))
-                for entry in history
-            }
+            asked = sorted(
+                (item.card_key, item.question_index, item.asked_at)
+                for item in await asked_questions(session, user_id)
+            )
         shown = sorted((entry.card_key, entry.last_shown_at) for entry in history)
         return choose_next_card(runtime.curriculum, history).key, shown, asked
 

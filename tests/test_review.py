@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 from bot.domain.review import (
     CommitmentFact,
     History,
+    Named,
+    OverdueCommitment,
     WeeklyReview,
+    build_review,
     least_recent_theme,
     progress_picture,
     streak_weeks,
@@ -15,10 +19,13 @@ from bot.domain.review import (
     week_start,
     weekly_review,
 )
+from bot.domain.runtime import Runtime
 from bot.screens.review import review_section
 from content.cards import load_cards
 from content.rotation import CardHistory, choose_next_card
 from storage.models import CommitmentStatus as Status
+from storage.users import get_user_by_telegram_id
+from tests.support.history import HistoryBuilder, member
 
 # Thursday 26 November 2026, 08:00 UTC, as in the stories.
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -130,7 +137,7 @@ def test_weeks_in_a_row_make_a_streak_and_the_unfinished_week_does_not_break_it(
     assert streak_weeks(history, NOW, BERLIN) == 4
     found = review(history)
     assert found is not None and found.streak == 4
-    assert "4 Wochen in Folge" in review_section(found, "de")
+    assert "4 Wochen" in review_section(found, "de")
 
 
 def test_a_kept_commitment_keeps_a_streak_going_too() -> None:
@@ -222,3 +229,63 @@ def test_once_every_card_was_seen_the_principle_with_the_least_recent_evidence_c
     ]
 
     assert choose_next_card(CURRICULUM, history).key == "principle-negotiation"
+
+
+def test_a_principle_left_aside_for_weeks_is_never_worded_the_same_two_weeks_running() -> None:
+    # The issue saw "🧭 Vertrauen: noch keine Notiz und kein Vorhaben" six weeks in a row.
+    history = weekly_practice(10, skip="principle-trust")
+    texts = []
+    for week in range(6):
+        moment = NOW + timedelta(weeks=week)
+        found = weekly_review(CURRICULUM, history, (), moment, BERLIN)
+        assert found is not None and found.gap is not None and found.gap.theme == "trust"
+        texts.append(review_section(found, "de"))
+    for before, after in pairwise(texts):
+        gap_before = [line for line in before.splitlines() if "Vertrauen" in line]
+        gap_after = [line for line in after.splitlines() if "Vertrauen" in line]
+        assert gap_before and gap_after and gap_before != gap_after
+        # Every line but the title reads differently from the week before.
+        assert set(before.splitlines()[1:]).isdisjoint(after.splitlines()[1:])
+    # With an idea from the principle's own card, not only a count.
+    assert all("💡" in text for text in texts)
+
+
+def test_the_review_names_an_overdue_commitment_and_quotes_a_reflection_shortened() -> None:
+    long_note = "Von Tom habe ich lange nichts gehört. " * 10
+    named = Named(
+        overdue=(
+            OverdueCommitment(1, "Lea das Buch zurückgeben", "Lea", days_ago(10)),
+            OverdueCommitment(2, "<i>Angebot</i> schicken", None, days_ago(4)),
+        ),
+        more_overdue=3,
+        quote=long_note,
+    )
+    found = weekly_review(CURRICULUM, History(), (), NOW, BERLIN, named)
+
+    assert found is not None
+    text = review_section(found, "de")
+    lines = text.splitlines()
+    assert lines[0] == "<b>Dein Wochenrückblick</b>"  # nothing of the member's in a preview
+    assert "<b>Lea das Buch zurückgeben</b> (Lea)" in text and "Mo., 16. Nov." in text
+    assert "&lt;i&gt;Angebot&lt;/i&gt; schicken" in text
+    assert "3 weitere überfällige Vorhaben" in text
+    (quoted,) = [line for line in lines if "Von Tom" in line]
+    assert quoted.endswith("…“") and len(quoted) < 160
+
+
+async def test_the_week_s_latest_reflection_is_quoted_in_a_private_chat_only(
+    runtime: Runtime,
+) -> None:
+    history = HistoryBuilder(runtime, await member(runtime, 7))
+    now = runtime.clock.now()
+    await history.reflection("principle-trust", now - timedelta(days=9), "Zu alt")
+    await history.reflection("principle-trust", now - timedelta(days=3), "Ben hat mir geholfen")
+    await history.reflection("principle-trust", now - timedelta(days=1), "Tom anrufen, bald")
+    async with runtime.sessions.begin() as session:
+        user = await get_user_by_telegram_id(session, 7)
+        assert user is not None
+        found = await build_review(session, CURRICULUM, user, now)
+        assert found is not None and found.named.quote == "Tom anrufen, bald"
+        user.chat_id = -1001234  # the same member, but in a group
+        in_group = await build_review(session, CURRICULUM, user, now)
+        assert in_group is not None and in_group.named.quote is None

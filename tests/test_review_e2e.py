@@ -18,7 +18,7 @@ from bot.domain.runtime import Runtime
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 from storage.models import ReviewPlacement, User
-from tests.support.harness import chat, texts_until_quiet
+from tests.support.harness import chat, press_and_see_edit, texts_until_quiet
 from tests.support.history import HistoryBuilder, year_of_history
 
 
@@ -54,7 +54,8 @@ async def test_review_sends_a_picture_with_a_caption_in_the_members_language(
     assert image.format == "PNG" and image.width >= 1000
     caption = photo.caption or ""
     assert "Deine letzten 12 Wochen" in caption and "Wochenrückblick" in caption
-    assert "Verhandeln" in caption and "Wochen in Folge" in caption
+    # The principle left aside longest, and the streak (worded as this week words it).
+    assert "Verhandeln" in caption and "🌱 Schon" in caption and "Wochen am Stück" in caption
 
 
 class DrawsSlowly:
@@ -136,8 +137,8 @@ async def test_the_weekly_prompt_opens_with_the_review_and_can_have_it_separatel
     prompt = await mara.next_message(timeout=5)
     assert prompt.buttons and prompt.text is not None
     assert prompt.text.startswith("Dein Wochenrückblick")
-    assert "Notizen in den letzten 7 Tagen: 1" in prompt.text
-    assert "1 eingehalten" in prompt.text and "Zeit, sich wieder zu melden: Anna" in prompt.text
+    assert "Notizen seit letzter Woche: 1" in prompt.text  # this week's wording
+    assert "1 eingehalten" in prompt.text and ": Anna" in prompt.text
     assert await texts_until_quiet(mara) == []
 
     (overview,) = await chat(mara, "/settings")
@@ -149,7 +150,13 @@ async def test_the_weekly_prompt_opens_with_the_review_and_can_have_it_separatel
         row = (await session.execute(select(User).where(User.telegram_id == mara.id))).scalar_one()
         assert row.review_placement is ReviewPlacement.SEPARATE
 
-    clock.advance(timedelta(weeks=1))
+    # Anna's check-in comes on its day, and Mara answers it; a week on, review and prompt.
+    clock.advance(timedelta(days=4))
+    await _tick(bot)
+    checkin = await mara.next_message(timeout=5)
+    assert "Anna" in (checkin.text or "")
+    await press_and_see_edit(mara, checkin, "✓ Wir hatten Kontakt")
+    clock.advance(timedelta(days=3))
     await history.reflection("rule-fairness", clock.now() - timedelta(days=1))
     await _tick(bot)
     review = await mara.next_message(timeout=5)
@@ -203,3 +210,35 @@ async def test_an_admin_gets_the_weekly_picture_after_the_numbers(
     assert numbers.text is not None and picture.photo is not None
     assert picture.caption == "Network: last 12 weeks"
     assert Image.open(io.BytesIO(picture.photo.data)).width >= 1000
+
+
+async def test_the_review_names_what_waits_quotes_the_week_and_reads_differently_next_week(
+    sim: TelegramSimulator, bot: NetcoachApplication, runtime: Runtime, clock: ShiftableClock
+) -> None:
+    nora = sim.user("Nora", language_code="de")
+    await _onboard(nora)
+    history = await _history_of(runtime, nora)
+    now = clock.now()
+    await history.commitment(
+        None, now - timedelta(days=20), action="Lea das Buch zurückgeben", contact="Lea",
+        due=now - timedelta(days=10),
+    )  # fmt: skip
+    await history.reflection("principle-trust", now - timedelta(days=2), "Tom fehlt mir im Team.")
+
+    clock.advance(timedelta(minutes=2, seconds=5))
+    await _tick(bot)
+    first = await nora.next_message(timeout=5)
+    text = first.text or ""
+    assert text.startswith("Dein Wochenrückblick\n")  # the preview names nothing of hers
+    assert "Lea das Buch zurückgeben (Lea)" in text and "Mo., 16. Nov." in text
+    assert "„Tom fehlt mir im Team.“" in text
+
+    clock.advance(timedelta(weeks=1))
+    await history.reflection("rule-fairness", clock.now() - timedelta(days=1), "Ben half mir.")
+    await _tick(bot)
+    second = await nora.next_message(timeout=5)
+    again = second.text or ""
+    assert "Lea das Buch zurückgeben (Lea)" in again and "„Ben half mir.“" in again
+    review_lines = [line for line in text.split("\n\n")[0].splitlines()[1:]]
+    again_lines = [line for line in again.split("\n\n")[0].splitlines()[1:]]
+    assert review_lines and again_lines and set(review_lines).isdisjoint(again_lines)

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from types import MappingProxyType
 
 import pytest
 
+from bot.clock import ShiftableClock
+from bot.domain import reflections as reflection_flow
+from bot.domain.members import Identity
+from bot.domain.prompts import (
+    Outcome,
+    Prompt,
+    SendOutcome,
+    claim_deliveries,
+    record_outcomes,
+    schedule_due_prompts,
+)
+from bot.domain.runtime import Runtime
 from content.cards import Card, CardText, Curriculum, load_cards
-from content.rotation import CardHistory, choose_next_card, choose_next_question
+from content.rotation import (
+    QUESTION_REST,
+    CardHistory,
+    another_question,
+    choose_next_card,
+    choose_next_question,
+    exhausted_cards,
+    fresh_questions,
+)
+from storage.users import get_user_by_telegram_id
+from tests.support.members import add_members
 
 MONDAY = datetime(2025, 1, 6, 9, tzinfo=UTC)
 
@@ -140,35 +161,136 @@ def test_a_long_run_never_sends_the_same_card_twice_in_a_row() -> None:
         previous = card.key
 
 
-def test_another_question_cycles_through_all_questions_before_repeating() -> None:
+def test_questions_come_in_the_cards_order_and_none_again_within_a_year() -> None:
     text = make_card("a", 0, questions=3).text("de")
-    asked: list[int] = []
-    for _ in range(9):
-        asked.append(choose_next_question(text, asked))
+    asked: dict[int, datetime] = {}
+    order = []
+    for number in range(3):
+        index = choose_next_question(text, asked, week(number))
+        order.append(index)
+        asked[index] = week(number)
 
-    assert asked[:3] == [0, 1, 2]
-    assert sorted(asked[3:6]) == [0, 1, 2]
-    assert sorted(asked[6:9]) == [0, 1, 2]
-    assert all(first != second for first, second in pairwise(asked))
+    assert order == [0, 1, 2]
+    assert fresh_questions(text, asked, week(3)) == []
+    # A year after it was asked, the first question is fresh again.
+    assert fresh_questions(text, asked, week(0) + QUESTION_REST) == [0]
 
 
-def test_a_new_round_of_questions_does_not_start_with_the_one_just_asked() -> None:
+def test_never_asked_questions_come_before_those_asked_more_than_a_year_ago() -> None:
+    text = make_card("a", 0, questions=4).text("de")
+    now = week(100)
+    asked = {2: week(10), 0: week(5), 3: week(99)}
+
+    assert fresh_questions(text, asked, now) == [1, 0, 2]
+    assert choose_next_question(text, asked, now) == 1
+
+
+def test_when_every_question_was_asked_this_year_the_one_asked_longest_ago_comes() -> None:
     text = make_card("a", 0, questions=3).text("de")
+    asked = {0: week(3), 1: week(1), 2: week(2)}
 
-    assert choose_next_question(text, []) == 0
-    assert choose_next_question(text, [2, 1, 0]) == 1
-    assert choose_next_question(text, [0, 1, 2]) == 0
+    assert choose_next_question(text, asked, week(4)) == 1
+
+
+def test_another_question_skips_those_asked_this_year_and_ends_when_all_were() -> None:
+    text = make_card("a", 0, questions=4).text("de")
+    asked = {0: week(0), 2: week(1)}  # question 2 is on screen now
+
+    assert another_question(text, asked, week(1), current=2) == 1
+    asked[1] = week(1)
+    assert another_question(text, asked, week(1), current=1) == 3
+    asked[3] = week(1)
+    assert another_question(text, asked, week(1), current=3) is None
 
 
 def test_questions_asked_in_another_language_with_more_questions_are_ignored() -> None:
     text = make_card("a", 0, questions=2).text("de")
 
-    assert choose_next_question(text, [2]) == 0
-    assert choose_next_question(text, [0, 2]) == 1
+    assert choose_next_question(text, {2: week(0)}, week(1)) == 0
+    assert choose_next_question(text, {0: week(0), 2: week(0)}, week(1)) == 1
 
 
 def test_a_card_without_questions_is_refused() -> None:
     text = CardText("t", "e", (), ())
 
     with pytest.raises(ValueError, match="no questions"):
-        choose_next_question(text, [])
+        choose_next_question(text, {}, week(0))
+
+
+def test_a_card_whose_questions_were_all_asked_this_year_is_passed_over() -> None:
+    curriculum = Curriculum(
+        (make_card("intro", 0, "intro"), make_card("a", 1, questions=2), make_card("b", 2))
+    )
+    history = [CardHistory("intro", week(0)), CardHistory("a", week(1)), CardHistory("b", week(2))]
+    asked = {"a": {0: week(1), 1: week(1)}, "b": {0: week(2)}}
+    exhausted = exhausted_cards(curriculum, "de", asked, week(3))
+
+    assert exhausted == {"a"}
+    # "a" has the least recent evidence and "b" was shown last, yet "a" has nothing new.
+    assert choose_next_card(curriculum, history, exhausted).key == "intro"
+    # A year later its questions are fresh again.
+    assert exhausted_cards(curriculum, "de", asked, week(1) + QUESTION_REST) == set()
+
+
+def test_a_year_of_weekly_cards_and_another_question_presses_never_repeats_a_question() -> None:
+    curriculum = load_cards()
+    for language in ("de", "en"):
+        history: dict[str, CardHistory] = {}
+        asked: dict[str, dict[int, datetime]] = {}
+        seen: list[tuple[str, int]] = []
+        for number in range(52):
+            now = week(number)
+            card = choose_next_card(
+                curriculum, history.values(), exhausted_cards(curriculum, language, asked, now)
+            )
+            text = card.text(language)
+            index = choose_next_question(text, asked.get(card.key, {}), now)
+            asked.setdefault(card.key, {})[index] = now
+            seen.append((card.key, index))
+            record(history, card.key, now)
+            if number % 5 == 2:  # every fifth week the member wants another question
+                pressed = another_question(text, asked[card.key], now, index)
+                if pressed is not None:  # None: "you have seen them all", no repeat
+                    asked[card.key][pressed] = now
+                    seen.append((card.key, pressed))
+            if number % 3 == 0:  # and reflects on every third card
+                history[card.key] = CardHistory(card.key, now, now + timedelta(hours=1))
+
+        assert len(seen) > 52 + 5
+        assert len(set(seen)) == len(seen), language
+
+
+async def test_a_members_year_through_the_dispatcher_never_repeats_a_question(
+    runtime: Runtime, clock: ShiftableClock
+) -> None:
+    """52 weekly prompts as the dispatcher schedules them, "another question" pressed now
+    and then, notes written, German for half a year and English after: no question twice."""
+    who = Identity(7, 7, "de")
+    await add_members(runtime, [who.telegram_id], next_prompt_at=clock.now())
+    seen: list[tuple[str, int]] = []
+    all_shown = 0
+    for number in range(52):
+        if number == 26:
+            async with runtime.sessions.begin() as session:
+                user = await get_user_by_telegram_id(session, who.telegram_id)
+                assert user is not None
+                user.language = "en"
+        assert await schedule_due_prompts(runtime) == 1
+        (prompt,) = await claim_deliveries(runtime, 10, timedelta(minutes=1))
+        assert isinstance(prompt, Prompt)
+        await record_outcomes(runtime, [SendOutcome(prompt.delivery_id, Outcome.SENT, 1)])
+        seen.append((prompt.card.key, prompt.question_index))
+        if number % 5 == 2:
+            pressed = await reflection_flow.another_question(runtime, who, prompt.delivery_id)
+            assert pressed is not None
+            if pressed.all_questions_shown:
+                all_shown += 1
+            else:
+                seen.append((pressed.card.key, pressed.question_index))
+        if number % 3 == 0:
+            await reflection_flow.ask_for_reflection(runtime, who, prompt.delivery_id)
+            await reflection_flow.save_reflection(runtime, who, f"Woche {number}")
+        clock.advance(timedelta(weeks=1))
+
+    assert len(seen) + all_shown == 52 + 10
+    assert len(set(seen)) == len(seen)

@@ -61,6 +61,7 @@ class ActionResult:
     """What a follow-up button did; `interaction_id` invites one ledger tap after Done."""
 
     member: Member
+    now: datetime  # when it was done: a date in another year shows it
     commitment: CommitmentView
     interaction_id: int | None = None
     snoozed_until: datetime | None = None
@@ -73,6 +74,7 @@ class CheckInResult:
     """What a check-in button did."""
 
     member: Member
+    now: datetime
     contact_id: int
     contact: str
     interaction_id: int | None = None
@@ -108,12 +110,13 @@ async def show_commitment(
     runtime: Runtime, who: Identity, commitment_id: int
 ) -> ActionResult | None:
     """An open commitment of the member's, to show with its buttons."""
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         owned = await _owned(session, who, commitment_id)
         if owned is None:
             return None
         user, commitment, contact = owned
-        return ActionResult(member_from_row(user), view_of(commitment, contact))
+        return ActionResult(member_from_row(user), now, view_of(commitment, contact))
 
 
 def _close(
@@ -149,6 +152,7 @@ async def mark_done(runtime: Runtime, who: Identity, commitment_id: int) -> Acti
         )
         return ActionResult(
             member_from_row(user),
+            now,
             view_of(commitment, contact),
             interaction_id=interaction_id,
             undo=undo,
@@ -167,7 +171,7 @@ async def release(runtime: Runtime, who: Identity, commitment_id: int) -> Action
         before = commitment_before(commitment, contact)
         _close(commitment, CommitmentStatus.RELEASED, now, on_time=None)
         undo = await remember_commitment_tap(session, commitment, contact, Tap.RELEASE, before, now)
-        return ActionResult(member_from_row(user), view_of(commitment, contact), undo=undo)
+        return ActionResult(member_from_row(user), now, view_of(commitment, contact), undo=undo)
 
 
 async def snooze(
@@ -190,6 +194,7 @@ async def snooze(
         undo = await remember_commitment_tap(session, commitment, None, Tap.SNOOZE, before, now)
         return ActionResult(
             member_from_row(user),
+            now,
             view_of(commitment, contact),
             snoozed_until=commitment.followup_at,
             undo=undo,
@@ -212,7 +217,7 @@ async def renegotiate(runtime: Runtime, who: Identity, commitment_id: int) -> Ac
             data={"commitment_id": commitment.id},
             now=now,
         )
-        return ActionResult(member_from_row(user), view_of(commitment, contact))
+        return ActionResult(member_from_row(user), now, view_of(commitment, contact))
 
 
 async def record_exchange(
@@ -254,7 +259,7 @@ async def checkin_in_touch(
         user, contact = owned
         interaction = await log_interaction(session, contact, now)
         return CheckInResult(
-            member_from_row(user), contact.id, contact.name, interaction_id=interaction.id
+            member_from_row(user), now, contact.id, contact.name, interaction_id=interaction.id
         )
 
 
@@ -273,12 +278,17 @@ async def checkin_snooze(
         contact.next_checkin_at = now + timedelta(days=days)
         contact.checkin_pings = 0
         return CheckInResult(
-            member_from_row(user), contact.id, contact.name, snoozed_until=contact.next_checkin_at
+            member_from_row(user),
+            now,
+            contact.id,
+            contact.name,
+            snoozed_until=contact.next_checkin_at,
         )
 
 
 async def checkin_stop(runtime: Runtime, who: Identity, contact_id: int) -> CheckInResult | None:
     """No more check-ins for this contact (the cadence is removed)."""
+    now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await owned_row(session, who.telegram_id, Contact, contact_id)
         if owned is None or owned[1].cadence_days is None:
@@ -287,4 +297,4 @@ async def checkin_stop(runtime: Runtime, who: Identity, contact_id: int) -> Chec
         contact.cadence_days = None
         contact.next_checkin_at = None
         contact.checkin_pings = 0
-        return CheckInResult(member_from_row(user), contact.id, contact.name, stopped=True)
+        return CheckInResult(member_from_row(user), now, contact.id, contact.name, stopped=True)

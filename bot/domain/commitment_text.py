@@ -17,8 +17,11 @@ Rules of the reading:
   that day. If that day is today and the slot time has passed, it means the end of today.
 * A bare weekday, and "next/nächsten/this/diesen Friday", is the next such day strictly
   after today: on a Friday, "Freitag" means the Friday a week later.
-* "nächste Woche"/"next week" is Monday of next week; "Ende der Woche"/"end of the week"
-  is this week's Friday (next week's on a weekend).
+* "nächste Woche"/"next week" is Monday of next week; "nächste Woche Dienstag", "Dienstag
+  nächster Woche", "next week Tuesday" are that week's Tuesday (one date, not two);
+  "Ende der Woche"/"end of the week" is this week's Friday (next week's on a weekend).
+* The words that gave the date are cut out of the action ("Ben treffen"); two competing
+  dates stay in it, since they may be what the commitment is about.
 * "in 2 Tagen" (days, weeks, months) keeps the current wall-clock time, also across a DST
   change; "in 2 Stunden" (hours, minutes) is that much real time later.
 * "heute Abend"/"tonight" is 19:00; morning 08:00, noon 12:00, afternoon 15:00, night 21:00.
@@ -135,6 +138,11 @@ _MONTH = (
     r"|juli|july|august|september|oktober|october|november|dezember|december"
     r"|jan|feb|mär|mar|apr|jun|jul|aug|sept|sep|okt|oct|nov|dez|dec)\b\.?"
 )
+# "nächste Woche", "Dienstag nächster Woche", "the week after next".
+_WEEK = (
+    r"(?:übernächste[nr]?|nächste[nr]?|kommende[nr]?)\s+woche"
+    r"|(?:the\s+)?week\s+after\s+next|next\s+week"
+)
 _UNIT = (
     "minuten|minutes|minute|mins|min|stunden|stunde|std|hours|hour|hrs|hr"
     "|tagen|tage|tag|days|day|wochen|woche|weeks|week|monaten|monate|monat|months|month"
@@ -154,10 +162,11 @@ def _date_core() -> re.Pattern[str]:
          |in\s+(?P<half_hour>einer\s+halben\s+stunde|half\s+an\s+hour)
          |in\s+(?:(?P<off_n>\d{{1,3}})\s*|(?P<off_w>{_alternatives(_NUMBER_WORDS)})\s+)
             (?P<off_unit>{_UNIT})
+         |(?P<wd_of_week>{_WEEKDAY})\s*,?\s+(?:in\s+der\s+)?(?P<week_of_wd>{_WEEK})
+         |(?P<week_of_day>{_WEEK})\s*,?\s+(?:am\s+|on\s+)?(?P<day_of_week>{_WEEKDAY})
          |(?P<eow>ende\s+(?:der\s+|dieser\s+)?(?:nächsten\s+|nächster\s+|kommenden\s+)?woche
             |end\s+of\s+(?:the\s+|this\s+|next\s+)?week)
-         |(?P<week>(?:übernächste|übernächsten|nächste|nächsten|kommende|kommenden)\s+woche
-            |(?:the\s+)?week\s+after\s+next|next\s+week)
+         |(?P<week>{_WEEK})
          |(?:(?P<qual>übernächsten|übernächster|übernächste|nächsten|nächster|nächste
               |kommenden|kommender|kommende|diesen|dieser|diese|this|next|coming)\s+)?
             (?P<weekday>{_WEEKDAY})(?:\s*(?P<wdpart>{_alternatives(_DAYPART_MINUTES)}))?
@@ -402,10 +411,14 @@ def _read_core(ctx: _Context, core: re.Match[str]) -> _Reading | None:
         friday = today + timedelta(days=(4 - today.weekday()) % 7)
         return _Reading(day=friday + timedelta(weeks=1 if "next" in words or "chst" in words
                                                or "kommend" in words else 0))  # fmt: skip
-    if core["week"]:
+    week = core["week"] or core["week_of_wd"] or core["week_of_day"]
+    if week:
         monday = today - timedelta(days=today.weekday())
-        later = 2 if "übernächst" in words or "after" in words else 1
-        return _Reading(day=monday + timedelta(weeks=later))
+        later = 2 if "übernächst" in week.casefold() or "after" in week.casefold() else 1
+        day_name = core["wd_of_week"] or core["day_of_week"]
+        weekday = parse_weekday(day_name) if day_name else 0
+        assert weekday is not None  # the grammar only admits weekday names
+        return _Reading(day=monday + timedelta(weeks=later, days=weekday))
     if core["weekday"]:
         weekday = parse_weekday(core["weekday"])
         assert weekday is not None  # the grammar only admits weekday names

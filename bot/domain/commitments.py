@@ -104,6 +104,7 @@ class CommitStep:
     """One step of making (or moving) a commitment, for the handler to render."""
 
     member: Member
+    now: datetime  # when the step was taken: a date in another year shows it
     ask: Ask | None = None
     problem: str | None = None  # not_ready, past, ambiguous, unclear
     limit: LimitReached | None = None
@@ -114,7 +115,6 @@ class CommitStep:
     commitment_id: int | None = None
     created: CommitmentView | None = None
     moved: CommitmentView | None = None
-    now: datetime | None = None  # when the step was taken: a date in another year shows it
     replacement: str | None = None  # Ask.KEEP: the new line waiting beside the draft
 
 
@@ -123,11 +123,11 @@ class CommitmentList:
     """A page of the member's open commitments and how reliably they kept earlier ones."""
 
     member: Member
+    now: datetime  # when listed: a date in another year shows it
     items: tuple[CommitmentView, ...]
     kept: int
     decided: int
     page: Page
-    now: datetime | None = None  # when listed: a date in another year shows it
 
 
 def view_of(commitment: Commitment, contact: Contact | None) -> CommitmentView:
@@ -189,12 +189,15 @@ async def _card_key(session: AsyncSession, user: User, delivery_id: int | None) 
     return latest.card_key if latest is not None else None
 
 
-def _suggestions(runtime: Runtime, user: User, card_key: str | None) -> tuple[str, ...]:
+def _suggestions(
+    runtime: Runtime, user: User, card_key: str | None, contact: object
+) -> tuple[str, ...]:
+    """The card's actions, `{contact}` filled with the contact the draft names ("Tom
+    anrufen"), else with "jemanden"/"someone" (the member chose nobody in particular)."""
     card = runtime.curriculum.get(card_key or "") if card_key else None
     card = card or runtime.curriculum.intro
-    # {contact} reads "jemanden"/"someone" until suggestions are personalised, even when
-    # the draft already names a contact.
-    return card.text(user.language).action_labels()
+    name = contact if isinstance(contact, str) and contact.strip() else None
+    return card.text(user.language).action_labels(name)
 
 
 async def _contact_choices(session: AsyncSession, user: User) -> tuple[tuple[int, str], ...]:
@@ -212,6 +215,9 @@ async def _advance(
     problem: str | None = None,
 ) -> CommitStep:
     """Ask for the next missing part of the draft, or make the commitment.
+
+    A date `problem` (past, ambiguous, unclear) waits in the draft until the date is
+    asked for, so every message asks one thing.
 
     A new contact beyond the member's limit is not taken: "who?" is asked again, with
     the limit said. At the open-commitments limit nothing is made and the draft ends.
@@ -238,16 +244,24 @@ async def _advance(
         ask = Ask.WHAT
     elif not draft.get("due"):
         ask = Ask.WHEN
+    # One question at a time: a date that could not be taken is said when the date is
+    # asked for, not beside "new contact: Ben?".
+    if ask is Ask.WHEN:
+        problem = problem or draft.pop("due_problem", None)
+    elif ask is not None and problem is not None:
+        draft["due_problem"] = problem
+        problem = None
     if ask is not None:
         await set_state(session, user.id, flow=COMMITMENT_FLOW, step=ask, data=draft, now=now)
         return CommitStep(
             member,
+            now,
             ask=ask,
             problem=problem,
             limit=limit,
             contact=contact,
             action=action,
-            suggestions=_suggestions(runtime, user, draft.get("card_key"))
+            suggestions=_suggestions(runtime, user, draft.get("card_key"), contact)
             if ask is Ask.WHAT
             else (),
             contacts=await _contact_choices(session, user) if ask is Ask.WHO else (),
@@ -255,7 +269,7 @@ async def _advance(
     full = await _commitments_full(session, runtime, user)
     if full is not None:
         await clear_state(session, user.id)
-        return CommitStep(member, limit=full)
+        return CommitStep(member, now, limit=full)
     due_at = datetime.fromisoformat(draft["due"])
     found = await get_or_create_contact(session, user.id, contact, now) if contact else None
     commitment = Commitment(
@@ -273,7 +287,7 @@ async def _advance(
     session.add(commitment)
     await session.flush()
     await clear_state(session, user.id)
-    return CommitStep(member, created=view_of(commitment, found), now=now)
+    return CommitStep(member, now, created=view_of(commitment, found))
 
 
 def _wordy(action: str | None) -> str | None:
@@ -298,12 +312,13 @@ async def _keep_which(
         waiting = draft.get("waiting_step", step.value) if step is Ask.KEEP else step.value
         draft.update(replacement=text, waiting_step=waiting)
         await set_state(session, user.id, flow=COMMITMENT_FLOW, step=Ask.KEEP, data=draft, now=now)
-        return _keep_question(user, draft)
+        return _keep_question(user, draft, now)
 
 
-def _keep_question(user: User, draft: dict[str, Any]) -> CommitStep:
+def _keep_question(user: User, draft: dict[str, Any], now: datetime) -> CommitStep:
     return CommitStep(
         member_from_row(user),
+        now,
         ask=Ask.KEEP,
         action=draft.get("action"),
         contact=draft.get("contact"),
@@ -345,15 +360,15 @@ async def commit_line(runtime: Runtime, who: Identity, text: str) -> CommitStep 
             return None
         member = member_from_row(user)
         if not _ready(user):
-            return CommitStep(member, problem="not_ready")
+            return CommitStep(member, now, problem="not_ready")
         refused = over_text_limit(Limit.COMMITMENT_TEXT, text)
         refused = refused or await _commitments_full(session, runtime, user)
         if refused is not None:
-            return CommitStep(member, limit=refused)
+            return CommitStep(member, now, limit=refused)
         frame = _parse_frame(user, now)
     parsed = await _read(partial(parse_commitment, text, **frame))
     if parsed is None:
-        return CommitStep(member, problem="unclear")
+        return CommitStep(member, now, problem="unclear")
     # A "name" longer than any name is a misreading: ask who it is about instead.
     contact = parsed.contact
     if contact is not None and over_text_limit(Limit.CONTACT_NAME, contact) is not None:
@@ -397,10 +412,10 @@ async def start_guided(
         if card_key == "":
             return None
         if not _ready(user):
-            return CommitStep(member_from_row(user), problem="not_ready")
+            return CommitStep(member_from_row(user), now, problem="not_ready")
         full = await _commitments_full(session, runtime, user)
         if full is not None:
-            return CommitStep(member_from_row(user), limit=full)
+            return CommitStep(member_from_row(user), now, limit=full)
         draft: dict[str, Any] = {"card_key": card_key}
         if contact_id is not None:
             contact = await session.get(Contact, contact_id)
@@ -463,7 +478,7 @@ async def choose_action(runtime: Runtime, who: Identity, index: int) -> CommitSt
         if found is None:
             return None
         user, draft, _ = found
-        actions = _suggestions(runtime, user, draft.get("card_key"))
+        actions = _suggestions(runtime, user, draft.get("card_key"), draft.get("contact"))
         if not 0 <= index < len(actions):
             return None
         draft["action"] = actions[index]
@@ -489,7 +504,7 @@ async def choose_due(
         if choice == "other":
             step = Ask.MOVE_TEXT if commitment_id is not None else Ask.WHEN_TEXT
             await set_state(session, user.id, flow=COMMITMENT_FLOW, step=step, data=draft, now=now)
-            return CommitStep(member_from_row(user), ask=step, commitment_id=commitment_id)
+            return CommitStep(member_from_row(user), now, ask=step, commitment_id=commitment_id)
         if choice not in QUICK_DUE_CHOICES:
             return None
         frame = _parse_frame(user, now)
@@ -516,7 +531,7 @@ async def _set_due(
     commitment = await session.get(Commitment, int(draft["commitment_id"]))
     await clear_state(session, user.id)
     if commitment is None or commitment.user_id != user.id:
-        return CommitStep(member_from_row(user))
+        return CommitStep(member_from_row(user), now)
     commitment.due_at = due
     commitment.followup_at = due
     commitment.pings = 0
@@ -525,7 +540,7 @@ async def _set_due(
     if commitment.on_time is not False:
         commitment.on_time = True  # renegotiated openly, before it was late
     contact = await session.get(Contact, commitment.contact_id) if commitment.contact_id else None
-    return CommitStep(member_from_row(user), moved=view_of(commitment, contact), now=now)
+    return CommitStep(member_from_row(user), now, moved=view_of(commitment, contact))
 
 
 _TEXT_LIMIT_OF_STEP = {
@@ -559,7 +574,7 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
             step = Ask(draft.get("waiting_step", Ask.WHEN))
     refused = over_text_limit(_TEXT_LIMIT_OF_STEP[step], text)
     if refused is not None:
-        return CommitStep(member, limit=refused)
+        return CommitStep(member, now, limit=refused)
     parsed: ParsedCommitment | None = None
     due: datetime | DueProblem | None = None
     if step is Ask.WHAT:
@@ -586,6 +601,7 @@ async def answer_text(runtime: Runtime, who: Identity, text: str) -> CommitStep 
             moving = step in (Ask.MOVE, Ask.MOVE_TEXT)
             return CommitStep(
                 member_from_row(user),
+                now,
                 ask=Ask.MOVE if moving else Ask.WHEN,
                 problem=problem,
                 commitment_id=draft.get("commitment_id"),
@@ -608,4 +624,4 @@ async def list_open(runtime: Runtime, who: Identity, page: int = 0) -> Commitmen
         rows = await open_commitments_page(session, user.id, offset=shown.offset, limit=shown.size)
         kept, decided = await on_time_counts(session, user.id)
         items = tuple(_view(commitment, name) for commitment, name in rows)
-        return CommitmentList(member_from_row(user), items, kept, decided, shown, now)
+        return CommitmentList(member_from_row(user), now, items, kept, decided, shown)

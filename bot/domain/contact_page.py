@@ -104,6 +104,7 @@ class ContactPage:
     """A page of one contact's history, with its balance and cadence."""
 
     member: Member
+    now: datetime  # when shown: a date in another year shows it
     contact_id: int
     name: str
     cadence_days: int | None
@@ -196,7 +197,7 @@ def _slices(counts: Sequence[int], offset: int, size: int) -> list[tuple[int, in
 
 
 async def _page(
-    session: AsyncSession, user: User, contact: Contact, page_number: int
+    session: AsyncSession, user: User, contact: Contact, page_number: int, now: datetime
 ) -> ContactPage:
     """Open commitments (soonest first), interactions (newest first), past commitments."""
     counts = (
@@ -226,6 +227,7 @@ async def _page(
     exchanges = await exchange_counts(session, contact.id)
     return ContactPage(
         member=member_from_row(user),
+        now=now,
         contact_id=contact.id,
         name=contact.name,
         cadence_days=contact.cadence_days,
@@ -265,7 +267,7 @@ async def show_contact_named(
             return UnknownContact(member_from_row(user), "", refused)
         contact = await contact_by_name(session, user.id, name)
         if contact is not None:
-            return await _page(session, user, contact, 0)
+            return await _page(session, user, contact, 0, runtime.clock.now())
         words = name.split()
         for size in range(min(len(words) - 1, 3), 0, -1):
             if await contact_by_name(session, user.id, " ".join(words[:size])) is not None:
@@ -288,7 +290,7 @@ async def show_contact(
         state = await get_state(session, owned[0].id)
         if state is not None and state.flow == CONTACT_FLOW:
             await clear_state(session, owned[0].id)
-        return await _page(session, *owned, page)
+        return await _page(session, *owned, page, runtime.clock.now())
 
 
 async def log_meeting(runtime: Runtime, who: Identity, contact_id: int) -> MetResult | None:
@@ -304,7 +306,7 @@ async def log_meeting(runtime: Runtime, who: Identity, contact_id: int) -> MetRe
             return None
         interaction = await log_contact_interaction(session, contact, now)
         return MetResult(
-            member_from_row(user), contact.name, interaction.id, contact.next_checkin_at
+            member_from_row(user), now, contact.name, interaction.id, contact.next_checkin_at
         )
 
 
@@ -322,7 +324,7 @@ async def set_contact_cadence(
         user, contact = owned
         apply_cadence(contact, days or None, now)
         return CadenceResult(
-            member_from_row(user), contact.name, contact.cadence_days, contact.next_checkin_at
+            member_from_row(user), now, contact.name, contact.cadence_days, contact.next_checkin_at
         )
 
 

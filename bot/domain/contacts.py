@@ -12,17 +12,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.contact_names import name_candidates
+from bot.domain.contact_names import (
+    Word,
+    WordRun,
+    name_candidates,
+    name_runs,
+    sentence_words,
+)
 from bot.domain.limits import TEXT_LIMITS, Limit, LimitReached, count_limit, over_text_limit
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.paging import Page, page_of
 from bot.domain.runtime import Runtime
 from bot.settings import Settings
-from storage.contact_history import interactions_of
+from storage.contact_history import (
+    NamedContact,
+    contacts_named_in,
+    interactions_of,
+    member_contact,
+)
 from storage.contacts import (
     add_interaction,
     contact_by_name,
@@ -33,11 +44,12 @@ from storage.contacts import (
     get_or_create_contact,
 )
 from storage.conversations import clear_state, get_state, set_state
-from storage.models import Contact, Exchange, Interaction
+from storage.models import Contact, Exchange, Interaction, User
 from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
+    "CADENCE_FLOW",
     "CONTACTS_PAGE_SIZE",
     "DOUBLE_TAP",
     "LOPSIDED_AFTER",
@@ -51,9 +63,13 @@ __all__ = [
     "apply_cadence",
     "ask_new_contact",
     "balance_note",
+    "confirm_cadence",
     "confirm_met",
+    "contacts_named_in_text",
+    "in_text_order",
     "just_logged",
     "known_contact_in",
+    "known_contact_in_text",
     "list_contacts",
     "log_interaction",
     "met",
@@ -63,6 +79,7 @@ __all__ = [
 ]
 
 MET_FLOW = "met"  # a `/met` line whose new name waits for the member's yes
+CADENCE_FLOW = "cadence"  # a `/contact Tim alle 4 Wochen` whose new name waits likewise
 # A balance this far to one side is worth a gentle word, at most once a month per contact.
 LOPSIDED_AFTER = 2
 NOTE_INTERVAL = timedelta(days=30)
@@ -114,6 +131,7 @@ class ContactList:
     """A page of contacts, and the notes due on lopsided balances among them."""
 
     member: Member
+    now: datetime  # when listed: a date in another year shows it
     contacts: tuple[ContactLine, ...]
     notes: tuple[BalanceNote, ...]
     page: Page
@@ -126,15 +144,22 @@ class ContactList:
 
 @dataclass(frozen=True, slots=True)
 class CadenceResult:
-    """`/contact Anna every 4 weeks`: the cadence set (None: stopped), or `bad_input`."""
+    """`/contact Anna every 4 weeks`: the cadence set (None: stopped), or `bad_input`.
+
+    `new_contact`: the name is not among the contacts; nothing is set until the member
+    confirms it (the cadence asked for is in `cadence_days`). `unknown`: `Tim aus` for a
+    Tim who is no contact, so there is nothing to stop.
+    """
 
     member: Member
+    now: datetime  # when set: a check-in in another year shows it
     contact: str | None = None
     cadence_days: int | None = None
     next_checkin_at: datetime | None = None
     bad_input: bool = False
     limit: LimitReached | None = None
-    now: datetime | None = None  # when set: a check-in in another year shows it
+    new_contact: str | None = None
+    unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +167,7 @@ class MetResult:
     """`/met Anna`: the interaction logged, with its id for the optional ledger tap."""
 
     member: Member
+    now: datetime  # when logged: a day in another year shows it
     contact: str | None = None
     interaction_id: int | None = None
     next_checkin_at: datetime | None = None
@@ -277,7 +303,7 @@ async def list_contacts(runtime: Runtime, who: Identity, page: int = 0) -> Conta
             )
             if note is not None:
                 notes.append(note)
-        return ContactList(member_from_row(user), tuple(lines), tuple(notes), shown)
+        return ContactList(member_from_row(user), now, tuple(lines), tuple(notes), shown)
 
 
 async def known_contact_in(session: AsyncSession, user_id: int, text: str) -> Contact | None:
@@ -289,6 +315,32 @@ async def known_contact_in(session: AsyncSession, user_id: int, text: str) -> Co
         if not is_unreadable(contact.name)
     }
     return next((found[run.casefold()] for run in candidates if run.casefold() in found), None)
+
+
+async def contacts_named_in_text(
+    session: AsyncSession, user_id: int, words: list[Word], limit: int
+) -> list[NamedContact]:
+    """The member's contacts a free text names, in the order the text names them (the
+    longest name first where two start together): one read, bounded by the words read."""
+    runs = name_runs(words)
+    # Every run finds one contact at most (a name is unique per member): all are read,
+    # so the first named is not lost to a later one with a smaller id.
+    named = await contacts_named_in(
+        await session.connection(), user_id, [run.text for run in runs], len(runs)
+    )
+    return in_text_order(named, runs)[:limit]
+
+
+def in_text_order(named: list[NamedContact], runs: list[WordRun]) -> list[NamedContact]:
+    """Contacts found by `runs`, in the order the text names them (the longest name
+    first where two start together: "Tom Becker" before "Tom")."""
+    return sorted(named, key=lambda found: (runs[found.run].start, -runs[found.run].size))
+
+
+async def known_contact_in_text(session: AsyncSession, user_id: int, text: str) -> Contact | None:
+    """The first of the member's contacts a free text names, however it is written."""
+    named = await contacts_named_in_text(session, user_id, sentence_words(text), 1)
+    return await member_contact(session, user_id, named[0].id) if named else None
 
 
 async def new_contact_refused(
@@ -303,7 +355,11 @@ async def new_contact_refused(
 
 
 async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResult | None:
-    """`/contact Anna every 4 weeks` (or `alle 4 Wochen`; `Anna aus` stops it)."""
+    """`/contact Anna every 4 weeks` (or `alle 4 Wochen`; `Anna aus` stops it).
+
+    Known contacts are matched first. A name not yet among them is not created: the line
+    waits (flow "cadence") until the member confirms it (`confirm_cadence`).
+    """
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
@@ -312,18 +368,67 @@ async def set_cadence(runtime: Runtime, who: Identity, text: str) -> CadenceResu
         member = member_from_row(user)
         name_limit = TEXT_LIMITS[Limit.CONTACT_NAME]
         if len(text) > name_limit + _CADENCE_WORDS_LENGTH:  # only the name can be long
-            return CadenceResult(member, limit=LimitReached(Limit.CONTACT_NAME, name_limit))
+            return CadenceResult(member, now, limit=LimitReached(Limit.CONTACT_NAME, name_limit))
         parsed = parse_cadence(text)
         if parsed is None:
-            return CadenceResult(member, bad_input=True)
+            return CadenceResult(member, now, bad_input=True)
         name, days = parsed
         refused = over_text_limit(Limit.CONTACT_NAME, name)
-        refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
-            return CadenceResult(member, limit=refused)
-        contact = await get_or_create_contact(session, user.id, name, now)
+            return CadenceResult(member, now, limit=refused)
+        contact = await contact_by_name(session, user.id, name)
+        if contact is None and days is None:
+            return CadenceResult(member, now, name, unknown=True)
+        if contact is None:
+            refused = await new_contact_refused(session, runtime.settings, user.id, name)
+            if refused is not None:
+                return CadenceResult(member, now, limit=refused)
+            data = {"name": name, "days": days}
+            await set_state(session, user.id, flow=CADENCE_FLOW, step="confirm", data=data, now=now)
+            return CadenceResult(member, now, cadence_days=days, new_contact=name)
         apply_cadence(contact, days, now)
-        return CadenceResult(member, contact.name, days, contact.next_checkin_at, now=now)
+        return CadenceResult(member, now, contact.name, days, contact.next_checkin_at)
+
+
+async def confirm_cadence(runtime: Runtime, who: Identity) -> CadenceResult | None:
+    """The member confirmed the new name of a waiting `/contact … alle 4 Wochen`."""
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        confirmed = await _confirmed_contact(session, runtime, who, CADENCE_FLOW, now)
+        if confirmed is None:
+            return None
+        user, data, contact = confirmed
+        member = member_from_row(user)
+        days = data.get("days")
+        if not isinstance(contact, Contact):
+            return CadenceResult(member, now, limit=contact)
+        if not isinstance(days, int) or not 0 < days <= MAX_CADENCE_DAYS:
+            return CadenceResult(member, now, bad_input=True)
+        apply_cadence(contact, days, now)
+        return CadenceResult(member, now, contact.name, days, contact.next_checkin_at)
+
+
+async def _confirmed_contact(
+    session: AsyncSession, runtime: Runtime, who: Identity, flow: str, now: datetime
+) -> tuple[User, dict[str, Any], Contact | LimitReached | None] | None:
+    """The line of `flow` that waited for the member's yes, and its contact, created now.
+
+    The contact is the limit that refuses it when the member has as many as allowed
+    meanwhile, or None without a name. None when no such line waits.
+    """
+    user = await get_user_by_telegram_id(session, who.telegram_id)
+    state = await get_state(session, user.id) if user is not None else None
+    if user is None or state is None or state.flow != flow:
+        return None
+    data = dict(state.data)
+    await clear_state(session, user.id)
+    name = str(data.get("name", ""))
+    if not name:
+        return user, data, None
+    refused = await new_contact_refused(session, runtime.settings, user.id, name)
+    if refused is not None:
+        return user, data, refused
+    return user, data, await get_or_create_contact(session, user.id, name, now)
 
 
 def apply_cadence(contact: Contact, days: int | None, now: datetime) -> None:
@@ -371,16 +476,16 @@ async def met(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
             return None
         member = member_from_row(user)
         if len(text) > TEXT_LIMITS[Limit.CONTACT_NAME] + TEXT_LIMITS[Limit.NOTE]:
-            return MetResult(member, limit=LimitReached(Limit.NOTE, TEXT_LIMITS[Limit.NOTE]))
+            return MetResult(member, now, limit=LimitReached(Limit.NOTE, TEXT_LIMITS[Limit.NOTE]))
         words = text.split()
         if not words:
-            return MetResult(member)
+            return MetResult(member, now)
         found, name, note = await _find_or_name(session, user.id, words)
         refused = over_text_limit(Limit.CONTACT_NAME, name) or over_text_limit(Limit.NOTE, note)
         if found is None:
             refused = refused or await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
-            return MetResult(member, limit=refused)
+            return MetResult(member, now, limit=refused)
         days, note = _days_ago(note)
         if found is None:
             return await ask_new_contact(session, member, user.id, name, note, now, days=days)
@@ -404,25 +509,20 @@ async def ask_new_contact(
     """
     data = {"name": name, "note": note, "days": days}
     await set_state(session, user_id, flow=MET_FLOW, step="confirm", data=data, now=now)
-    return MetResult(member, new_contact=name)
+    return MetResult(member, now, new_contact=name)
 
 
 async def confirm_met(runtime: Runtime, who: Identity) -> MetResult | None:
     """The member confirmed the new name of a waiting `/met`: create it and log the meeting."""
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        user = await get_user_by_telegram_id(session, who.telegram_id)
-        state = await get_state(session, user.id) if user is not None else None
-        if user is None or state is None or state.flow != MET_FLOW:
+        confirmed = await _confirmed_contact(session, runtime, who, MET_FLOW, now)
+        if confirmed is None:
             return None
-        data = dict(state.data)
-        await clear_state(session, user.id)
+        user, data, contact = confirmed
         member = member_from_row(user)
-        name = str(data.get("name", ""))
-        refused = await new_contact_refused(session, runtime.settings, user.id, name)
-        if refused is not None or not name:
-            return MetResult(member, limit=refused)
-        contact = await get_or_create_contact(session, user.id, name, now)
+        if not isinstance(contact, Contact):
+            return MetResult(member, now, limit=contact)
         days = int(data.get("days", 0))
         return await _log_met(session, member, contact, str(data.get("note", "")), days, now)
 
@@ -435,6 +535,7 @@ async def _log_met(
     # The contact found, not its name again: a name that cannot be read is "".
     return MetResult(
         member,
+        now,
         contact.name,
         interaction.id,
         contact.next_checkin_at,

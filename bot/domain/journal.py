@@ -34,6 +34,7 @@ class JournalEntryView:
     """One reflection in full, and the journal page that lists it (to go back to)."""
 
     member: Member
+    now: datetime  # when shown: a date in another year shows it
     reflection_id: int
     written_at: datetime
     card_title: str
@@ -67,6 +68,7 @@ async def open_entry(
     runtime: Runtime, who: Identity, reflection_id: int
 ) -> JournalEntryView | None:
     """The member's reflection in full; None when it is not theirs or no longer there."""
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         owned = await owned_row(session, who.telegram_id, Reflection, reflection_id)
         if owned is None:
@@ -75,6 +77,7 @@ async def open_entry(
         newer = await count_newer_reflections(session, reflection)
         return JournalEntryView(
             member=member_from_row(user),
+            now=now,
             reflection_id=reflection.id,
             written_at=reflection.created_at,
             card_title=_card_title(runtime, reflection, user.language),

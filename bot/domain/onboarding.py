@@ -30,6 +30,7 @@ from bot.domain.runtime import Runtime
 from bot.domain.schedule import parse_schedule, parse_time_of_day, parse_weekday
 from content.i18n import LANGUAGES, language_for
 from storage.conversations import clear_state, get_state, set_state
+from storage.deliveries import cancel_prompts_ahead
 from storage.models import User, UserStatus
 from storage.users import create_user, get_user_by_telegram_id
 
@@ -232,6 +233,8 @@ async def _advance(
         await clear_state(session, user.id)
     user.updated_at = now
     reschedule(user, now)
+    # A prompt made ahead for the old slot (see `schedule_due_prompts`) does not go.
+    await cancel_prompts_ahead(session, user.id, now, keep=user.next_prompt_at)
     return FlowOutcome(member=member_from_row(user), changed=done)
 
 

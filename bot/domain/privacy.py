@@ -114,7 +114,7 @@ def _as_markdown(
     lines = [
         f"# {t.raw('export.heading')}",
         "",
-        t.raw("export.intro").format(when=format_local_datetime(now, zone, language)),
+        t.raw("export.intro").format(when=format_local_datetime(now, zone, language, now=None)),
     ]
     for table, table_rows in rows.items():
         table_docs = docs.get(table, {})
@@ -126,7 +126,7 @@ def _as_markdown(
             lines += ["", f"### {number}"]
             for field, value in row.items():
                 if isinstance(value, datetime):
-                    shown = format_local_datetime(value, zone, language)
+                    shown = format_local_datetime(value, zone, language, now=None)
                 else:
                     shown = "—" if value is None else str(_plain(value, language))
                 label = table_docs.get(field, {}).get(language, field)

@@ -19,18 +19,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.broadcasts import BroadcastMessage, broadcast_for
-from bot.domain.followups import CheckIn, FollowUp, outgoing_for
+from bot.domain.digest import MAX_DIGEST_ITEMS, Digest
+from bot.domain.followups import (
+    FOLLOWUP_KINDS,
+    CheckIn,
+    FollowUp,
+    digest_window,
+    outgoing_for,
+    pause_holds_until,
+)
 from bot.domain.members import Identity, reschedule
+from bot.domain.memory import CardMemory, CardWanted, card_memories, contact_notes, may_quote
 from bot.domain.review import WeeklyReview, build_review
+from bot.domain.rotation import next_card
 from bot.domain.runtime import Runtime
 from bot.domain.scheduling import RowGuard, ScheduleFault, schedule_isolated
 from content.cards import Card, Curriculum
-from content.rotation import CardHistory, choose_next_card, choose_next_question
 from storage.deliveries import (
     PROMPT_KINDS,
     add_delivery,
-    asked_questions,
-    card_history,
+    claim_companions,
     claim_due_deliveries,
     claim_due_users,
 )
@@ -42,6 +50,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id, postpone_prompt
 
 __all__ = [
@@ -52,13 +61,17 @@ __all__ = [
     "Prompt",
     "RowFault",
     "SendOutcome",
+    "Sendable",
     "claim_deliveries",
+    "delivery_on_its_own",
     "fault_backoff",
     "mark_blocked",
     "next_prompt_now",
     "outage_backoff",
     "prompt_from_rows",
     "record_outcomes",
+    "remembered",
+    "remembered_prompt",
     "schedule_due_prompts",
 ]
 
@@ -97,10 +110,16 @@ class Prompt:
     review_separate: bool = False
     # An earlier send may have reached the member (it timed out): one more try at most.
     maybe_sent: bool = False
+    # "Another question" found none the member was not asked within a year.
+    all_questions_shown: bool = False
+    # What the card recalls from the member's own data (None: nothing, or not here).
+    memory: CardMemory | None = None
 
 
 # What a leased delivery shows: the weekly prompt, a follow-up, a check-in or a broadcast.
 Outgoing = Prompt | FollowUp | CheckIn | BroadcastMessage
+# What one send task takes: a delivery on its own, or a member's digest of several.
+Sendable = Outgoing | Digest
 
 
 class Outcome(enum.StrEnum):
@@ -156,16 +175,6 @@ def outage_backoff(retries: int) -> timedelta:
     return min(_OUTAGE_BACKOFF * (1 << min(retries, 10)), _OUTAGE_BACKOFF_MAX)
 
 
-async def _choose(session: AsyncSession, curriculum: Curriculum, user: User) -> tuple[Card, int]:
-    """The next card for this member and the question on it they were asked least lately."""
-    history = [CardHistory(*row) for row in await card_history(session, user.id)]
-    card = choose_next_card(curriculum, history)
-    asked = await asked_questions(session, user.id, card.key)
-    text = card.text(user.language)
-    # Cards can lose questions in an edit; forget indexes that no longer exist.
-    return card, choose_next_question(text, [i for i in asked if i < len(text.questions)])
-
-
 async def schedule_due_prompts(
     runtime: Runtime, limit: int = 500, on_fault: Callable[[ScheduleFault], object] | None = None
 ) -> int:
@@ -173,35 +182,44 @@ async def schedule_due_prompts(
 
     A member paused until a moment that has passed is resumed instead. A slot missed
     while the bot was down gives one prompt (for that slot) and the next slot is the
-    next regular one after now, never a flood of catch-ups. A member whose data cannot
-    be scheduled is set aside for a while (see `schedule_isolated`); `on_fault` hears of it.
+    next regular one after now, never a flood of catch-ups. A slot within the digest
+    window gets its row now, due at the slot. A member whose data cannot be scheduled is
+    set aside for a while (see `schedule_isolated`); `on_fault` hears of it.
     """
     now = runtime.clock.now()
+    ahead = digest_window(runtime)
 
     async def batch(session: AsyncSession, guard: RowGuard) -> int:
-        users = await claim_due_users(session, now, limit)
+        users = await claim_due_users(session, now, limit, ahead=now + ahead)
+        asked: list[Asked] = []
         for user in users:
             step = _schedule_prompt(session, runtime.curriculum, user, now)
-            await guard.row("member", user, postpone_prompt, step)
+            question = await guard.row("member", user, postpone_prompt, step)
+            if question is not None:
+                asked.append(question)
+        await note_asked(session, asked)
         return len(users)
 
-    return await schedule_isolated(runtime, batch, on_fault)
+    return await schedule_isolated(runtime, batch, on_fault, ahead=ahead)
 
 
 async def _schedule_prompt(
     session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
-) -> None:
-    """One due member: their prompt for the slot that came and the next slot, or resumed."""
+) -> Asked | None:
+    """One due member: their prompt for the slot that came and the next slot, or resumed.
+
+    Returns the question the prompt asks, to be recorded with the batch's others.
+    """
     if user.status is UserStatus.PAUSED:
         user.status = UserStatus.ACTIVE
         user.paused_until = None
         user.updated_at = now
         reschedule(user, now)
-        return
+        return None
     slot = user.next_prompt_at
     assert slot is not None  # claimed by next_prompt_at <= now
-    card, question = await _choose(session, curriculum, user)
-    await add_delivery(
+    card, question = await next_card(session, curriculum, user, now)
+    added = await add_delivery(
         session,
         user_id=user.id,
         kind=DeliveryKind.PROMPT,
@@ -212,7 +230,9 @@ async def _schedule_prompt(
         card_key=card.key,
         question_index=question,
     )
-    reschedule(user, now)
+    # A slot still ahead (within the digest window) is booked: the next one comes after it.
+    reschedule(user, max(now, slot))
+    return Asked(user.id, card.key, question, now) if added is not None else None
 
 
 def prompt_from_rows(
@@ -243,28 +263,52 @@ async def claim_deliveries(
     on_fault: Callable[[RowFault], object] | None = None,
     *,
     skip_chats: Collection[int] = (),
-) -> list[Outgoing]:
+) -> list[Sendable]:
     """Lease due deliveries for sending; members no longer reachable get theirs cancelled.
 
-    At most one per active member, none for chats in `skip_chats` (see
+    One send per active member, none for chats in `skip_chats` (see
     `claim_due_deliveries`); a member whose row is not leased (cancelled, failed) has
-    their next one looked at in the same transaction.
+    their next one looked at in the same transaction. With the member's first due row
+    come their others due within the digest window (up to `MAX_DIGEST_ITEMS`), leased
+    with it: several leased for one member go as one `Digest`.
 
     A follow-up whose commitment was closed or deleted meanwhile is cancelled too. A row
     that cannot be prepared (bad data, a bug in reading it) is failed for now with its
     reason and tried again later; `on_fault` hears of it, and the others are leased.
     """
     now = runtime.clock.now()
-    prompts: list[Outgoing] = []
+    until = now + digest_window(runtime)
+    sends: list[Sendable] = []
     async with runtime.sessions.begin() as session:
-        while len(prompts) < limit:
-            room = limit - len(prompts)
-            deliveries = await claim_due_deliveries(session, now, room, skip_chats=skip_chats)
-            leased = await _lease(session, runtime.curriculum, deliveries, now, lease, on_fault)
-            prompts += leased
-            if len(leased) == len(deliveries):
+        while len(sends) < limit:
+            room = limit - len(sends)
+            firsts = await claim_due_deliveries(session, now, room, skip_chats=skip_chats)
+            # Broadcasts go on their own (and the member's other rows after them).
+            anchors = [d for d in firsts if d.kind is not DeliveryKind.BROADCAST]
+            companions = (
+                await claim_companions(session, anchors, now, until, MAX_DIGEST_ITEMS - 1)
+                if until > now
+                else []
+            )
+            leased = await _lease(
+                session, runtime.curriculum, [*firsts, *companions], now, lease, on_fault
+            )
+            grouped = _by_member(leased)
+            sends += grouped
+            if len(grouped) == len({d.user_id for d in firsts}) or not firsts:
                 break  # nothing else due, or the members' next rows wait for these sends
-    return prompts
+    return sends
+
+
+def _by_member(leased: Sequence[tuple[int, Outgoing]]) -> list[Sendable]:
+    """One send per member: their one delivery, or a digest of several, first due first."""
+    members: dict[int, list[Outgoing]] = {}
+    for user_id, item in leased:
+        members.setdefault(user_id, []).append(item)
+    return [
+        items[0] if len(items) == 1 else Digest(user_id, tuple(items))
+        for user_id, items in members.items()
+    ]
 
 
 async def _lease(
@@ -274,12 +318,25 @@ async def _lease(
     now: datetime,
     lease: timedelta,
     on_fault: Callable[[RowFault], object] | None,
-) -> list[Outgoing]:
-    """Lease the claimed rows that are to be sent; cancel, fail or put off the others."""
-    prompts: list[Outgoing] = []
+) -> list[tuple[int, Outgoing]]:
+    """Lease the claimed rows that are to be sent; cancel, fail or put off the others.
+
+    Returns each leased row's member and what it shows (with what it recalls, see
+    `remembered`), in the order of `deliveries`.
+    """
+    prompts: list[tuple[int, Outgoing]] = []
     users = await _users_by_id(session, {delivery.user_id for delivery in deliveries})
+    # What a member's follow-ups in this send ask about (a review there need not name it).
+    asked: dict[int, set[int]] = {}
+    for delivery in deliveries:
+        if delivery.commitment_id is not None:
+            asked.setdefault(delivery.user_id, set()).add(delivery.commitment_id)
     for delivery in deliveries:
         user = users[delivery.user_id]
+        if user.status is UserStatus.PAUSED and delivery.kind in FOLLOWUP_KINDS:
+            # Made before the pause began (a digest window ahead): it waits for its end.
+            delivery.due_at = pause_holds_until(user, now)
+            continue
         if user.status is not UserStatus.ACTIVE or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = (
                 DeliveryStatus.CANCELLED
@@ -288,7 +345,9 @@ async def _lease(
             )
             continue
         try:
-            item = await _outgoing(session, curriculum, delivery, user, now)
+            item = await _outgoing(
+                session, curriculum, delivery, user, now, asked.get(user.id, set())
+            )
         except Exception as problem:
             fault = RowFault(delivery.id, "load", problem)
             delivery.attempts += 1
@@ -302,25 +361,75 @@ async def _lease(
         delivery.status = DeliveryStatus.SENDING
         delivery.attempts += 1
         delivery.due_at = now + lease
-        prompts.append(item)
-    return prompts
+        prompts.append((user.id, item))
+    shown = await remembered(
+        session, curriculum, [(item, users[uid]) for uid, item in prompts], now
+    )
+    return [(uid, item) for (uid, _), item in zip(prompts, shown, strict=True)]
+
+
+async def remembered(
+    session: AsyncSession,
+    curriculum: Curriculum,
+    items: Sequence[tuple[Outgoing, User]],
+    now: datetime,
+) -> list[Outgoing]:
+    """The items, each with what it recalls for its member (see `bot.domain.memory`).
+
+    Cards get the member's last note on their theme and the lists they ask for,
+    check-ins the last note on their contact: one statement per need for all of them.
+    """
+    wanted = [
+        CardWanted(item.delivery_id, user, item.card)
+        for item, user in items
+        if isinstance(item, Prompt)
+    ]
+    memories = await card_memories(session, curriculum, wanted, now) if wanted else {}
+    checkins = {item.contact_id: user for item, user in items if isinstance(item, CheckIn)}
+    notes = await contact_notes(session, checkins) if checkins else {}
+    shown: list[Outgoing] = []
+    for item, _ in items:
+        if isinstance(item, Prompt) and item.delivery_id in memories:
+            item = replace(item, memory=memories[item.delivery_id])
+        elif isinstance(item, CheckIn) and item.contact_id in notes:
+            item = replace(item, note=notes[item.contact_id])
+        shown.append(item)
+    return shown
+
+
+async def remembered_prompt(
+    session: AsyncSession, curriculum: Curriculum, prompt: Prompt, user: User, now: datetime
+) -> Prompt:
+    """One prompt with what its card recalls (as when it is shown again after a press)."""
+    (shown,) = await remembered(session, curriculum, [(prompt, user)], now)
+    assert isinstance(shown, Prompt)
+    return shown
 
 
 async def _outgoing(
-    session: AsyncSession, curriculum: Curriculum, delivery: Delivery, user: User, now: datetime
+    session: AsyncSession,
+    curriculum: Curriculum,
+    delivery: Delivery,
+    user: User,
+    now: datetime,
+    asked: Collection[int] = (),
 ) -> Outgoing | None:
-    """What a leased row shows (None: it should not be sent any more)."""
+    """What a leased row shows (None: it should not be sent any more).
+
+    `asked`: commitments that follow-ups going with it ask about.
+    """
     item: Outgoing | None
     if delivery.kind in PROMPT_KINDS:
         item = prompt_from_rows(delivery, user, curriculum, now)
     elif delivery.kind is DeliveryKind.BROADCAST:
         item = await broadcast_for(session, delivery, user)
     else:
-        item = await outgoing_for(session, delivery, user)
-    # A review that went as its own message in an earlier lease is not shown again.
+        item = await outgoing_for(session, delivery, user, curriculum)
+    # A review that went as its own message in an earlier lease is not shown again; one
+    # never goes where others read along (it names the member's contacts).
     weekly = delivery.kind is DeliveryKind.PROMPT and not delivery.lead_in_sent
-    if isinstance(item, Prompt) and weekly:
-        item = await _with_review(session, curriculum, user, item, now)
+    if isinstance(item, Prompt) and weekly and may_quote(user):
+        item = await _with_review(session, curriculum, user, item, now, asked)
     if item is not None and delivery.maybe_sent:
         item = replace(item, maybe_sent=True)
     return item
@@ -338,10 +447,18 @@ def _fail_for_now(delivery: Delivery, reason: str, now: datetime) -> None:
 
 
 async def _with_review(
-    session: AsyncSession, curriculum: Curriculum, user: User, prompt: Prompt, now: datetime
+    session: AsyncSession,
+    curriculum: Curriculum,
+    user: User,
+    prompt: Prompt,
+    now: datetime,
+    asked: Collection[int] = (),
 ) -> Prompt:
-    """The weekly prompt with the member's review of the week before it, if any."""
-    review = await build_review(session, curriculum, user, now)
+    """The weekly prompt with the member's review of the week before it, if any.
+
+    Commitments in `asked` (follow-ups in the same digest ask about them) it leaves out.
+    """
+    review = await build_review(session, curriculum, user, now, leaving_out=asked)
     if review is None:
         return prompt
     separate = user.review_placement is ReviewPlacement.SEPARATE
@@ -426,7 +543,7 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None or user.onboarded_at is None:
             return None
-        card, question = await _choose(session, runtime.curriculum, user)
+        card, question = await next_card(session, runtime.curriculum, user, now)
         delivery_id = await add_delivery(
             session,
             user_id=user.id,
@@ -441,6 +558,34 @@ async def next_prompt_now(runtime: Runtime, who: Identity, lease: timedelta) -> 
         )
         if delivery_id is None:  # the same instant twice: nothing new to send
             return None
+        await note_asked(session, [Asked(user.id, card.key, question, now)])
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None
-        return prompt_from_rows(delivery, user, runtime.curriculum, now)
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)
+
+
+async def delivery_on_its_own(runtime: Runtime, who: Identity, delivery_id: int) -> Outgoing | None:
+    """One of the member's follow-ups, check-ins or prompts, to show again on its own.
+
+    A digest's "show on its own" button: None when the row is not the presser's, is a
+    broadcast, or its follow-up or check-in is answered or closed meanwhile.
+    """
+    now = runtime.clock.now()
+    async with runtime.sessions() as session:
+        user = await get_user_by_telegram_id(session, who.telegram_id)
+        delivery = await session.get(Delivery, delivery_id)
+        if user is None or delivery is None or delivery.user_id != user.id:
+            return None
+        item: Outgoing | None
+        if delivery.kind in PROMPT_KINDS:
+            prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+            item = replace(prompt, catch_up=False)
+        elif delivery.kind is DeliveryKind.BROADCAST:
+            return None
+        else:
+            item = await outgoing_for(session, delivery, user, runtime.curriculum)
+        if item is None:
+            return None
+        (shown,) = await remembered(session, runtime.curriculum, [(item, user)], now)
+        return shown

@@ -6,19 +6,23 @@ member who pressed it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import Identity, Member, member_from_row
-from bot.domain.prompts import Prompt, prompt_from_rows
+from bot.domain.prompts import Prompt, prompt_from_rows, remembered_prompt
+from bot.domain.reflection_answers import ReflectionAnswer, keep_and_answer
+from bot.domain.rotation import asked_by_card
 from bot.domain.runtime import Runtime
+from content import rotation
 from storage.conversations import clear_state, get_state, set_state
 from storage.deliveries import PROMPT_KINDS, latest_sent_prompt
 from storage.models import Delivery, User
-from storage.reflections import add_reflection, count_reflections, reflections_page
+from storage.reflections import count_reflections, reflections_page
+from storage.rotation import Asked, note_asked
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
@@ -51,12 +55,13 @@ class ReflectionAsked:
 
 @dataclass(frozen=True, slots=True)
 class ReflectionSaved:
-    """A reflection was kept (or refused as too long: `too_long`)."""
+    """A reflection was kept, with its answer (or refused as too long: `too_long`)."""
 
     member: Member
     card_title: str
     total: int
     too_long: bool = False
+    answer: ReflectionAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ class JournalPage:
     """A page of the journal, newest first."""
 
     member: Member
+    now: datetime  # when shown: a date in another year shows it
     entries: tuple[JournalEntry, ...]
     page: int
     total: int
@@ -163,20 +169,19 @@ async def save_reflection(
         if len(text) > MAX_REFLECTION_LENGTH:
             total = await count_reflections(session, user.id)
             return ReflectionSaved(member_from_row(user), title, total, too_long=True)
-        await add_reflection(
+        answer = await keep_and_answer(
             session,
-            user_id=user.id,
-            delivery_id=delivery.id,
-            card_key=card.key,
-            question_index=question_index,
-            text=text.strip(),
+            user,
+            who,
+            card,
+            text,
             now=now,
-            telegram_message_id=message_id,
+            delivery_id=delivery.id,
+            question_index=question_index,
+            message_id=message_id,
         )
         await clear_state(session, user.id)
-        return ReflectionSaved(
-            member_from_row(user), title, await count_reflections(session, user.id)
-        )
+        return ReflectionSaved(member_from_row(user), title, answer.count, answer=answer)
 
 
 async def _reflection_target(
@@ -201,20 +206,33 @@ async def _reflection_target(
 
 
 async def another_question(runtime: Runtime, who: Identity, delivery_id: int) -> Prompt | None:
-    """Move the prompt on to the card's next question; None if the prompt is not the member's."""
+    """Move the prompt on to a question of its card the member was not asked for a year.
+
+    When there is none left the prompt stays on its question and says that the member
+    has seen them all (`Prompt.all_questions_shown`). None if the prompt is not theirs.
+    """
+    now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
         owned = await _owned_delivery(session, who, delivery_id)
         if owned is None:
             return None
         user, delivery = owned
         card = runtime.curriculum.get(delivery.card_key or "") or runtime.curriculum.intro
-        count = len(card.text(user.language).questions)
-        delivery.question_index = ((delivery.question_index or 0) + 1) % count
-        state = await get_state(session, user.id)
-        answering_this = state is not None and state.flow == REFLECTION_FLOW
-        if state is not None and answering_this and state.data.get("delivery_id") == delivery.id:
-            state.data = {**state.data, "question_index": delivery.question_index}
-        return prompt_from_rows(delivery, user, runtime.curriculum, runtime.clock.now())
+        text = card.text(user.language)
+        asked = (await asked_by_card(session, user.id)).get(card.key, {})
+        current = (delivery.question_index or 0) % len(text.questions)
+        chosen = rotation.another_question(text, asked, now, current)
+        if chosen is not None:
+            delivery.question_index = chosen
+            await note_asked(session, [Asked(user.id, card.key, chosen, now)])
+            state = await get_state(session, user.id)
+            answering = state is not None and state.flow == REFLECTION_FLOW
+            if state is not None and answering and state.data.get("delivery_id") == delivery.id:
+                state.data = {**state.data, "question_index": delivery.question_index}
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        if chosen is None:
+            prompt = replace(prompt, all_questions_shown=True)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)
 
 
 async def skip_prompt(runtime: Runtime, who: Identity, delivery_id: int) -> Prompt | None:
@@ -229,11 +247,13 @@ async def skip_prompt(runtime: Runtime, who: Identity, delivery_id: int) -> Prom
         state = await get_state(session, user.id)
         if state is not None and state.flow == REFLECTION_FLOW:
             await clear_state(session, user.id)
-        return prompt_from_rows(delivery, user, runtime.curriculum, now)
+        prompt = prompt_from_rows(delivery, user, runtime.curriculum, now)
+        return await remembered_prompt(session, runtime.curriculum, prompt, user, now)
 
 
 async def journal_page(runtime: Runtime, who: Identity, page: int = 0) -> JournalPage | None:
     """One page of the member's reflections, newest first."""
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         user = await get_user_by_telegram_id(session, who.telegram_id)
         if user is None:
@@ -249,4 +269,4 @@ async def journal_page(runtime: Runtime, who: Identity, page: int = 0) -> Journa
             card = runtime.curriculum.get(row.card_key)
             title = card.text(user.language).title if card else row.card_key
             entries.append(JournalEntry(row.created_at, title, row.text, row.id))
-        return JournalPage(member_from_row(user), tuple(entries), page, total)
+        return JournalPage(member_from_row(user), now, tuple(entries), page, total)

@@ -4,11 +4,16 @@ Everything here is counted from the database and returned as plain data; the scr
 decide the words and the charts draw the numbers. Weeks are calendar weeks (Monday to
 Sunday) in the member's own time zone. Evidence for a principle or rule is a reflection
 on one of its cards, a commitment made from one of its cards, or such a commitment kept.
+
+The review names what it counts where that helps: the commitments waiting longest past
+their due date, the contacts due for a check-in, and a line of the week's latest
+reflection (in a private chat only). `week` numbers the calendar weeks, so the screens can
+word each week's review differently from the one before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,22 +23,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.members import Identity, Member, member_from_row
 from bot.domain.runtime import Runtime
 from content.cards import Card, Curriculum
+from storage.commitments import overdue_commitments
 from storage.models import CommitmentStatus, ReviewPlacement, User
 from storage.progress import (
     commitment_rows,
     contacts_due_between,
     reflection_rows,
 )
+from storage.reflections import latest_reflection_between
+from storage.unreadable import is_unreadable
 from storage.users import get_user_by_telegram_id
 
 __all__ = [
     "COVERAGE_KINDS",
     "GAP_WORTH_MENTIONING",
     "MAX_CHECKINS_LISTED",
+    "MAX_OVERDUE_LISTED",
     "STREAK_WORTH_MENTIONING",
     "WEEKS_SHOWN",
     "CommitmentFact",
     "History",
+    "Named",
+    "OverdueCommitment",
     "ProgressPicture",
     "ReviewResult",
     "ThemeCoverage",
@@ -44,11 +55,13 @@ __all__ = [
     "coverage_themes",
     "least_recent_theme",
     "load_history",
+    "load_named",
     "progress_picture",
     "review_for_member",
     "set_review_placement",
     "streak_weeks",
     "theme_coverage",
+    "week_number",
     "week_start",
     "weekly_review",
     "weekly_tallies",
@@ -60,6 +73,7 @@ GAP_WORTH_MENTIONING = timedelta(weeks=4)
 # A streak is mentioned from this many weeks on; a broken one never is.
 STREAK_WORTH_MENTIONING = 2
 MAX_CHECKINS_LISTED = 3
+MAX_OVERDUE_LISTED = 2
 COVERAGE_KINDS = ("principle", "rule")
 _WEEK = timedelta(weeks=1)
 
@@ -122,6 +136,29 @@ class ThemeGap:
 
 
 @dataclass(frozen=True, slots=True)
+class OverdueCommitment:
+    """An open commitment past its due date: which, what, with whom, due when."""
+
+    commitment_id: int
+    action: str
+    contact: str | None
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What the review names besides its counts, read from the member's own texts.
+
+    `overdue`: the open commitments longest past due (and how many more there are);
+    `quote`: the week's latest reflection (None outside a private chat, or when none).
+    """
+
+    overdue: tuple[OverdueCommitment, ...] = ()
+    more_overdue: int = 0
+    quote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WeeklyReview:
     """The seven days before the weekly prompt, and the week ahead."""
 
@@ -134,6 +171,11 @@ class WeeklyReview:
     more_checkins: int
     gap: ThemeGap | None
     streak: int
+    # The moment it is for, its calendar week (`week_number`) and the zone of its dates.
+    now: datetime
+    week: int
+    timezone: str
+    named: Named = Named()
 
     @property
     def is_empty(self) -> bool:
@@ -147,6 +189,8 @@ class WeeklyReview:
             or self.checkins
             or self.gap
             or self.streak >= STREAK_WORTH_MENTIONING
+            or self.named.overdue
+            or self.named.quote
         )
 
 
@@ -180,6 +224,12 @@ def week_start(moment: datetime, timezone: str) -> date:
     """The Monday of the member's local calendar week that holds `moment`."""
     local = moment.astimezone(ZoneInfo(timezone)).date()
     return local - timedelta(days=local.weekday())
+
+
+def week_number(moment: datetime, timezone: str) -> int:
+    """The member's calendar week holding `moment`, counted from a fixed Monday: one more
+    each week, so two reviews in a row never share it."""
+    return week_start(moment, timezone).toordinal() // 7
 
 
 def _local_midnight(day: date, timezone: str) -> datetime:
@@ -311,10 +361,12 @@ def weekly_review(
     checkins: Sequence[str],
     now: datetime,
     timezone: str,
+    named: Named = Named(),
 ) -> WeeklyReview | None:
     """The review for the seven days up to `now`; None when there is nothing to say.
 
-    `checkins` are the names of contacts whose check-in falls in the coming week.
+    `checkins` are the names of contacts whose check-in falls in the coming week;
+    `named` what else it names (see `load_named`).
     """
     since = now - _WEEK
     commitments = history.commitments
@@ -343,6 +395,10 @@ def weekly_review(
         more_checkins=max(0, len(checkins) - MAX_CHECKINS_LISTED),
         gap=least_recent_theme(coverage, now, _first_evidence(history, curriculum)),
         streak=streak_weeks(history, now, timezone),
+        named=named,
+        now=now,
+        week=week_number(now, timezone),
+        timezone=timezone,
     )
     return None if review.is_empty else review
 
@@ -367,14 +423,47 @@ async def load_history(session: AsyncSession, user_id: int) -> History:
     return History(reflections, commitments)
 
 
+async def load_named(
+    session: AsyncSession, user: User, now: datetime, leaving_out: Collection[int] = ()
+) -> Named:
+    """The commitments longest overdue (but those in `leaving_out`) and, in a private chat,
+    the week's latest reflection.
+
+    A reflection that cannot be read (a removed key) is not quoted.
+    """
+    overdue, total = await overdue_commitments(
+        session, user.id, now, MAX_OVERDUE_LISTED, leaving_out=leaving_out
+    )
+    quote = None
+    # Private chats have the member's own (positive) id; a group's is negative.
+    if user.chat_id > 0:
+        latest = await latest_reflection_between(session, user.id, now - _WEEK, now)
+        if latest is not None and latest.text and not is_unreadable(latest.text):
+            quote = latest.text
+    return Named(
+        overdue=tuple(OverdueCommitment(*row) for row in overdue),
+        more_overdue=max(0, total - len(overdue)),
+        quote=quote,
+    )
+
+
 async def build_review(
-    session: AsyncSession, curriculum: Curriculum, user: User, now: datetime
+    session: AsyncSession,
+    curriculum: Curriculum,
+    user: User,
+    now: datetime,
+    *,
+    leaving_out: Collection[int] = (),
 ) -> WeeklyReview | None:
-    """The weekly review for a member at their prompt, inside the caller's session."""
+    """The weekly review for a member at their prompt, inside the caller's session.
+
+    Commitments in `leaving_out` are not named (follow-ups beside it ask about them).
+    """
     timezone = user.timezone or "UTC"
     history = await load_history(session, user.id)
     contacts = await contacts_due_between(session, user.id, now, now + _WEEK)
-    return weekly_review(curriculum, history, [c.name for c in contacts], now, timezone)
+    named = await load_named(session, user, now, leaving_out)
+    return weekly_review(curriculum, history, [c.name for c in contacts], now, timezone, named)
 
 
 async def review_for_member(runtime: Runtime, who: Identity) -> ReviewResult | None:
@@ -387,8 +476,9 @@ async def review_for_member(runtime: Runtime, who: Identity) -> ReviewResult | N
         timezone = user.timezone or "UTC"
         history = await load_history(session, user.id)
         contacts = await contacts_due_between(session, user.id, now, now + _WEEK)
+        named = await load_named(session, user, now)
         review = weekly_review(
-            runtime.curriculum, history, [c.name for c in contacts], now, timezone
+            runtime.curriculum, history, [c.name for c in contacts], now, timezone, named
         )
         picture = progress_picture(runtime.curriculum, history, now, timezone)
         return ReviewResult(member_from_row(user), review, picture, now)

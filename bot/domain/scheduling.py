@@ -109,11 +109,14 @@ async def schedule_isolated(
     runtime: Runtime,
     batch: Callable[[AsyncSession, RowGuard], Awaitable[int]],
     on_fault: Callable[[ScheduleFault], object] | None = None,
+    *,
+    ahead: timedelta = timedelta(0),
 ) -> int:
     """Run `batch` in one transaction; if it fails, once more with every row guarded.
 
     Returns what `batch` returns. An error the guarded run meets outside any row (the
-    database is down) is raised as usual.
+    database is down) is raised as usual. `batch` claims rows due up to `ahead` from
+    now, so a row set aside waits `SCHEDULE_FAULT_PAUSE` beyond that.
     """
     try:
         async with runtime.sessions.begin() as session:
@@ -121,7 +124,7 @@ async def schedule_isolated(
     except Exception as problem:
         failed = type(problem).__name__
     async with runtime.sessions.begin() as session:
-        guard = _Guarded(session, runtime.clock.now() + SCHEDULE_FAULT_PAUSE)
+        guard = _Guarded(session, runtime.clock.now() + ahead + SCHEDULE_FAULT_PAUSE)
         handled = await batch(session, guard)
     if not guard.faults:
         log.warning("scheduling failed (%s), then went through row by row", failed)

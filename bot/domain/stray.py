@@ -10,36 +10,31 @@ beyond the member; who is named is looked up when the meeting is chosen.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from bot.domain.contact_names import sentence_words
 from bot.domain.contacts import (
     MetResult,
     ask_new_contact,
     just_logged,
+    known_contact_in_text,
     log_interaction,
     new_contact_refused,
 )
 from bot.domain.known_members import recall_member
 from bot.domain.limits import Limit, over_text_limit
 from bot.domain.members import Identity, member_from_row
+from bot.domain.reflection_answers import keep_and_answer
 from bot.domain.reflections import MAX_REFLECTION_LENGTH, ReflectionSaved
 from bot.domain.runtime import Runtime
 from bot.domain.schedule import parse_weekday
-from storage.contact_history import contacts_named_in, member_contact
 from storage.deliveries import latest_sent_prompt
-from storage.models import Contact
-from storage.reflections import add_reflection, count_reflections, reflection_by_message
+from storage.reflections import count_reflections, reflection_by_message
 from storage.users import get_user_by_telegram_id
 
 __all__ = ["StrayOffer", "keep_as_note", "log_meeting_from_text", "new_name_in", "offer_for"]
 
-# Names are looked for in the first words only; runs of up to three words make a name.
-_WORDS_LOOKED_AT = 60
-_NAME_WORDS = 3
 # Capitalised words that are no one's name (German capitalises every noun; these are the
 # ones that come up in a sentence about meeting someone).
 _NOT_NAMES: Final = frozenset((
@@ -47,7 +42,6 @@ _NOT_NAMES: Final = frozenset((
     "ihnen", "i", "you", "he", "she", "we", "they", "herr", "frau", "mr", "mrs", "ms", "dr",
     "heute", "morgen", "gestern", "kaffee", "mittag", "abend", "treffen", "termin",
 ))  # fmt: skip
-_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|[.!?]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,33 +53,11 @@ class StrayOffer:
     as_commitment: bool
 
 
-def _words(text: str) -> list[tuple[str, bool]]:
-    """The words, each with whether it starts a sentence."""
-    words: list[tuple[str, bool]] = []
-    starts = True
-    for token in _TOKEN.findall(text[: 20 * _WORDS_LOOKED_AT]):
-        if token in ".!?":
-            starts = True
-            continue
-        words.append((token.strip(".'’-"), starts))
-        starts = False
-        if len(words) >= _WORDS_LOOKED_AT:
-            break
-    return words
-
-
-def _runs(words: list[str]) -> list[str]:
-    return [
-        " ".join(words[start : start + size])
-        for size in range(_NAME_WORDS, 0, -1)
-        for start in range(len(words) - size + 1)
-    ]
-
-
 def new_name_in(text: str) -> str | None:
     """The first capitalised word inside a sentence that may be a name ("Lisa"), if any."""
-    for word, starts_sentence in _words(text):
-        if starts_sentence or not word[:1].isupper() or word.casefold() in _NOT_NAMES:
+    for found in sentence_words(text):
+        word = found.text
+        if found.starts_sentence or not word[:1].isupper() or word.casefold() in _NOT_NAMES:
             continue
         if parse_weekday(word) is not None:  # "am Freitag"
             continue
@@ -131,17 +103,18 @@ async def keep_as_note(
         if len(text) > MAX_REFLECTION_LENGTH:
             total = await count_reflections(session, user.id)
             return ReflectionSaved(member, title, total, too_long=True)
-        await add_reflection(
+        answer = await keep_and_answer(
             session,
-            user_id=user.id,
-            delivery_id=latest.id if latest else None,
-            card_key=card.key,
-            question_index=None,
-            text=text.strip(),
+            user,
+            who,
+            card,
+            text,
             now=now,
-            telegram_message_id=message_id,
+            delivery_id=latest.id if latest else None,
+            question_index=None,
+            message_id=message_id,
         )
-        return ReflectionSaved(member, title, await count_reflections(session, user.id))
+        return ReflectionSaved(member, title, answer.count, answer=answer)
 
 
 async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> MetResult | None:
@@ -161,25 +134,18 @@ async def log_meeting_from_text(runtime: Runtime, who: Identity, text: str) -> M
         member = member_from_row(user)
         refused = over_text_limit(Limit.NOTE, text)
         if refused is not None:
-            return MetResult(member, limit=refused)
+            return MetResult(member, now, limit=refused)
         note = text.strip()
-        contact = await _known_contact(session, user.id, text)
+        contact = await known_contact_in_text(session, user.id, text)
         if contact is not None:
             if await just_logged(session, contact, now, note or None):
                 return None
             interaction = await log_interaction(session, contact, now, note=note or None)
-            return MetResult(member, contact.name, interaction.id, contact.next_checkin_at)
+            return MetResult(member, now, contact.name, interaction.id, contact.next_checkin_at)
         name = new_name_in(text)
         if name is None:
-            return MetResult(member)
+            return MetResult(member, now)
         refused = await new_contact_refused(session, runtime.settings, user.id, name)
         if refused is not None:
-            return MetResult(member, limit=refused)
+            return MetResult(member, now, limit=refused)
         return await ask_new_contact(session, member, user.id, name, note, now)
-
-
-async def _known_contact(session: AsyncSession, user_id: int, text: str) -> Contact | None:
-    """The first of the member's contacts the text names, however it is written."""
-    runs = _runs([word for word, _ in _words(text)])
-    named = await contacts_named_in(await session.connection(), user_id, runs, 1)
-    return await member_contact(session, user_id, named[0][0]) if named else None

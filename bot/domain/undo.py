@@ -70,6 +70,7 @@ class Undone:
     """
 
     member: Member
+    now: datetime  # when undone: a date in another year shows it
     tap: Tap | None = None
     commitment: CommitmentView | None = None
     interaction_id: int | None = None
@@ -197,7 +198,7 @@ async def undo_tap(runtime: Runtime, who: Identity, ref: UndoRef) -> Undone | No
         tap = await user_tap(session, user.id)
         # Not the last tap any more (or undone already, or cleared as too old): nothing to do.
         if tap is None or not _names(tap, ref) or now - tap.created_at > UNDO_WINDOW:
-            return Undone(member, expired=True)
+            return Undone(member, now, expired=True)
         kind = Tap(tap.action)
         commitment = await session.get(Commitment, tap.commitment_id) if tap.commitment_id else None
         interaction = (
@@ -210,7 +211,7 @@ async def undo_tap(runtime: Runtime, who: Identity, ref: UndoRef) -> Undone | No
             tap, _rows(commitment, contact)
         ):
             await forget_tap(session, user.id)
-            return Undone(member, expired=True)
+            return Undone(member, now, expired=True)
         await forget_tap(session, user.id)
         if commitment is not None:
             _restore(commitment, tap.before["commitment"])
@@ -223,6 +224,7 @@ async def undo_tap(runtime: Runtime, who: Identity, ref: UndoRef) -> Undone | No
             interaction.exchange = None
         return Undone(
             member,
+            now,
             kind,
             commitment=view_of(commitment, contact) if commitment else None,
             interaction_id=interaction.id if interaction else None,

@@ -15,6 +15,7 @@ from bot.screens.limits import limit_screen
 from bot.screens.paging import page_buttons, page_line
 from bot.screens.setup import missing_setup_screen
 from content.i18n import Markup, catalog, format_local_datetime
+from storage.models import CommitmentStatus
 from storage.unreadable import is_unreadable
 
 __all__ = [
@@ -58,9 +59,10 @@ _DUE_CHOICES = (*QUICK_DUE_CHOICES, "other")
 _ACTION_UNITS = 200
 _NAME_UNITS = 128
 _BUTTON_UNITS = 28
+_SUGGESTION_UNITS = 64
 
 
-def when(member: Member, moment: datetime, now: datetime | None = None) -> str:
+def when(member: Member, moment: datetime, now: datetime) -> str:
     """A moment in the member's zone and language (with its year when not `now`'s)."""
     return format_local_datetime(moment, member.timezone or "UTC", member.language, now=now)
 
@@ -81,16 +83,16 @@ def due_buttons(language: str, commitment_id: int | None = None) -> tuple[tuple[
 
 
 def commitment_text(
-    member: Member, item: CommitmentView, *, short: bool = False, now: datetime | None = None
+    member: Member, item: CommitmentView, now: datetime, *, short: bool = False
 ) -> Markup:
     """A commitment in one or two lines: the action, the contact and the due moment.
 
     `short` cuts a long action and name, as the list shows them; a due moment outside
-    `now`'s year shows its year, one already past is marked overdue.
+    `now`'s year shows its year, an open one already past is marked overdue.
     """
     t = catalog(member.language)
     due = when(member, item.due_at, now)
-    if now is not None and item.due_at <= now:
+    if item.status is CommitmentStatus.OPEN and item.due_at <= now:
         due = t("commitments.overdue", when=due)
     action = shorten(item.action, _ACTION_UNITS) if short else item.action
     if item.contact:
@@ -100,10 +102,21 @@ def commitment_text(
 
 
 def _question(step: CommitStep) -> Screen:
-    """The open question with its choices, and ✖ to leave without saving anything."""
+    """The open question with its choices, and ✖ to leave without saving anything.
+
+    A date that could not be taken (or a name beyond the limit) is said in the same
+    message, above the question that asks again: one message, with the buttons it talks
+    about.
+    """
+    language = step.member.language
     screen = _question_only(step)
-    rows = (*screen.buttons, cancel_row(step.member.language))
-    return Screen(screen.text, buttons=rows)
+    rows = (*screen.buttons, cancel_row(language))
+    text = screen.text
+    if step.problem is not None:
+        text = Markup(catalog(language)(f"commit.{step.problem}") + "\n\n" + text)
+    if step.limit is not None:
+        text = Markup(limit_screen(language, step.limit).text + "\n\n" + text)
+    return Screen(text, buttons=rows)
 
 
 def _question_only(step: CommitStep) -> Screen:
@@ -116,7 +129,11 @@ def _question_only(step: CommitStep) -> Screen:
         rows.append((Button(t("button.nobody"), encode(CONTACT, 0)),))
         return Screen(t("commit.ask_who"), buttons=tuple(rows))
     if step.ask is Ask.WHAT:
-        rows = [(Button(action, encode(ACTION, i)),) for i, action in enumerate(step.suggestions)]
+        # A suggestion names the chosen contact in full: a long name is cut on the button.
+        rows = [
+            (Button(shorten(action, _SUGGESTION_UNITS), encode(ACTION, i)),)
+            for i, action in enumerate(step.suggestions)
+        ]
         text = (
             t("commit.ask_what", contact=step.contact)
             if step.contact
@@ -158,12 +175,12 @@ def commit_step_screens(step: CommitStep) -> list[Screen]:
     screens: list[Screen] = []
     if step.problem == "not_ready":
         screens.append(missing_setup_screen(member))
-    elif step.problem is not None:
-        screens.append(Screen(t(f"commit.{step.problem}")))
-    if step.limit is not None:
+    elif step.problem is not None and step.ask is None:
+        screens.append(Screen(Markup(t(f"commit.{step.problem}") + " " + t("commit.try_again"))))
+    if step.limit is not None and step.ask is None:
         screens.append(limit_screen(member.language, step.limit))
     if step.created is not None:
-        created = Markup(commitment_text(member, step.created, now=step.now))
+        created = Markup(commitment_text(member, step.created, step.now))
         screens.append(Screen(t("commit.created", commitment=created)))
     elif step.moved is not None:
         moved = when(member, step.moved.due_at, step.now)
@@ -207,7 +224,7 @@ def commitments_screen(listing: CommitmentList) -> Screen:
     blocks = ["\n".join(header)]
     rows: list[tuple[Button, ...]] = []
     for number, item in enumerate(listing.items, start=page.offset + 1):
-        blocks.append(f"{number}. {commitment_text(member, item, short=True, now=listing.now)}")
+        blocks.append(f"{number}. {commitment_text(member, item, listing.now, short=True)}")
         # A label is plain text, not a catalog placeholder: say "unreadable" in words.
         action = t.raw("unreadable.text") if is_unreadable(item.action) else item.action
         label = f"{number}. {shorten(action, _BUTTON_UNITS)}"
@@ -217,9 +234,11 @@ def commitments_screen(listing: CommitmentList) -> Screen:
     return Screen(Markup("\n\n".join(blocks)), buttons=tuple(rows))
 
 
-def commitment_screen(member: Member, item: CommitmentView) -> Screen:
+def commitment_screen(member: Member, item: CommitmentView, now: datetime) -> Screen:
     """One open commitment with its buttons: done, renegotiate, release, snooze."""
-    return Screen(commitment_text(member, item), buttons=followup_buttons(member.language, item.id))
+    return Screen(
+        commitment_text(member, item, now), buttons=followup_buttons(member.language, item.id)
+    )
 
 
 def kept_screen(listing: CommitmentList) -> Screen:

@@ -6,6 +6,8 @@ page 0 of contact 12, `pq:12-7` asks to merge 12 into 7.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.contact_page import (
     ContactAsked,
     ContactChange,
@@ -27,6 +29,7 @@ from bot.screens.contacts import cadence_screen
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
 from bot.screens.paging import page_line
+from bot.screens.spans import cadence_phrase
 from content.i18n import Markup, catalog
 from storage.models import CommitmentStatus, Exchange
 
@@ -45,7 +48,6 @@ __all__ = [
     "SET_CADENCE",
     "VIEW",
     "asked_screen",
-    "cadence_words",
     "changed_screen",
     "contact_page_screen",
     "merge_choices_screen",
@@ -102,23 +104,10 @@ def _back(member: Member, contact_id: int, name: str) -> Button:
     return Button(label, encode(VIEW, f"{contact_id}-0"))
 
 
-def cadence_words(language: str, days: int) -> str:
-    """ "every 4 weeks" for 28 days, "every month" for 30: as the member would have said it."""
-    t = catalog(language)
-    for unit, size in (("month", 30), ("week", 7), ("day", 1)):
-        if days % size == 0:
-            count = days // size
-            return t(
-                f"contact_page.every_{unit}" if count == 1 else f"contact_page.every_{unit}s",
-                count=count,
-            )
-    raise AssertionError("every number of days is a whole number of days")
-
-
-def _item_line(member: Member, item: HistoryItem) -> str:
+def _item_line(member: Member, item: HistoryItem, now: datetime) -> str:
     t = catalog(member.language)
     text = shorten(item.text or "", _TEXT_UNITS)
-    moment = when(member, item.at)
+    moment = when(member, item.at, now)
     if item.kind is ItemKind.OPEN:
         return t("contact_page.open", action=text, when=moment)
     if item.kind is ItemKind.CLOSED:
@@ -142,9 +131,13 @@ def contact_page_screen(page: ContactPage) -> Screen:
     t = catalog(member.language)
     lines = [str(t("contact_page.title", contact=_name(page.name)))]
     if page.cadence_days is not None and page.next_checkin_at is not None:
-        every = cadence_words(member.language, page.cadence_days)
+        every = cadence_phrase(t, page.cadence_days)
         lines.append(
-            t("contact_page.cadence", every=every, when=when(member, page.next_checkin_at))
+            t(
+                "contact_page.cadence",
+                every=every,
+                when=when(member, page.next_checkin_at, page.now),
+            )
         )
     else:
         lines.append(t("contact_page.no_cadence"))
@@ -154,7 +147,7 @@ def contact_page_screen(page: ContactPage) -> Screen:
         lines.append(paging)
     blocks = ["\n".join(lines)]
     if page.items:
-        blocks.append("\n".join(_item_line(member, item) for item in page.items))
+        blocks.append("\n".join(_item_line(member, item, page.now) for item in page.items))
     else:
         blocks.append(t("contact_page.empty"))
     rows: list[tuple[Button, ...]] = [

@@ -16,10 +16,11 @@ from bot.screens.paging import page_buttons, page_line
 from bot.screens.spans import cadence_phrase, span_phrase
 from content.i18n import Markup, catalog, format_local_date
 
-__all__ = ["MET_NEW", "PAGE", "cadence_screen", "contacts_screen", "met_screen"]
+__all__ = ["CADENCE_NEW", "MET_NEW", "PAGE", "cadence_screen", "contacts_screen", "met_screen"]
 
 PAGE = "kp"
 MET_NEW = "mn"  # "new contact: Ben?" under a `/met` line: yes
+CADENCE_NEW = "kn"  # "new contact: Tim?" under a `/contact Tim alle 4 Wochen`: yes
 # Names are at most 64 characters; older ones may be longer, and emoji count twice.
 _NAME_UNITS = 128
 
@@ -39,7 +40,7 @@ def contacts_screen(listing: ContactList) -> Screen:
     blocks = [f"{title}\n{page}" if page else title]
     for line in listing.contacts:
         last = (
-            when(member, line.last_interaction_at)
+            when(member, line.last_interaction_at, listing.now)
             if line.last_interaction_at
             else t("contacts.never")
         )
@@ -69,8 +70,20 @@ def cadence_screen(result: CadenceResult) -> Screen:
     t = catalog(member.language)
     if result.limit is not None:
         return limit_screen(member.language, result.limit)
+    if result.new_contact is not None and result.cadence_days is not None:
+        confirm = (Button(t("button.new_contact_yes"), encode(CADENCE_NEW, "yes")),)
+        return Screen(
+            t(
+                "contact.ask_new_contact",
+                contact=shorten(result.new_contact, _NAME_UNITS),
+                span=span_phrase(t, result.cadence_days),
+            ),
+            buttons=(confirm, cancel_row(member.language)),
+        )
     if result.bad_input or result.contact is None:
         return Screen(t("contact.usage"))
+    if result.unknown:
+        return Screen(t("contact_page.unknown", contact=shorten(result.contact, _NAME_UNITS)))
     if result.cadence_days is None or result.next_checkin_at is None:
         return Screen(t("checkin.stopped", contact=result.contact))
     return Screen(
@@ -103,7 +116,9 @@ def met_screen(result: MetResult) -> Screen:
         else t(
             "met.saved_on",
             contact=result.contact,
-            day=format_local_date(result.met_at, member.timezone or "UTC", member.language),
+            day=format_local_date(
+                result.met_at, member.timezone or "UTC", member.language, now=result.now
+            ),
         )
     )
     text = Markup(saved + "\n" + t("followup.ledger_ask", contact=result.contact))

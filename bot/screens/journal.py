@@ -37,7 +37,9 @@ _TITLE_UNITS = 128
 
 def _heading(view: JournalEntryView) -> Markup:
     member = view.member
-    when = format_local_datetime(view.written_at, member.timezone or "UTC", member.language)
+    when = format_local_datetime(
+        view.written_at, member.timezone or "UTC", member.language, now=view.now
+    )
     t = catalog(member.language)
     return t("journal.entry_heading", date=when, title=shorten(view.card_title, _TITLE_UNITS))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.availability import PauseOutcome
 from bot.domain.members import Member
 from bot.domain.reflections import JOURNAL_PAGE_SIZE, JournalPage, ReflectionAsked, ReflectionSaved
@@ -10,6 +12,7 @@ from bot.screens.callbacks import encode
 from bot.screens.cancelling import cancel_row
 from bot.screens.fitting import shorten
 from bot.screens.limits import limit_screen
+from bot.screens.reflection_answers import answer_screen
 from bot.screens.setup import missing_setup_screen
 from content.i18n import catalog, format_local_datetime
 from storage.unreadable import is_unreadable
@@ -52,11 +55,10 @@ def reflection_asked(asked: ReflectionAsked) -> Screen:
 
 
 def reflection_saved(saved: ReflectionSaved) -> Screen:
-    """Confirm in one line (or ask to shorten a text that is too long)."""
-    t = catalog(saved.member.language)
-    if saved.too_long:
-        return Screen(t("reflection.too_long"))
-    return Screen(t("reflection.saved", count=saved.total, title=saved.card_title))
+    """The answer to a kept reflection (or ask to shorten a text that is too long)."""
+    if saved.too_long or saved.answer is None:
+        return Screen(catalog(saved.member.language)("reflection.too_long"))
+    return answer_screen(saved.member, saved.answer)
 
 
 def journal_screen(page: JournalPage) -> Screen:
@@ -66,8 +68,11 @@ def journal_screen(page: JournalPage) -> Screen:
     if not page.entries:
         return Screen(t("journal.empty"))
     first = page.page * JOURNAL_PAGE_SIZE + 1
+    last = first + len(page.entries) - 1
     lines: list[str] = [
-        t("journal.title", first=first, last=first + len(page.entries) - 1, total=page.total)
+        t("journal.title", first=first, last=last, total=page.total)
+        if last > first
+        else t("journal.title_one", first=first, total=page.total)
     ]
     opens = []
     for number, entry in enumerate(page.entries, start=first):
@@ -77,7 +82,9 @@ def journal_screen(page: JournalPage) -> Screen:
             else shorten(entry.text, _ENTRY_PREVIEW)
         )
         title = shorten(entry.card_title, _TITLE_UNITS)
-        when = format_local_datetime(entry.written_at, member.timezone or "UTC", member.language)
+        when = format_local_datetime(
+            entry.written_at, member.timezone or "UTC", member.language, now=page.now
+        )
         lines.append(f"<b>{number}.</b> " + t("journal.entry", date=when, title=title, text=text))
         # Each entry opens in full (and can be deleted there): "📖 3".
         opens.append(
@@ -102,16 +109,18 @@ def pause_screen(outcome: PauseOutcome) -> Screen:
         return Screen(t("pause.bad_duration"))
     if outcome.until is None:
         return Screen(t("pause.open"))
-    when = format_local_datetime(outcome.until, member.timezone or "UTC", member.language)
+    when = format_local_datetime(
+        outcome.until, member.timezone or "UTC", member.language, now=outcome.now
+    )
     return Screen(t("pause.until", when=when))
 
 
-def resume_screen(member: Member) -> Screen:
+def resume_screen(member: Member, now: datetime) -> Screen:
     """Welcome back, with the next prompt's date."""
     t = catalog(member.language)
     if member.next_prompt_at is None or member.timezone is None:
         return Screen(t("resume.no_schedule"))
-    when = format_local_datetime(member.next_prompt_at, member.timezone, member.language)
+    when = format_local_datetime(member.next_prompt_at, member.timezone, member.language, now=now)
     return Screen(t("resume.done", when=when))
 
 

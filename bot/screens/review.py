@@ -11,10 +11,18 @@ from babel.dates import format_date
 
 from bot.charts import ProgressChart, WeeklyBarsChart
 from bot.domain.network_stats import NetworkWeek
-from bot.domain.review import ProgressPicture, ReviewResult, ThemeCoverage, WeeklyReview
+from bot.domain.review import (
+    OverdueCommitment,
+    ProgressPicture,
+    ReviewResult,
+    ThemeCoverage,
+    ThemeGap,
+    WeeklyReview,
+)
 from bot.screens.base import Screen
+from bot.screens.fitting import shorten
 from content.cards import Card
-from content.i18n import Catalog, Markup, catalog
+from content.i18n import Catalog, Markup, catalog, format_local_date
 
 __all__ = [
     "CAPTION_LIMIT",
@@ -27,11 +35,16 @@ __all__ = [
     "review_screen",
     "review_section",
     "theme_name",
+    "variant",
     "week_label",
 ]
 
 REVIEW_PLACEMENT = "rvp"  # settings button: where the weekly review goes
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
+# Members' own words in the review, shortened to one line of about this many units.
+QUOTE_UNITS = 100
+ACTION_UNITS = 60
+NAME_UNITS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,29 +80,75 @@ def _commitment_parts(t: Catalog, review: WeeklyReview) -> list[str]:
     return [str(t(key, count=count)) for key, count in counts if count]
 
 
+def variant(t: Catalog, key: str, week: int, **values: object) -> Markup:
+    """One of the wordings `key_1`, `key_2`, … for this week: the next one each week."""
+    count = 1
+    while f"{key}_{count + 1}" in t:
+        count += 1
+    return t(f"{key}_{week % count + 1}", **values)
+
+
+def _more(text: str, more: int) -> Markup:
+    """A list's names, and "+N" for the ones left out."""
+    return Markup(f"{text} +{more}" if more else text)
+
+
+def _one_line(text: str, units: int) -> str:
+    """A member's text on one line, cut to `units`."""
+    return shorten(" ".join(text.split()), units)
+
+
+def _overdue_line(t: Catalog, review: WeeklyReview, item: OverdueCommitment) -> Markup:
+    action = _one_line(item.action, ACTION_UNITS) if item.action.strip() else item.action
+    if item.contact:
+        named = t("review.item", action=action, contact=shorten(item.contact, NAME_UNITS))
+    else:
+        named = t("review.item_nobody", action=action)
+    when = format_local_date(item.due_at, review.timezone, t.language, now=review.now)
+    return variant(t, "review.overdue", review.week, when=when, item=named)
+
+
+def _gap_lines(t: Catalog, review: WeeklyReview, gap: ThemeGap) -> list[Markup]:
+    """The theme left aside longest, and one of its card's suggested actions as an idea."""
+    name = Markup(theme_name(t, gap.theme, gap.card))
+    if gap.weeks is None:
+        lines = [variant(t, "review.gap_never", review.week, theme=name)]
+    else:
+        lines = [variant(t, "review.gap_weeks", review.week, theme=name, weeks=gap.weeks)]
+    # Actions naming a contact ("{contact} anrufen") need one; the others stand alone.
+    ideas = [a for a in gap.card.text(t.language).actions if "{" not in a]
+    if ideas:
+        idea = ideas[review.week % len(ideas)]
+        lines.append(variant(t, "review.idea", review.week, idea=idea))
+    return lines
+
+
 def review_section(review: WeeklyReview, language: str) -> Markup:
-    """The review as a few short lines (HTML), title first."""
+    """The review as a few short lines (HTML), title first; worded anew each week.
+
+    Nothing of the member's own text in the first line: a notification shows it.
+    """
     t = catalog(language)
-    lines = [str(t("review.title"))]
+    week = review.week
+    lines = [t("review.title")]
     if review.reflections:
-        lines.append(t("review.reflections", count=review.reflections))
+        lines.append(variant(t, "review.reflections", week, count=review.reflections))
+    if review.named.quote:
+        quote = _one_line(review.named.quote, QUOTE_UNITS)
+        lines.append(variant(t, "review.quote", week, quote=quote))
     parts = _commitment_parts(t, review)
     if parts:
-        lines.append(t("review.commitments", parts=Markup(" · ".join(parts))))
+        lines.append(variant(t, "review.commitments", week, parts=Markup(" · ".join(parts))))
+    lines += [_overdue_line(t, review, item) for item in review.named.overdue]
+    if review.named.more_overdue:
+        lines.append(t.plural("review.overdue_more", review.named.more_overdue))
     if review.checkins:
-        names = ", ".join(review.checkins)
-        if review.more_checkins:
-            lines.append(t("review.checkins_more", names=names, count=review.more_checkins))
-        else:
-            lines.append(t("review.checkins", names=names))
+        names = _more(html.escape(", ".join(review.checkins), quote=False), review.more_checkins)
+        lines.append(variant(t, "review.checkins", week, names=names))
     if review.gap is not None:
-        name = Markup(theme_name(t, review.gap.theme, review.gap.card))
-        if review.gap.weeks is None:
-            lines.append(t("review.gap_never", theme=name))
-        else:
-            lines.append(t("review.gap_weeks", theme=name, weeks=review.gap.weeks))
+        lines += _gap_lines(t, review, review.gap)
     if review.streak >= 2:
-        lines.append(t("review.streak", weeks=review.streak))
+        lines.append(variant(t, "review.streak", week, weeks=review.streak))
     return Markup("\n".join(lines))
 
 

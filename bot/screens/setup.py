@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.members import Member
@@ -10,9 +11,17 @@ from bot.domain.places import ZoneMatch
 from bot.domain.schedule import format_minute_of_day
 from bot.screens.base import Button, ReplyButton, Screen
 from bot.screens.callbacks import encode
+from bot.screens.cancelling import cancel_row
 from bot.screens.limits import limit_screen
 from bot.screens.review import REVIEW_PLACEMENT
-from content.i18n import LANGUAGES, catalog, format_local_datetime, format_local_time, weekday_name
+from content.i18n import (
+    LANGUAGES,
+    Markup,
+    catalog,
+    format_local_datetime,
+    format_local_time,
+    weekday_name,
+)
 from storage.models import ReviewPlacement
 
 __all__ = [
@@ -77,7 +86,7 @@ def settings_overview(member: Member, now: datetime, *, greeting: str | None = N
         _schedule_line(member),
     ]
     if member.next_prompt_at is not None and zone:
-        when = format_local_datetime(member.next_prompt_at, zone, member.language)
+        when = format_local_datetime(member.next_prompt_at, zone, member.language, now=now)
         lines.append(t("settings.next_prompt", when=when))
     elif member.status == "paused":
         lines.append(t("settings.paused"))
@@ -103,7 +112,7 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
     t = catalog(member.language)
     if step is Step.LANGUAGE:
         row = tuple(Button(t(f"language.{code}"), encode(LANGUAGE, code)) for code in LANGUAGES)
-        return Screen(t("ask.language"), buttons=(row,))
+        return Screen(t("ask.language"), buttons=(row, cancel_row(member.language)))
     if step is Step.TIMEZONE:
         cities = _CITY_CHOICES.get(member.language, _CITY_CHOICES["en"])
         return Screen(
@@ -118,19 +127,27 @@ def question(step: Step, member: Member, pending_weekday: int | None = None) -> 
             Button(weekday_name(day, member.language, "abbreviated"), encode(WEEKDAY, day))
             for day in range(7)
         ]
-        return Screen(t("ask.weekday"), buttons=(tuple(days[:4]), tuple(days[4:])))
+        return Screen(
+            t("ask.weekday"),
+            buttons=(tuple(days[:4]), tuple(days[4:]), cancel_row(member.language)),
+        )
     weekday = pending_weekday if pending_weekday is not None else member.slot_weekday
     day = weekday_name(weekday, member.language) if weekday is not None else ""
     rows = tuple(
         tuple(Button(f"{hour:02d}:00", encode(TIME, hour * 60)) for hour in row)
         for row in _TIME_CHOICES
     )
-    return Screen(t("ask.time", weekday=day), buttons=rows)
+    return Screen(t("ask.time", weekday=day), buttons=(*rows, cancel_row(member.language)))
 
 
-def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...]) -> Screen:
+def _zone_choices(member: Member, matches: tuple[ZoneMatch, ...], *, in_flow: bool) -> Screen:
+    """The places to choose from; ✖ when a flow (set-up, settings) waits for the answer."""
     t = catalog(member.language)
-    rows = tuple((Button(match.label, encode(TIMEZONE, match.zone)),) for match in matches)
+    rows: tuple[tuple[Button, ...], ...] = tuple(
+        (Button(match.label, encode(TIMEZONE, match.zone)),) for match in matches
+    )
+    if in_flow:
+        rows = (*rows, cancel_row(member.language))
     key = "ask.timezone_which" if len(matches) > 1 else "ask.timezone_confirm"
     return Screen(t(key), buttons=rows)
 
@@ -146,14 +163,16 @@ def _timezone_confirmation(member: Member, now: datetime) -> Screen:
     return Screen(t("done.timezone", zone=zone, now=local), remove_reply_keyboard=True)
 
 
-def _onboarding_done(member: Member) -> Screen:
+def _onboarding_done(member: Member, now: datetime) -> Screen:
     t = catalog(member.language)
     slot = {
         "weekday": weekday_name(member.slot_weekday or 0, member.language),
         "time": format_minute_of_day(member.slot_minute or 0),
     }
     if member.next_prompt_at is not None and member.timezone:
-        when = format_local_datetime(member.next_prompt_at, member.timezone, member.language)
+        when = format_local_datetime(
+            member.next_prompt_at, member.timezone, member.language, now=now
+        )
         return Screen(t("done.onboarding_next", when=when, **slot))
     return Screen(t("done.onboarding", **slot))
 
@@ -163,16 +182,18 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     member = outcome.member
     t = catalog(member.language)
     if outcome.problem is not None:
-        screens = [
+        refusal = (
             limit_screen(member.language, outcome.limit)
             if outcome.limit is not None
             else Screen(t(f"problem.{outcome.problem}"))
-        ]
-        if outcome.ask is not None:
-            screens.append(question(outcome.ask, member, outcome.pending_weekday))
-        return screens
+        )
+        if outcome.ask is None:
+            return [refusal]
+        # One message: why the answer was not taken, the question again and its buttons.
+        asked = question(outcome.ask, member, outcome.pending_weekday)
+        return [replace(asked, text=Markup(refusal.text + "\n\n" + asked.text))]
     if outcome.zone_choices:
-        return [_zone_choices(member, outcome.zone_choices)]
+        return [_zone_choices(member, outcome.zone_choices, in_flow=outcome.flow is not None)]
     screens = []
     if outcome.is_new:
         screens.append(Screen(t("welcome.new", name=first_name or t("welcome.no_name"))))
@@ -181,7 +202,7 @@ def render_outcome(outcome: FlowOutcome, now: datetime, first_name: str = "") ->
     if outcome.changed is Step.TIMEZONE:
         screens.append(_timezone_confirmation(member, now))
     if outcome.finished_onboarding:
-        screens.append(_onboarding_done(member))
+        screens.append(_onboarding_done(member, now))
     elif outcome.ask is not None:
         screens.append(question(outcome.ask, member, outcome.pending_weekday))
     elif outcome.changed is not None:

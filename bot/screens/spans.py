@@ -8,18 +8,22 @@ __all__ = ["cadence_phrase", "span_phrase", "times_phrase"]
 
 
 def _unit(days: int) -> tuple[str, int]:
-    """Weeks when the days make whole weeks ("alle 4 Wochen" stays weeks), else days."""
-    return ("weeks", days // 7) if days % 7 == 0 else ("days", days)
+    """Months when the days make whole months of 30 ("alle 3 Monate" stays months), weeks
+    when they make whole weeks ("alle 4 Wochen" stays weeks), else days."""
+    for unit, size in (("months", 30), ("weeks", 7)):
+        if days % size == 0:
+            return unit, days // size
+    return "days", days
 
 
 def cadence_phrase(t: Catalog, days: int) -> Markup:
-    """How often: "alle 4 Wochen", "jeden Tag", "every 10 days"."""
+    """How often: "alle 4 Wochen", "jeden Tag", "every 3 months"."""
     unit, count = _unit(days)
     return t.plural(f"cadence.{unit}", count)
 
 
 def span_phrase(t: Catalog, days: int) -> Markup:
-    """How long: "4 Wochen", "einen Tag", "10 days"."""
+    """How long: "4 Wochen", "einen Tag", "3 months"."""
     unit, count = _unit(days)
     return t.plural(f"span.{unit}", count)
 

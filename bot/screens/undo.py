@@ -42,5 +42,5 @@ def undone_screen(undone: Undone) -> Screen | None:
         return Screen(text, buttons=ledger_buttons(member, undone.interaction_id))
     if undone.commitment is None:
         return None
-    shown = commitment_screen(member, undone.commitment)
+    shown = commitment_screen(member, undone.commitment, undone.now)
     return Screen(Markup(t("undo.commitment") + "\n\n" + shown.text), buttons=shown.buttons)

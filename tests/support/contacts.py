@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from bot.domain import commitments, contacts
 from bot.domain.commitments import Ask, CommitStep
-from bot.domain.contacts import MetResult
+from bot.domain.contacts import CadenceResult, MetResult
 from bot.domain.members import Identity
 from bot.domain.runtime import Runtime
 from content.i18n import LANGUAGES, catalog
 from simulator import SimMessage, SimUser
 from tests.support.harness import chat, edited
 
-__all__ = ["chat_saying_yes", "commit_saying_yes", "met_saying_yes"]
+__all__ = ["cadence_saying_yes", "chat_saying_yes", "commit_saying_yes", "met_saying_yes"]
 
 _YES = {catalog(language).raw("button.new_contact_yes") for language in LANGUAGES}
 
@@ -36,6 +36,14 @@ async def met_saying_yes(runtime: Runtime, who: Identity, text: str) -> MetResul
     return result
 
 
+async def cadence_saying_yes(runtime: Runtime, who: Identity, text: str) -> CadenceResult | None:
+    """`/contact <text>` with a cadence, confirming a new contact's name when asked."""
+    result = await contacts.set_cadence(runtime, who, text)
+    if result is not None and result.new_contact is not None:
+        result = await contacts.confirm_cadence(runtime, who)
+    return result
+
+
 async def chat_saying_yes(user: SimUser, text: str) -> SimMessage:
     """Send `text` through Telegram; if the bot asks about a new name, press yes."""
     (reply,) = await chat(user, text)
@@ -43,6 +51,6 @@ async def chat_saying_yes(user: SimUser, text: str) -> SimMessage:
     if not yes:
         return reply
     await user.press(reply, yes[0])
-    if text.startswith("/met"):  # the question becomes the note of the meeting
+    if text.startswith(("/met", "/contact")):  # the question becomes the confirmation
         return await edited(user, reply)
     return await user.next_message()

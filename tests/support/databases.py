@@ -11,10 +11,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from storage.engine import create_engine
 from storage.migrate import upgrade_database
 from storage.models import Base
 
@@ -69,14 +67,29 @@ async def drop_postgres_database(server_url: str, url: str) -> None:
 
 
 async def truncate_all(url: str) -> None:
-    """Empty every table (PostgreSQL), so each test starts from nothing."""
-    engine = create_engine(url)
+    """Empty every table and restart every id (PostgreSQL), so each test starts from nothing.
+
+    DELETE rather than TRUNCATE: a TRUNCATE makes new files for each table and index, and
+    took several times as long on tables that hold a few rows (0.4-1.7 s against 0.15 s).
+    Children go before their parents; one statement, on a plain connection.
+    """
+    deletes = " ".join(
+        f'DELETE FROM "{table.name}";' for table in reversed(Base.metadata.sorted_tables)
+    )
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
     try:
-        async with engine.begin() as connection:
-            tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await connection.execute(
+            f"""DO $$
+            DECLARE sequence regclass;
+            BEGIN
+                {deletes}
+                FOR sequence IN SELECT oid::regclass FROM pg_class WHERE relkind = 'S' LOOP
+                    EXECUTE format('ALTER SEQUENCE %s RESTART', sequence);
+                END LOOP;
+            END $$"""
+        )
     finally:
-        await engine.dispose()
+        await connection.close()
 
 
 @contextmanager

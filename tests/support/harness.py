@@ -11,16 +11,44 @@ from bot.runner import running_bot
 from handlers.context import NetcoachApplication
 from simulator import SimMessage, SimUser, TelegramSimulator
 
-__all__ = ["bot_against", "chat", "edited", "labels", "press_and_see_edit", "texts_until_quiet"]
+__all__ = [
+    "UNPACED_CHAT_RATE",
+    "all_updates_handled",
+    "bot_against",
+    "chat",
+    "edited",
+    "labels",
+    "press_and_see_edit",
+    "texts_until_quiet",
+]
+
+# Messages a second a simulator lets into one chat when the pace in a chat is not the
+# story (see the `sim` fixture): far more than any test sends, so no chat is ever held.
+UNPACED_CHAT_RATE = 1000.0
 
 
 @asynccontextmanager
 async def bot_against(
     sim: TelegramSimulator, runtime: Runtime
 ) -> AsyncIterator[NetcoachApplication]:
-    """Run netcoach against the simulator until the block ends (short polls for quick stops)."""
-    async with running_bot(runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1) as app:
+    """Run netcoach against the simulator until the block ends (short polls for quick stops).
+
+    The bot keeps the pace in one chat that the simulator holds chats to: Telegram's
+    (about a message a second) unless the test lifted it.
+    """
+    chat_gap = 1.0 / sim.limiter.per_chat_rate
+    async with running_bot(
+        runtime, token=sim.token, base_url=sim.base_url, poll_timeout=1, chat_gap=chat_gap
+    ) as app:
         yield app
+
+
+def all_updates_handled(sim: TelegramSimulator, app: NetcoachApplication) -> bool:
+    """Whether the bot's handlers have ended for every update the simulator made so far."""
+    handled = app.bot_data.metrics.registry.get_sample_value(
+        "netcoach_update_handling_seconds_count"
+    )
+    return handled == sim.stats.updates_created
 
 
 async def chat(
@@ -28,8 +56,8 @@ async def chat(
 ) -> list[SimMessage]:
     """Send `text` and return the next `replies` bot messages.
 
-    Replies keep a chat's pace (about one a second after a burst of five), so right after
-    an onboarding the next answer may take a few seconds on a busy machine.
+    Where a test keeps Telegram's pace in one chat (about one a second after a burst of
+    five), the next answer right after an onboarding may take a few seconds.
     """
     await user.send(text)
     return [await user.next_message(timeout=timeout) for _ in range(replies)]

@@ -93,8 +93,16 @@ class HistoryBuilder:
         released: datetime | None = None,
         renegotiated: datetime | None = None,
         contact: str | None = None,
+        action: str = "Anrufen",
+        due: datetime | None = None,
+        follow_up: bool = False,
     ) -> int:
-        """A commitment made at `made`: open, or kept / released at the given moment."""
+        """A commitment made at `made`: open, or kept / released at the given moment.
+
+        Due five days after it was made unless `due` says; with `follow_up`, the bot asks
+        about it at that moment.
+        """
+        due_at = due or made + timedelta(days=5)
         status = CommitmentStatus.OPEN
         closed = None
         if kept is not None:
@@ -109,9 +117,10 @@ class HistoryBuilder:
                 user_id=self.user_id,
                 contact_id=contact_id,
                 card_key=card_key,
-                action="Anrufen",
+                action=action,
                 status=status,
-                due_at=made + timedelta(days=5),
+                due_at=due_at,
+                followup_at=due_at if follow_up else None,
                 pings=0,
                 on_time=True if kept is not None else None,
                 renegotiations=1 if renegotiated is not None else 0,
