@@ -156,8 +156,7 @@ async def edit_buttons(message: Message, keyboard: InlineKeyboardMarkup | None) 
             raise
 
 
-async def _announce(bot: ExtBot[Any], chat_id: int, action: str, after: float) -> None:
-    await asyncio.sleep(after)
+async def _announce(bot: ExtBot[Any], chat_id: int, action: str) -> None:
     while True:
         try:
             await bot.send_chat_action(chat_id, action)
@@ -170,11 +169,22 @@ async def _announce(bot: ExtBot[Any], chat_id: int, action: str, after: float) -
 async def chat_action_while_slow(
     bot: ExtBot[Any], chat_id: int, action: str, *, after: float = SLOW_ANSWER_SECONDS
 ) -> AsyncIterator[None]:
-    """Show `action` (e.g. "upload_photo") in the chat while the block takes longer than `after`."""
-    announcing = asyncio.create_task(_announce(bot, chat_id, action, after))
+    """Show `action` (e.g. "upload_photo") in the chat while the block takes longer than `after`.
+
+    A quick block (most answers) costs one timer, no task: the announcing task is only
+    started once `after` has passed.
+    """
+    announcing: list[asyncio.Task[None]] = []
+
+    def start() -> None:
+        announcing.append(asyncio.create_task(_announce(bot, chat_id, action)))
+
+    timer = asyncio.get_running_loop().call_later(after, start)
     try:
         yield
     finally:
-        announcing.cancel()
-        with suppress(asyncio.CancelledError):
-            await announcing
+        timer.cancel()
+        for task in announcing:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatAction, ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.domain.cancelling import Cancelled
@@ -21,7 +21,7 @@ from bot.screens.contact_page import changed_screen
 from bot.screens.drafts import draft_expired_screen
 from bot.screens.reflection import reflection_saved
 from bot.screens.stray import stray_offer_screen
-from bot.telegram_out import send_screen, send_screens
+from bot.telegram_out import chat_action_while_slow, send_screen, send_screens
 from content.i18n import catalog, language_for
 from handlers.context import Context, identity_of
 from handlers.info import send_catalog_text
@@ -43,13 +43,15 @@ async def text_message(update: Update, context: Context) -> None:
         return
     runtime, who = context.bot_data.runtime, identity_of(update)
     replied = message.reply_to_message
-    result = await handle_text(
-        runtime,
-        who,
-        message.text,
-        reply_to_message_id=replied.message_id if replied is not None else None,
-        message_id=message.message_id,
-    )
+    # A date or a place in the text may take a moment to read: "typing…" if it does.
+    async with chat_action_while_slow(context.bot, who.chat_id, ChatAction.TYPING):
+        result = await handle_text(
+            runtime,
+            who,
+            message.text,
+            reply_to_message_id=replied.message_id if replied is not None else None,
+            message_id=message.message_id,
+        )
     if isinstance(result, ReflectionSaved):
         await send_screen(context.bot, who.chat_id, reflection_saved(result))
     elif isinstance(result, CommitStep):

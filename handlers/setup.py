@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 
 from bot.domain import onboarding
 from bot.domain.members import Identity
@@ -14,7 +14,7 @@ from bot.domain.onboarding import FlowOutcome, Step
 from bot.domain.runtime import Runtime
 from bot.screens import setup as screens
 from bot.screens.callbacks import number, parse
-from bot.telegram_out import send_screens
+from bot.telegram_out import chat_action_while_slow, send_screens
 from handlers.context import Context, identity_of
 
 __all__ = [
@@ -65,7 +65,9 @@ async def _one_setting(
     """A settings command: apply its argument, or ask with buttons when there is none."""
     runtime, who = context.bot_data.runtime, identity_of(update)
     if context.args:
-        outcome = await apply(runtime, who, " ".join(context.args))
+        # A place's name is looked up in the city index: "typing…" if that takes a while.
+        async with chat_action_while_slow(context.bot, who.chat_id, ChatAction.TYPING):
+            outcome = await apply(runtime, who, " ".join(context.args))
     else:
         outcome = await onboarding.begin_change(runtime, who, step)
     await _show(update, context, outcome)
@@ -91,12 +93,12 @@ async def location_message(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.location is None:
         return
-    outcome = await onboarding.locate(
-        context.bot_data.runtime,
-        identity_of(update),
-        message.location.latitude,
-        message.location.longitude,
-    )
+    who = identity_of(update)
+    # The first shared location loads the time-zone map: "typing…" while it does.
+    async with chat_action_while_slow(context.bot, who.chat_id, ChatAction.TYPING):
+        outcome = await onboarding.locate(
+            context.bot_data.runtime, who, message.location.latitude, message.location.longitude
+        )
     await _show(update, context, outcome)
 
 

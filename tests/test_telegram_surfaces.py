@@ -7,6 +7,7 @@ Telegram only for the updates it handles.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 from dataclasses import replace
@@ -103,3 +104,30 @@ def test_the_content_check_refuses_a_description_longer_than_telegram_shows(
     assert check_catalogs(tmp_path) == [
         "en.yaml: bot.short_description has 130 characters, Telegram allows 120"
     ]
+
+
+async def test_a_slow_place_search_shows_typing_and_a_quick_answer_shows_nothing(
+    sim: TelegramSimulator, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.domain import onboarding
+
+    looked_up = onboarding.choose_timezone
+
+    async def slowly(*args: object, **kwargs: object) -> onboarding.FlowOutcome:
+        await asyncio.sleep(1.2)
+        return await looked_up(*args, **kwargs)  # type: ignore[arg-type]
+
+    lena = sim.user("Lena", language_code="de")
+    async with bot_against(sim, runtime):
+        await chat(lena, "/start", replies=2)
+        before = len(lena.events)
+        await chat(lena, "/timezone Europe/Berlin", replies=2)
+        quick = [e.kind for e in lena.events[before:] if e.kind == "chat_action"]
+        monkeypatch.setattr(onboarding, "choose_timezone", slowly)
+        before = len(lena.events)
+        await chat(lena, "/timezone Europe/Vienna", replies=2)
+        done = [(e.kind, e.action) for e in lena.events[before:]]
+    assert quick == []
+    # "Lena is typing…" while the look-up lasts, then the answer.
+    assert ("chat_action", "typing") in done
+    assert done.index(("chat_action", "typing")) < done.index(("message", None))

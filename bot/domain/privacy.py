@@ -39,8 +39,9 @@ __all__ = [
 ]
 
 EXPORT_FORMAT = "netcoach-export/1"
-# Tables that hold the operator's content, not anything about a member.
-OPERATOR_TABLES = frozenset({"broadcasts"})
+# Tables that hold the operator's content or the processes' own bookkeeping (the send
+# ceiling's shares), not anything about a member.
+OPERATOR_TABLES = frozenset({"broadcasts", "ceiling_shares"})
 
 
 @dataclass(frozen=True, slots=True)
