@@ -105,7 +105,7 @@ def _fill(connection: Connection) -> Snapshot:
                 if links:  # every link set, nullable or not: those are what a rebuild loses
                     target = links[0].column
                     row[column.name] = rows[target.table.name][index][target.name]
-                elif column.primary_key:
+                elif column.primary_key and column.type.python_type is int:
                     row[column.name] = 100 * (number + 1) + index
                 else:
                     row[column.name] = _value(table, index, column)
