@@ -242,14 +242,14 @@ async def test_a_digest_in_flight_when_the_bot_is_killed_comes_again_whole_after
     # Telegram delivers the digest but answers late: the bot is killed while it waits.
     sim.faults.answer_late(60, methods="sendMessage")
     async with netcoach_process(sim, database_url, log, "--dispatch-only", **settings) as bot:
-        await wait_until(lambda: len(mara.messages) == 1, timeout=30)
+        await wait_until(lambda: len(mara.messages) == 1, timeout=90)
         bot.send_signal(signal.SIGKILL)
     rows = await _rows(live, mara)
     assert {r.status for r in rows} == {DeliveryStatus.SENDING}  # leased, never recorded
 
     sim.faults.clear()
     async with netcoach_process(sim, database_url, log, "--dispatch-only", **settings):
-        await wait_until(lambda: len(mara.messages) == 2, timeout=30)
+        await wait_until(lambda: len(mara.messages) == 2, timeout=90)
         for _ in range(100):  # its outcome is recorded a moment after the send
             rows = await _rows(live, mara)
             if {r.status for r in rows} == {DeliveryStatus.SENT}:
